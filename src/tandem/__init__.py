@@ -1,0 +1,3 @@
+"""Tandem: the shared workspace of an integrated mental-health care team."""
+
+__version__ = "0.1.0"

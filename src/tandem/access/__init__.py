@@ -1,0 +1,1 @@
+"""Who may see what: the AccessContext, care relationships and break-the-glass."""

@@ -1,0 +1,1 @@
+"""Administration: organisations, user accounts, the break-the-glass review list."""

@@ -1,0 +1,283 @@
+"""Administration use cases. Administrators manage accounts, not clinical records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from tandem.access.context import AccessContext
+from tandem.access.models import BreakGlassGrant
+from tandem.access.scope import system_query
+from tandem.admin.schemas import (
+    BreakGlassRead,
+    BreakGlassReview,
+    OrganizationCreate,
+    OrganizationRead,
+    OrganizationUpdate,
+    PasswordReset,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from tandem.audit import log as audit
+from tandem.auth.passwords import hash_password
+from tandem.auth.rules import check_password_policy
+from tandem.auth.service import revoke_all_sessions
+from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from tandem.people.models import Organization, Patient, User
+from tandem.people.service import check_version
+
+
+def require_admin(ctx: AccessContext) -> None:
+    if not (ctx.is_admin or ctx.role == "system"):
+        raise Forbidden("Only administrators can do this.")
+
+
+def _admin_audit(
+    session: AsyncSession,
+    ctx: AccessContext,
+    action: str,
+    record_type: str,
+    record_id: uuid.UUID,
+    detail: dict[str, object] | None = None,
+) -> None:
+    audit.record(
+        session,
+        ctx,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        purpose="HOPERAT",
+        detail=detail,
+    )
+
+
+async def list_organizations(
+    session: AsyncSession, *, include_inactive: bool = True
+) -> list[OrganizationRead]:
+    stmt = select(Organization).order_by(Organization.name)
+    if not include_inactive:
+        stmt = stmt.where(Organization.active.is_(True))
+    return [OrganizationRead.model_validate(o) for o in (await session.execute(stmt)).scalars()]
+
+
+async def create_organization(
+    session: AsyncSession, ctx: AccessContext, data: OrganizationCreate
+) -> OrganizationRead:
+    require_admin(ctx)
+    if await session.scalar(select(Organization.id).where(Organization.name == data.name)):
+        raise Conflict("An organisation with this name exists.", field="name")
+    org = Organization(id=uuid.uuid4(), created_at=ctx.now(), active=True, **data.model_dump())
+    session.add(org)
+    await session.flush()
+    _admin_audit(session, ctx, "C", "Organization", org.id, {"name": org.name})
+    return OrganizationRead.model_validate(org)
+
+
+async def update_organization(
+    session: AsyncSession, ctx: AccessContext, org_id: uuid.UUID, data: OrganizationUpdate
+) -> OrganizationRead:
+    require_admin(ctx)
+    org = await session.get(Organization, org_id)
+    if org is None:
+        raise NotFound("organisation")
+    changes = data.model_dump(exclude_unset=True)
+    for required in ("name", "kind", "active"):
+        if required in changes and changes[required] is None:
+            raise ValidationProblem(f"{required.capitalize()} is required.", field=required)
+    if (
+        "name" in changes
+        and changes["name"] != org.name
+        and await session.scalar(
+            select(Organization.id).where(Organization.name == changes["name"])
+        )
+    ):
+        raise Conflict("An organisation with this name exists.", field="name")
+    for key, value in changes.items():
+        setattr(org, key, value)
+    await session.flush()
+    _admin_audit(session, ctx, "U", "Organization", org.id, {"changed": sorted(changes)})
+    return OrganizationRead.model_validate(org)
+
+
+async def list_users(
+    session: AsyncSession, ctx: AccessContext, *, q: str | None = None, role: str | None = None
+) -> list[UserRead]:
+    stmt = select(User).order_by(User.full_name)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where((User.username.like(like)) | (User.full_name.ilike(like)))
+    if role:
+        stmt = stmt.where(User.role == role)
+    return [UserRead.model_validate(u) for u in (await session.execute(stmt)).scalars()]
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    return user
+
+
+async def create_user(session: AsyncSession, ctx: AccessContext, data: UserCreate) -> UserRead:
+    require_admin(ctx)
+    check_password_policy(data.password, username=data.username)
+    if await session.scalar(select(User.id).where(User.username == data.username)):
+        raise Conflict("This username is taken.", field="username")
+    if data.organization_id and await session.get(Organization, data.organization_id) is None:
+        raise ValidationProblem("No such organisation.", field="organization_id")
+    user = User(
+        id=uuid.uuid4(),
+        created_at=ctx.now(),
+        active=True,
+        password_hash=hash_password(data.password),
+        must_change_password=ctx.role != "system",
+        **data.model_dump(exclude={"password"}),
+    )
+    session.add(user)
+    await session.flush()
+    _admin_audit(session, ctx, "C", "User", user.id, {"username": user.username, "role": user.role})
+    return UserRead.model_validate(user)
+
+
+async def update_user(
+    session: AsyncSession, ctx: AccessContext, user_id: uuid.UUID, data: UserUpdate
+) -> UserRead:
+    require_admin(ctx)
+    user = await get_user(session, user_id)
+    check_version(user, data.version)
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    for required in ("full_name", "role"):
+        if required in changes and changes[required] is None:
+            raise ValidationProblem(
+                f"{required.replace('_', ' ').capitalize()} is required.", field=required
+            )
+    if (
+        changes.get("organization_id")
+        and await session.get(Organization, changes["organization_id"]) is None
+    ):
+        raise ValidationProblem("No such organisation.", field="organization_id")
+    for key, value in changes.items():
+        setattr(user, key, value)
+    await session.flush()
+    _admin_audit(session, ctx, "U", "User", user.id, {"changed": sorted(changes)})
+    return UserRead.model_validate(user)
+
+
+async def set_active(
+    session: AsyncSession, ctx: AccessContext, user_id: uuid.UUID, *, active: bool
+) -> UserRead:
+    """Deactivate (signs the user out everywhere) or reactivate an account."""
+    require_admin(ctx)
+    user = await get_user(session, user_id)
+    if not active and user.id == ctx.user_id:
+        raise ValidationProblem("You cannot deactivate your own account.", field="user_id")
+    user.active = active
+    if active:
+        user.failed_logins = 0
+        user.locked_until = None
+    else:
+        await revoke_all_sessions(session, user_id=user.id, now=ctx.now())
+    await session.flush()
+    _admin_audit(session, ctx, "U", "User", user.id, {"active": active})
+    return UserRead.model_validate(user)
+
+
+async def reset_password(
+    session: AsyncSession, ctx: AccessContext, user_id: uuid.UUID, data: PasswordReset
+) -> UserRead:
+    """Set a temporary password; the user must choose their own at next sign-in."""
+    require_admin(ctx)
+    user = await get_user(session, user_id)
+    check_password_policy(data.password, username=user.username)
+    user.password_hash = hash_password(data.password)
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    await revoke_all_sessions(session, user_id=user.id, now=ctx.now())
+    await session.flush()
+    _admin_audit(session, ctx, "U", "User", user.id, {"password": "reset"})
+    return UserRead.model_validate(user)
+
+
+async def break_glass_list(
+    session: AsyncSession, ctx: AccessContext, *, pending_only: bool
+) -> list[BreakGlassRead]:
+    """Emergency accesses for review; shows who, which MRN and why — no clinical content."""
+    if not (ctx.is_admin or ctx.is_privacy_officer):
+        raise Forbidden("Only administrators and privacy officers review emergency access.")
+    reviewer = aliased(User)
+    stmt = (
+        select(BreakGlassGrant, Patient.mrn, User.username, reviewer.username)
+        .join(Patient, Patient.id == BreakGlassGrant.patient_id)
+        .join(User, User.id == BreakGlassGrant.user_id)
+        .outerjoin(reviewer, reviewer.id == BreakGlassGrant.reviewed_by_id)
+        .order_by(BreakGlassGrant.started_at.desc())
+        .limit(500)
+    )
+    if pending_only:
+        stmt = stmt.where(BreakGlassGrant.reviewed_at.is_(None))
+    rows: Sequence[tuple[BreakGlassGrant, str, str, str | None]] = (
+        (await session.execute(system_query(stmt, "break-the-glass review"))).tuples().all()
+    )
+    audit.record(
+        session,
+        ctx,
+        action="E",
+        record_type="BreakGlassReview",
+        purpose="HOPERAT",
+        detail={"listed": len(rows)},
+    )
+    return [
+        BreakGlassRead(
+            id=g.id,
+            patient_id=g.patient_id,
+            patient_mrn=mrn,
+            user_id=g.user_id,
+            username=username,
+            reason=g.reason,
+            started_at=g.started_at,
+            expires_at=g.expires_at,
+            reviewed_at=g.reviewed_at,
+            reviewed_by=reviewed_by,
+            review_note=g.review_note,
+        )
+        for g, mrn, username, reviewed_by in rows
+    ]
+
+
+async def review_break_glass(
+    session: AsyncSession, ctx: AccessContext, grant_id: uuid.UUID, data: BreakGlassReview
+) -> None:
+    if not (ctx.is_admin or ctx.is_privacy_officer):
+        raise Forbidden("Only administrators and privacy officers review emergency access.")
+    grant = (
+        await session.execute(
+            system_query(
+                select(BreakGlassGrant).where(BreakGlassGrant.id == grant_id),
+                "break-the-glass review",
+            )
+        )
+    ).scalar_one_or_none()
+    if grant is None:
+        raise NotFound("emergency access")
+    if grant.reviewed_at is not None:
+        raise Conflict("This emergency access has already been reviewed.", field="note")
+    grant.reviewed_at = ctx.now()
+    grant.reviewed_by_id = ctx.user_id
+    grant.review_note = data.note
+    await session.flush()
+    audit.record(
+        session,
+        ctx,
+        action="U",
+        record_type="BreakGlass",
+        record_id=grant.id,
+        patient_id=grant.patient_id,
+        purpose="HOPERAT",
+        detail={"note": data.note},
+    )

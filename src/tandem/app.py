@@ -1,0 +1,89 @@
+"""create_app(): the web application, the JSON API under /api/v1, static files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from tandem import __version__
+from tandem.access.api import router as access_api
+from tandem.admin.api import router as admin_api
+from tandem.careteams.api import router as careteams_api
+from tandem.clock import Clock
+from tandem.config import Settings
+from tandem.handlers import install_error_handlers
+from tandem.migrate import is_up_to_date
+from tandem.people.api import router as people_api
+from tandem.runtime import Runtime
+from tandem.web.views import router as web_views
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+class DatabaseNotMigrated(RuntimeError):
+    pass
+
+
+def create_api(runtime: Runtime) -> FastAPI:
+    """The JSON API, mounted at /api/v1 with its own OpenAPI document and docs page."""
+    api = FastAPI(
+        title="Tandem API",
+        version=__version__,
+        description=(
+            "Care coordination for integrated mental-health care teams. Authenticate with the "
+            "browser session or a bearer token from `tandem token issue USERNAME`. "
+            "Patients outside your care teams answer 404."
+        ),
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    api.state.runtime = runtime
+    for router in (access_api, people_api, careteams_api, admin_api):
+        api.include_router(router)
+    install_error_handlers(api)
+    return api
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    runtime: Runtime | None = None,
+    check_migrations: bool = True,
+) -> FastAPI:
+    settings = settings or Settings()
+    rt = runtime or Runtime.build(settings, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if check_migrations and not await is_up_to_date(rt.engine):
+            raise DatabaseNotMigrated(
+                "The database is not migrated to this version of Tandem. "
+                "Run `tandem db upgrade` first."
+            )
+        logging.getLogger("tandem").info("Tandem %s ready", __version__)
+        yield
+        if runtime is None:
+            await rt.engine.dispose()
+
+    app = FastAPI(
+        title="Tandem",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.runtime = rt
+    app.mount("/api/v1", create_api(rt), name="api")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(web_views)
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,139 @@
+"""Reading the audit log: a patient's access log, and verifying the whole chain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.scope import system_query
+from tandem.access.service import is_lead_care_manager, require_patient
+from tandem.audit import log as audit
+from tandem.audit.chain import CHAINED_FIELDS, BrokenLink, ChainVerifier
+from tandem.audit.models import AuditEvent
+from tandem.errors import NotFound
+from tandem.people.models import Patient
+from tandem.schemas import Page
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    recorded_at: datetime
+    username: str
+    role: str
+    action: str
+    record_type: str
+    record_id: str | None
+    outcome: int
+    purpose: str
+    source_address: str | None
+    detail: str | None
+
+
+async def _patient_for_log(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> uuid.UUID:
+    """The lead care manager sees their patient's log; a privacy officer sees any patient's."""
+    if ctx.is_privacy_officer:
+        exists_stmt = system_query(
+            select(Patient.id).where(Patient.id == patient_id), "privacy officer access log"
+        )
+        if await session.scalar(exists_stmt) is None:
+            raise NotFound("patient")
+        return patient_id
+    await require_patient(session, ctx, patient_id)
+    if not await is_lead_care_manager(session, ctx, patient_id):
+        # Team members who are not the lead are told it does not exist, like anyone else.
+        raise NotFound("access log")
+    return patient_id
+
+
+async def patient_access_log(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    *,
+    page: int,
+    page_size: int,
+) -> Page[AuditEventRead]:
+    await _patient_for_log(session, ctx, patient_id)
+    page = max(1, page)
+    where = AuditEvent.patient_id == patient_id
+    total = await session.scalar(select(func.count()).select_from(AuditEvent).where(where))
+    rows = (
+        (
+            await session.execute(
+                select(AuditEvent)
+                .where(where)
+                .order_by(AuditEvent.id.desc())
+                .offset((page - 1) * page_size)
+                .limit(page_size)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    audit.record(
+        session,
+        ctx,
+        action="R",
+        record_type="AuditLog",
+        record_id=patient_id,
+        patient_id=patient_id,
+        purpose="HOPERAT" if ctx.is_privacy_officer else "TREAT",
+    )
+    return Page(
+        items=[AuditEventRead.model_validate(r) for r in rows],
+        total=int(total or 0),
+        page=page,
+        page_size=page_size,
+    )
+
+
+async def _events(session: AsyncSession, batch: int = 5000) -> AsyncIterator[dict[str, Any]]:
+    columns = [getattr(AuditEvent, name) for name in (*CHAINED_FIELDS, "prev_hash", "hash")]
+    last_id = 0
+    while True:
+        rows = (
+            (
+                await session.execute(
+                    select(*columns)
+                    .where(AuditEvent.id > last_id)
+                    .order_by(AuditEvent.id)
+                    .limit(batch)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return
+        for row in rows:
+            yield dict(row)
+        last_id = rows[-1]["id"]
+
+
+async def verify_chain(
+    session: AsyncSession, progress: Callable[[int], None] | None = None
+) -> tuple[int, BrokenLink | None]:
+    """Walk every event in order; return how many verified and the first broken link, if any."""
+    verifier = ChainVerifier()
+    async for event in _events(session):
+        broken = verifier.check(event)
+        if broken:
+            return verifier.verified, broken
+        if progress and verifier.verified % 1000 == 0:
+            progress(1000)
+    return verifier.verified, None
+
+
+async def count_events(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(AuditEvent)) or 0)

@@ -1,0 +1,1 @@
+"""Signing in: passwords, server-side sessions, API tokens, CSRF."""

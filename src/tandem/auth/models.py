@@ -1,0 +1,42 @@
+"""Server-side sessions and API tokens; only hashes of the secrets are stored."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tandem.db import Base, IdMixin
+
+
+class UserSession(IdMixin, Base):
+    __tablename__ = "user_session"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    source_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (Index("ix_user_session_user", "user_id"),)
+
+
+class ApiToken(IdMixin, Base):
+    __tablename__ = "api_token"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_api_token_user", "user_id"),)

@@ -1,0 +1,1 @@
+"""Care teams, their members, and programme enrolments (episodes of care)."""

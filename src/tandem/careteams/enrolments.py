@@ -1,0 +1,143 @@
+"""Programme enrolment (episode of care) use cases: enrol, change phase, discharge."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.service import require_patient
+from tandem.careteams import repository as repo
+from tandem.careteams.models import Enrolment
+from tandem.careteams.rules import check_period, check_phase_dates
+from tandem.careteams.schemas import EnrolmentCreate, EnrolmentRead, EnrolmentUpdate
+from tandem.careteams.vocab import Phase
+from tandem.errors import Conflict, NotFound, ValidationProblem
+from tandem.people import repository as people_repo
+from tandem.people.schemas import EnteredInError
+from tandem.people.service import check_version, record_read
+
+
+async def list_enrolments(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> list[EnrolmentRead]:
+    access = await require_patient(session, ctx, patient_id)
+    record_read(session, ctx, access, "Enrolment")
+    return [EnrolmentRead.model_validate(e) for e in await repo.enrolments(session, patient_id)]
+
+
+async def enrol(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: EnrolmentCreate
+) -> EnrolmentRead:
+    access = await require_patient(session, ctx, patient_id)
+    check_period(data.start_date, None, today=ctx.clock.today())
+    if data.phase == Phase.discharged:
+        raise ValidationProblem("A new enrolment starts in an open phase.", field="phase")
+    if data.organization_id and not await people_repo.organization_exists(
+        session, data.organization_id
+    ):
+        raise ValidationProblem("No such organisation.", field="organization_id")
+    for existing in await repo.enrolments(session, patient_id):
+        if existing.status == "active" and existing.programme == data.programme:
+            raise Conflict(
+                "The patient is already enrolled in this programme; change its phase instead.",
+                field="programme",
+            )
+    now = ctx.now()
+    enrolment = Enrolment(
+        id=uuid.uuid4(),
+        patient_id=patient_id,
+        programme=data.programme,
+        phase=data.phase,
+        start_date=data.start_date,
+        reason=data.reason,
+        organization_id=data.organization_id,
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(enrolment)
+    await session.flush()
+    record_read(
+        session,
+        ctx,
+        access,
+        "Enrolment",
+        enrolment.id,
+        action="C",
+        detail={"programme": data.programme, "phase": data.phase},
+    )
+    return EnrolmentRead.model_validate(enrolment)
+
+
+async def _load(session: AsyncSession, patient_id: uuid.UUID, enrolment_id: uuid.UUID) -> Enrolment:
+    enrolment = await repo.enrolment(session, patient_id, enrolment_id)
+    if enrolment is None:
+        raise NotFound("enrolment")
+    return enrolment
+
+
+async def update_enrolment(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    enrolment_id: uuid.UUID,
+    data: EnrolmentUpdate,
+) -> EnrolmentRead:
+    """Move between phases; discharging sets the end date and closes the episode."""
+    access = await require_patient(session, ctx, patient_id)
+    enrolment = await _load(session, patient_id, enrolment_id)
+    check_version(enrolment, data.version)
+    if enrolment.status != "active":
+        raise ValidationProblem("This enrolment is closed.", field="status")
+    phase = data.phase or enrolment.phase
+    end_date = data.end_date
+    if phase == Phase.discharged and end_date is None:
+        end_date = ctx.clock.today()
+    check_phase_dates(phase, end_date)
+    check_period(enrolment.start_date, end_date, today=ctx.clock.today())
+    before = enrolment.phase
+    enrolment.phase = phase
+    enrolment.end_date = end_date
+    if data.reason is not None:
+        enrolment.reason = data.reason
+    if phase == Phase.discharged:
+        enrolment.status = "inactive"
+    enrolment.updated_at = ctx.now()
+    await session.flush()
+    record_read(
+        session,
+        ctx,
+        access,
+        "Enrolment",
+        enrolment.id,
+        action="U",
+        detail={"phase": [before, phase], "reason": data.reason},
+    )
+    return EnrolmentRead.model_validate(enrolment)
+
+
+async def mark_enrolment_entered_in_error(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    enrolment_id: uuid.UUID,
+    data: EnteredInError,
+) -> EnrolmentRead:
+    access = await require_patient(session, ctx, patient_id)
+    enrolment = await _load(session, patient_id, enrolment_id)
+    check_version(enrolment, data.version)
+    enrolment.status = "entered-in-error"
+    enrolment.updated_at = ctx.now()
+    await session.flush()
+    record_read(
+        session,
+        ctx,
+        access,
+        "Enrolment",
+        enrolment.id,
+        action="U",
+        detail={"status": "entered-in-error", "reason": data.reason},
+    )
+    return EnrolmentRead.model_validate(enrolment)

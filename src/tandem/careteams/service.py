@@ -1,0 +1,282 @@
+"""Care-team use cases: list, add, change and end members; hand over the lead."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.rules import CLINICAL_ROLES
+from tandem.access.service import PatientAccess, require_patient
+from tandem.careteams import repository as repo
+from tandem.careteams.models import CareTeamMember
+from tandem.careteams.rules import check_member_kind, check_period
+from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
+from tandem.careteams.vocab import CareTeamRole
+from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from tandem.people import repository as people_repo
+from tandem.people.service import check_version, record_read
+
+
+def _member_read(row: Any) -> MemberRead:
+    member, user, person, org = row
+    return MemberRead(
+        id=member.id,
+        patient_id=member.patient_id,
+        role=member.role,
+        user_id=member.user_id,
+        related_person_id=member.related_person_id,
+        name=user.full_name if user else (person.name if person else "—"),
+        professional_role=user.role if user else None,
+        organization_id=member.organization_id,
+        organization=org.name if org else None,
+        phone=(user.phone if user else person.phone if person else None),
+        email=(user.email if user else person.email if person else None),
+        start_date=member.start_date,
+        end_date=member.end_date,
+        status=member.status,
+        end_reason=member.end_reason,
+        version=member.version,
+    )
+
+
+async def _require_team_manager(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> PatientAccess:
+    """Clinical members of the team manage it; emergency (break-the-glass) access cannot."""
+    access = await require_patient(session, ctx, patient_id)
+    if access.basis != "care_team" or ctx.role not in CLINICAL_ROLES:
+        raise Forbidden("Only clinical members of the care team can change it.")
+    return access
+
+
+async def list_members(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> list[MemberRead]:
+    access = await require_patient(session, ctx, patient_id)
+    record_read(session, ctx, access, "CareTeam")
+    return [_member_read(row) for row in await repo.members(session, patient_id)]
+
+
+async def _read_one(
+    session: AsyncSession, patient_id: uuid.UUID, member_id: uuid.UUID
+) -> MemberRead:
+    for row in await repo.members(session, patient_id):
+        if row[0].id == member_id:
+            return _member_read(row)
+    raise NotFound("care-team member")  # pragma: no cover - just written
+
+
+async def add_member(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: MemberCreate
+) -> MemberRead:
+    access = await _require_team_manager(session, ctx, patient_id)
+    today = ctx.clock.today()
+    start = data.start_date or today
+    check_member_kind(
+        data.role,
+        has_user=data.user_id is not None,
+        has_related_person=data.related_person_id is not None,
+    )
+    check_period(start, None, today=today)
+    organization_id = data.organization_id
+    if data.user_id is not None:
+        user = await repo.user(session, data.user_id)
+        if user is None or not user.active:
+            raise ValidationProblem("No such active user.", field="user_id")
+        organization_id = organization_id or user.organization_id
+        if await repo.active_membership_of(session, patient_id, user_id=user.id, role=data.role):
+            raise Conflict(
+                f"{user.full_name} is already on the team in this role.", field="user_id"
+            )
+    if data.related_person_id is not None:
+        person = await people_repo.related_person(session, patient_id, data.related_person_id)
+        if person is None or person.status != "active":
+            raise ValidationProblem(
+                "No such related person for this patient.", field="related_person_id"
+            )
+        if await repo.active_membership_of(session, patient_id, related_person_id=person.id):
+            raise Conflict(f"{person.name} is already on the team.", field="related_person_id")
+    if organization_id and not await people_repo.organization_exists(session, organization_id):
+        raise ValidationProblem("No such organisation.", field="organization_id")
+    if data.role == CareTeamRole.lead_care_manager:
+        lead = await repo.active_lead(session, patient_id)
+        if lead is not None:
+            raise Conflict(
+                "This patient already has a lead care manager. Hand the lead over instead.",
+                field="role",
+            )
+    member = CareTeamMember(
+        id=uuid.uuid4(),
+        patient_id=patient_id,
+        role=data.role,
+        user_id=data.user_id,
+        related_person_id=data.related_person_id,
+        organization_id=organization_id,
+        start_date=start,
+        status="active",
+        created_at=ctx.now(),
+    )
+    session.add(member)
+    await _flush_unique_lead(session)
+    record_read(
+        session, ctx, access, "CareTeamMember", member.id, action="C", detail={"role": member.role}
+    )
+    return await _read_one(session, patient_id, member.id)
+
+
+async def _flush_unique_lead(session: AsyncSession) -> None:
+    """The database's partial unique index is the last word on "one lead at a time"."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "This patient already has a lead care manager. Hand the lead over instead.",
+            field="role",
+        ) from exc
+
+
+async def _load(
+    session: AsyncSession, patient_id: uuid.UUID, member_id: uuid.UUID
+) -> CareTeamMember:
+    member = await repo.member(session, patient_id, member_id)
+    if member is None:
+        raise NotFound("care-team member")
+    return member
+
+
+async def update_member(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    member_id: uuid.UUID,
+    data: MemberUpdate,
+) -> MemberRead:
+    access = await _require_team_manager(session, ctx, patient_id)
+    member = await _load(session, patient_id, member_id)
+    check_version(member, data.version)
+    if member.status != "active":
+        raise ValidationProblem("This membership has ended.", field="status")
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    if changes.get("role") is None:
+        changes.pop("role", None)
+    if "role" in changes:
+        check_member_kind(
+            changes["role"],
+            has_user=member.user_id is not None,
+            has_related_person=member.related_person_id is not None,
+        )
+        if member.role == CareTeamRole.lead_care_manager and changes["role"] != member.role:
+            raise ValidationProblem(
+                "Hand the lead over to another care manager before changing this role.",
+                field="role",
+            )
+        if changes["role"] == CareTeamRole.lead_care_manager and member.role != changes["role"]:
+            lead = await repo.active_lead(session, patient_id)
+            if lead is not None:
+                raise Conflict("This patient already has a lead care manager.", field="role")
+    org_id = changes.get("organization_id")
+    if org_id and not await people_repo.organization_exists(session, org_id):
+        raise ValidationProblem("No such organisation.", field="organization_id")
+    for key, value in changes.items():
+        setattr(member, key, value)
+    await _flush_unique_lead(session)
+    record_read(
+        session,
+        ctx,
+        access,
+        "CareTeamMember",
+        member.id,
+        action="U",
+        detail={"changed": sorted(changes)},
+    )
+    return await _read_one(session, patient_id, member.id)
+
+
+async def end_member(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    member_id: uuid.UUID,
+    data: MemberEnd,
+) -> MemberRead:
+    """End a membership (or mark it entered in error); the lead must be handed over first."""
+    access = await _require_team_manager(session, ctx, patient_id)
+    member = await _load(session, patient_id, member_id)
+    check_version(member, data.version)
+    if member.status != "active":
+        raise ValidationProblem("This membership has already ended.", field="status")
+    if member.role == CareTeamRole.lead_care_manager:
+        raise ValidationProblem(
+            "A patient always has a lead care manager: hand the lead over instead.", field="role"
+        )
+    end = data.end_date or ctx.clock.today()
+    check_period(member.start_date, end, today=ctx.clock.today())
+    member.status = "entered-in-error" if data.entered_in_error else "inactive"
+    member.end_date = end
+    member.end_reason = data.reason
+    await session.flush()
+    record_read(
+        session,
+        ctx,
+        access,
+        "CareTeamMember",
+        member.id,
+        action="U",
+        detail={"status": member.status, "reason": data.reason},
+    )
+    return await _read_one(session, patient_id, member.id)
+
+
+async def make_lead(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: MakeLead
+) -> MemberRead:
+    """Hand over the lead: the old lead's membership ends, the new lead's begins, atomically."""
+    access = await _require_team_manager(session, ctx, patient_id)
+    user = await repo.user(session, data.user_id)
+    if user is None or not user.active or user.role != "care_manager":
+        raise ValidationProblem("The new lead must be an active care manager.", field="user_id")
+    today, now = ctx.clock.today(), ctx.now()
+    lead = await repo.active_lead(session, patient_id)
+    if lead is not None:
+        if lead.user_id == user.id:
+            raise Conflict(f"{user.full_name} is already the lead care manager.", field="user_id")
+        lead.status = "inactive"
+        lead.end_date = today
+        lead.end_reason = f"Lead handed over: {data.reason}"
+        await session.flush()
+        record_read(
+            session,
+            ctx,
+            access,
+            "CareTeamMember",
+            lead.id,
+            action="U",
+            detail={"status": "inactive", "reason": lead.end_reason},
+        )
+    member = CareTeamMember(
+        id=uuid.uuid4(),
+        patient_id=patient_id,
+        role=CareTeamRole.lead_care_manager,
+        user_id=user.id,
+        organization_id=user.organization_id,
+        start_date=today,
+        status="active",
+        created_at=now,
+    )
+    session.add(member)
+    await _flush_unique_lead(session)
+    record_read(
+        session,
+        ctx,
+        access,
+        "CareTeamMember",
+        member.id,
+        action="C",
+        detail={"role": member.role, "reason": data.reason},
+    )
+    return await _read_one(session, patient_id, member.id)

@@ -1,0 +1,325 @@
+"""The `tandem` command: every operation an administrator needs."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tandem.access.context import AccessContext
+from tandem.admin import service as admin
+from tandem.admin.schemas import OrganizationCreate, UserCreate
+from tandem.auth import service as auth
+from tandem.config import Settings
+from tandem.errors import DomainError
+from tandem.people.vocab import OrganizationKind, ProfessionalRole
+from tandem.runtime import Runtime
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Tandem: care coordination for integrated mental-health care teams.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organisations.", no_args_is_help=True)
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def run_in_session(work: Callable[[Runtime, AccessContext], Awaitable[T]], *, reason: str) -> T:
+    """Run ``work`` in one committed transaction; domain errors exit 1 with their message."""
+
+    async def runner() -> T:
+        rt = Runtime.build(Settings())
+        ctx = AccessContext.system(rt.clock, reason=reason)
+        try:
+            return await work(rt, ctx)
+        finally:
+            await rt.engine.dispose()
+
+    try:
+        return asyncio.run(runner())
+    except DomainError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        err.print(f"[red]Error{where}:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only)")] = 1,
+) -> None:
+    """Start the web server (refuses to start on a database that is not migrated)."""
+    import uvicorn
+
+    from tandem.migrate import is_up_to_date
+
+    settings = Settings()
+    rt = Runtime.build(settings)
+
+    async def migrated() -> bool:
+        try:
+            return await is_up_to_date(rt.engine)
+        finally:
+            await rt.engine.dispose()
+
+    if not asyncio.run(migrated()):
+        err.print(
+            "[red]The database is not migrated.[/red] Run [bold]tandem db upgrade[/bold] first."
+        )
+        raise typer.Exit(1)
+    if settings.is_sqlite and workers > 1:
+        err.print("SQLite allows one writer: starting one worker.")
+        workers = 1
+    console.print(f"Tandem listening on http://{host or settings.host}:{port or settings.port}")
+    uvicorn.run(
+        "tandem.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or migrate the database schema to the latest version."""
+    from tandem.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.resolved_database_url, revision)
+    console.print(f"Database is at revision {revision}: {settings.resolved_database_url}")
+
+
+@orgs_app.command("create")
+def orgs_create(
+    name: str,
+    kind: Annotated[OrganizationKind, typer.Option(help="What sort of organisation")],
+    phone: str | None = None,
+    address: str | None = None,
+) -> None:
+    """Add an organisation (clinic, agency, community partner)."""
+
+    async def work(rt: Runtime, ctx: AccessContext) -> None:
+        async with rt.sessionmaker.begin() as session:
+            org = await admin.create_organization(
+                session, ctx, OrganizationCreate(name=name, kind=kind, phone=phone, address=address)
+            )
+        console.print(f"Created organisation {org.name} ({org.id})")
+
+    run_in_session(work, reason="orgs create")
+
+
+@orgs_app.command("list")
+def orgs_list() -> None:
+    """List organisations."""
+
+    async def work(rt: Runtime, ctx: AccessContext) -> None:
+        async with rt.sessionmaker() as session:
+            orgs = await admin.list_organizations(session)
+        table = Table("Name", "Kind", "Active", "Id")
+        for org in orgs:
+            table.add_row(org.name, org.kind, "yes" if org.active else "no", str(org.id))
+        console.print(table)
+
+    run_in_session(work, reason="orgs list")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    full_name: Annotated[str, typer.Option("--name", help="Full name")],
+    role: Annotated[ProfessionalRole, typer.Option(help="Professional role")],
+    organization: Annotated[str | None, typer.Option(help="Organisation name")] = None,
+    email: str | None = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Password (prompted when omitted; or set TANDEM_NEW_PASSWORD)",
+            envvar="TANDEM_NEW_PASSWORD",
+        ),
+    ] = None,
+) -> None:
+    """Create a user account."""
+    if password is None:
+        if not sys.stdin.isatty():
+            err.print("Give --password or TANDEM_NEW_PASSWORD when not at a terminal.")
+            raise typer.Exit(2)
+        password = getpass.getpass("Password: ")
+
+    async def work(rt: Runtime, ctx: AccessContext) -> None:
+        async with rt.sessionmaker.begin() as session:
+            org_id = None
+            if organization:
+                orgs = {o.name: o.id for o in await admin.list_organizations(session)}
+                if organization not in orgs:
+                    raise DomainError(
+                        f"No organisation named {organization!r}.", field="organization"
+                    )
+                org_id = orgs[organization]
+            user = await admin.create_user(
+                session,
+                ctx,
+                UserCreate(
+                    username=username,
+                    full_name=full_name,
+                    role=role,
+                    organization_id=org_id,
+                    email=email,
+                    password=password,
+                ),
+            )
+        console.print(f"Created {user.username} ({user.role})")
+
+    run_in_session(work, reason="users create")
+
+
+@users_app.command("list")
+def users_list(role: ProfessionalRole | None = None) -> None:
+    """List user accounts."""
+
+    async def work(rt: Runtime, ctx: AccessContext) -> None:
+        async with rt.sessionmaker() as session:
+            users = await admin.list_users(session, ctx, role=role)
+        table = Table("Username", "Name", "Role", "Active", "Locked until")
+        for u in users:
+            table.add_row(
+                u.username,
+                u.full_name,
+                u.role,
+                "yes" if u.active else "no",
+                u.locked_until.isoformat(timespec="minutes") if u.locked_until else "",
+            )
+        console.print(table)
+
+    run_in_session(work, reason="users list")
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str) -> None:
+    """Deactivate an account and end its sessions."""
+
+    async def work(rt: Runtime, ctx: AccessContext) -> None:
+        async with rt.sessionmaker.begin() as session:
+            user = await auth.get_user_by_username(session, username)
+            await admin.set_active(session, ctx, user.id, active=False)
+        console.print(f"Deactivated {username}; their sessions are ended.")
+
+    run_in_session(work, reason="users deactivate")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    username: str,
+    password: Annotated[str | None, typer.Option(envvar="TANDEM_NEW_PASSWORD")] = None,
+) -> None:
+    """Set a temporary password; the user must choose a new one at next sign-in."""
+    from tandem.admin.schemas import PasswordReset
+
+    if password is None:
+        password = getpass.getpass("Temporary password: ")
+
+    async def work(rt: Runtime, ctx: AccessContext) -> None:
+        async with rt.sessionmaker.begin() as session:
+            user = await auth.get_user_by_username(session, username)
+            await admin.reset_password(session, ctx, user.id, PasswordReset(password=password))
+        console.print(f"Password reset for {username}.")
+
+    run_in_session(work, reason="users reset-password")
+
+
+@token_app.command("issue")
+def token_issue(
+    username: str,
+    name: Annotated[str, typer.Option(help="What the token is for")] = "api",
+    days: Annotated[int | None, typer.Option(help="Days until it expires")] = None,
+) -> None:
+    """Print a new bearer token for USERNAME (shown once; stored only as a hash)."""
+
+    async def work(rt: Runtime, ctx: AccessContext) -> None:
+        async with rt.sessionmaker.begin() as session:
+            user = await auth.get_user_by_username(session, username)
+            token, plain = await auth.issue_token(
+                session,
+                user=user,
+                name=name,
+                days=days or rt.settings.token_days,
+                now=rt.clock.now(),
+            )
+        err.print(
+            f"Token {token.prefix}… for {username}, expires {token.expires_at:%Y-%m-%d}. "
+            f"Revoke with: tandem token revoke {token.prefix}"
+        )
+        print(plain)
+
+    run_in_session(work, reason="token issue")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[str, typer.Argument(help="The token, or its printed prefix")],
+) -> None:
+    """Revoke an API token."""
+
+    async def work(rt: Runtime, ctx: AccessContext) -> int:
+        async with rt.sessionmaker.begin() as session:
+            return await auth.revoke_token(session, token_or_prefix=token, now=rt.clock.now())
+
+    count = run_in_session(work, reason="token revoke")
+    if count == 0:
+        err.print("No active token matches.")
+        raise typer.Exit(1)
+    console.print(f"Revoked {count} token(s).")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 naming the first broken link."""
+    from rich.progress import Progress
+
+    from tandem.audit.service import count_events, verify_chain
+
+    async def work(rt: Runtime, ctx: AccessContext) -> tuple[int, object]:
+        async with rt.sessionmaker() as session:
+            total = await count_events(session)
+            with Progress(console=err, transient=True) as progress:
+                task = progress.add_task("Verifying audit chain", total=total)
+                return await verify_chain(session, lambda n: progress.advance(task, n))
+
+    verified, broken = run_in_session(work, reason="audit verify")
+    if broken is not None:
+        err.print(
+            f"[red]Audit chain broken at event {broken.event_id}[/red]: "  # type: ignore[attr-defined]
+            f"{broken.problem}. {verified} events before it verify."
+        )  # type: ignore[attr-defined]
+        raise typer.Exit(1)
+    console.print(f"Audit chain intact: {verified} events verified.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Settings read from the environment (prefix ``TANDEM_``); never read at import time."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET = "demo-only-secret-change-me"
+
+
+class Environment(StrEnum):
+    demo = "demo"
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; see the table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="TANDEM_", extra="ignore")
+
+    environment: Environment = Environment.demo
+    data_dir: Path = Path(".tandem")
+    database_url: str = ""
+    secret_key: str = DEMO_SECRET
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Cookies get the Secure flag when the public URL is https.
+    public_url: str = "http://127.0.0.1:8000"
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
+    login_slowdown_after: int = Field(default=3, ge=1)
+    login_lockout_after: int = Field(default=8, ge=2)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    token_days: int = Field(default=90, ge=1)
+    page_size: int = Field(default=25, ge=5, le=200)
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.environment == Environment.production and self.secret_key == DEMO_SECRET:
+            raise ValueError(
+                "TANDEM_SECRET_KEY must be set to a private value when TANDEM_ENVIRONMENT=production"
+            )
+        if self.environment == Environment.production and not self.database_url:
+            raise ValueError("TANDEM_DATABASE_URL must be set when TANDEM_ENVIRONMENT=production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'tandem.sqlite3').resolve()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")

@@ -1,0 +1,123 @@
+"""Request dependencies: the transaction, the signed-in user, the AccessContext, CSRF."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.auth import service as auth
+from tandem.errors import DomainError, NotAuthenticated
+from tandem.people.models import User
+from tandem.runtime import Runtime
+
+SESSION_COOKIE = "tandem_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class CsrfFailed(DomainError):
+    status = 403
+    code = "csrf_failed"
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent."""
+    rt = runtime(request)
+    async with rt.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(db_session, scope="function")]
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def optional_user(request: Request, session: SessionDep) -> User | None:
+    """The user behind a bearer token or a session cookie; None when signed out."""
+    rt = runtime(request)
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = await auth.resolve_token(session, token=header[7:].strip(), now=rt.clock.now())
+        if user is None:
+            raise NotAuthenticated("The API token is unknown, expired or revoked.")
+        request.state.auth_via = "token"
+        return user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    found = await auth.resolve_session(
+        session, token=cookie, clock=rt.clock, policy=rt.session_policy
+    )
+    if found is None:
+        return None
+    user, user_session = found
+    request.state.auth_via = "session"
+    request.state.csrf_token = user_session.csrf_token
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+async def check_csrf(request: Request) -> None:
+    """Cookie-authenticated unsafe requests must echo the session's CSRF token."""
+    if request.method not in UNSAFE_METHODS or getattr(request.state, "auth_via", "") != "session":
+        return
+    expected: str = request.state.csrf_token
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not given or not hmac.compare_digest(given, expected):
+        raise CsrfFailed("The form has expired. Reload the page and try again.", field=CSRF_FIELD)
+
+
+async def current_user(request: Request, user: OptionalUser) -> User:
+    if user is None:
+        raise NotAuthenticated("Sign in to continue.")
+    await check_csrf(request)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def access_context(request: Request, user: CurrentUser) -> AccessContext:
+    rt = runtime(request)
+    return AccessContext(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        organization_id=user.organization_id,
+        clock=rt.clock,
+        source_address=client_address(request),
+        purpose="HOPERAT" if user.role in {"administrator", "privacy_officer"} else "TREAT",
+        via=getattr(request.state, "auth_via", "session"),
+    )
+
+
+Ctx = Annotated[AccessContext, Depends(access_context)]

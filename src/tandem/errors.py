@@ -1,0 +1,66 @@
+"""Domain errors carry their HTTP status; one handler renders them as JSON or HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause; ``status`` is the HTTP answer."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+    def to_dict(self) -> dict[str, Any]:
+        detail: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            detail["field"] = self.field
+        detail.update(self.extra)
+        return detail
+
+
+class ValidationProblem(DomainError):
+    """Input that is well-formed but breaks a rule; names the field."""
+
+    status = 422
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    """Missing, or hidden from this user: the two are indistinguishable on purpose."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self, what: str = "record") -> None:
+        super().__init__(f"No such {what}.")
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(DomainError):
+    """For non-patient resources only (e.g. administration); patient data answers 404."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The record changed since the caller read it, or a uniqueness rule was broken."""
+
+    status = 409
+    code = "conflict"
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    code = "too_many_attempts"

@@ -1,0 +1,23 @@
+"""Imports every domain's tables so that Base.metadata is complete (Alembic, tests)."""
+
+from tandem.access.models import BreakGlassGrant
+from tandem.audit.models import AuditEvent
+from tandem.auth.models import ApiToken, UserSession
+from tandem.careteams.models import CareTeamMember, Enrolment
+from tandem.db import Base
+from tandem.people.models import Organization, Patient, PatientIdentifier, RelatedPerson, User
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "BreakGlassGrant",
+    "CareTeamMember",
+    "Enrolment",
+    "Organization",
+    "Patient",
+    "PatientIdentifier",
+    "RelatedPerson",
+    "User",
+    "UserSession",
+]

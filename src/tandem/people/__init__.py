@@ -1,0 +1,1 @@
+"""Organisations, users (practitioners), patients, identifiers and related persons."""

@@ -1,0 +1,131 @@
+"""Tables for organisations, users, patients, identifiers and related persons."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tandem.db import Base, IdMixin
+
+
+class Organization(IdMixin, Base):
+    __tablename__ = "organization"
+
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class User(IdMixin, Base):
+    """A professional who signs in: care manager, PCP, consultant, partner, administrator."""
+
+    __tablename__ = "app_user"
+
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organization.id"))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    last_failed_login_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Patient(IdMixin, Base):
+    __tablename__ = "patient"
+    __patient_owned__ = True
+
+    mrn: Mapped[str] = mapped_column(String(40), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    # Lower-cased "family given preferred" for index-friendly search.
+    search_name: Mapped[str] = mapped_column(String(320))
+    birth_date: Mapped[date]
+    gender: Mapped[str] = mapped_column(String(20))
+    pronouns: Mapped[str | None] = mapped_column(String(40))
+    preferred_language: Mapped[str] = mapped_column(String(60), default="English")
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    contact_preference: Mapped[str] = mapped_column(String(20), default="phone")
+    managing_organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organization.id")
+    )
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_patient_name_birth", "family_name", "given_name", "birth_date"),
+        Index("ix_patient_search_name", "search_name"),
+        Index("ix_patient_birth_date", "birth_date"),
+    )
+
+
+class PatientIdentifier(IdMixin, Base):
+    """An identifier another system gives the patient (clinic MRN, Medicaid ID …)."""
+
+    __tablename__ = "patient_identifier"
+    __patient_owned__ = True
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    system: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(100))
+    assigner: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_patient_identifier_patient", "patient_id"),
+        Index(
+            "uq_patient_identifier_active",
+            "system",
+            "value",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
+class RelatedPerson(IdMixin, Base):
+    """Family member or caregiver; acts for the patient only with the patient's consent."""
+
+    __tablename__ = "related_person"
+    __patient_owned__ = True
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    relationship: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    is_emergency_contact: Mapped[bool] = mapped_column(default=False)
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    notes: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_related_person_patient", "patient_id"),)

@@ -1,0 +1,125 @@
+"""Use cases for related persons: family members and caregivers."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.service import require_patient
+from tandem.errors import NotFound, ValidationProblem
+from tandem.people import repository as repo
+from tandem.people.models import RelatedPerson
+from tandem.people.schemas import (
+    RelatedPersonCreate,
+    RelatedPersonEnd,
+    RelatedPersonRead,
+    RelatedPersonUpdate,
+)
+from tandem.people.service import check_version, record_read
+
+
+async def list_related_persons(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> list[RelatedPersonRead]:
+    access = await require_patient(session, ctx, patient_id)
+    record_read(session, ctx, access, "RelatedPerson")
+    return [
+        RelatedPersonRead.model_validate(p) for p in await repo.related_persons(session, patient_id)
+    ]
+
+
+async def add_related_person(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: RelatedPersonCreate
+) -> RelatedPersonRead:
+    access = await require_patient(session, ctx, patient_id)
+    person = RelatedPerson(
+        id=uuid.uuid4(),
+        patient_id=patient_id,
+        start_date=ctx.clock.today(),
+        status="active",
+        created_at=ctx.now(),
+        **data.model_dump(),
+    )
+    session.add(person)
+    await session.flush()
+    record_read(session, ctx, access, "RelatedPerson", person.id, action="C")
+    return RelatedPersonRead.model_validate(person)
+
+
+async def _load(
+    session: AsyncSession, patient_id: uuid.UUID, person_id: uuid.UUID
+) -> RelatedPerson:
+    person = await repo.related_person(session, patient_id, person_id)
+    if person is None:
+        raise NotFound("related person")
+    return person
+
+
+async def update_related_person(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    person_id: uuid.UUID,
+    data: RelatedPersonUpdate,
+) -> RelatedPersonRead:
+    access = await require_patient(session, ctx, patient_id)
+    person = await _load(session, patient_id, person_id)
+    check_version(person, data.version)
+    if person.status != "active":
+        raise ValidationProblem(
+            "This person's record has ended; add them again instead.", field="status"
+        )
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    for required in ("name", "relationship", "is_emergency_contact"):
+        if required in changes and changes[required] is None:
+            raise ValidationProblem(
+                f"{required.replace('_', ' ').capitalize()} is required.", field=required
+            )
+    for key, value in changes.items():
+        setattr(person, key, value)
+    await session.flush()
+    record_read(
+        session,
+        ctx,
+        access,
+        "RelatedPerson",
+        person.id,
+        action="U",
+        detail={"changed": sorted(changes)},
+    )
+    return RelatedPersonRead.model_validate(person)
+
+
+async def end_related_person(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    person_id: uuid.UUID,
+    data: RelatedPersonEnd,
+) -> RelatedPersonRead:
+    """End the relationship (it stays in the history) or mark the entry as made in error."""
+    access = await require_patient(session, ctx, patient_id)
+    person = await _load(session, patient_id, person_id)
+    check_version(person, data.version)
+    if person.status != "active":
+        raise ValidationProblem("This person's record has already ended.", field="status")
+    end_date = data.end_date or ctx.clock.today()
+    if end_date > ctx.clock.today():
+        raise ValidationProblem("End date cannot be in the future.", field="end_date")
+    if person.start_date and end_date < person.start_date:
+        raise ValidationProblem("End date is before the start date.", field="end_date")
+    person.status = "entered-in-error" if data.entered_in_error else "inactive"
+    person.end_date = end_date
+    await session.flush()
+    record_read(
+        session,
+        ctx,
+        access,
+        "RelatedPerson",
+        person.id,
+        action="U",
+        detail={"status": person.status, "reason": data.reason},
+    )
+    return RelatedPersonRead.model_validate(person)

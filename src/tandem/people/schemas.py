@@ -1,0 +1,179 @@
+"""Input and output shapes for patients, identifiers and related persons."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from tandem.people.vocab import ContactPreference, Gender, IdentifierSystem, Relationship
+from tandem.schemas import (
+    Email,
+    InputModel,
+    Name,
+    OptionalText,
+    OutputModel,
+    Phone,
+    Reason,
+    Version,
+)
+
+Language = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+Pronouns = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=40)]
+
+
+class PatientCreate(InputModel):
+    given_name: Name
+    family_name: Name
+    preferred_name: OptionalText = None
+    birth_date: date = Field(ge=date(1900, 1, 1))
+    gender: Gender
+    pronouns: Pronouns = None
+    preferred_language: Language = "English"
+    interpreter_needed: bool = False
+    phone: Phone = None
+    email: Email = None
+    address: OptionalText = None
+    contact_preference: ContactPreference = ContactPreference.phone
+    managing_organization_id: uuid.UUID | None = None
+    confirm_not_duplicate: bool = Field(
+        default=False,
+        description="Set after reviewing the duplicate warning to create the patient anyway",
+    )
+
+
+class PatientUpdate(InputModel):
+    version: Version
+    given_name: Name | None = None
+    family_name: Name | None = None
+    preferred_name: OptionalText = None
+    birth_date: date | None = Field(default=None, ge=date(1900, 1, 1))
+    gender: Gender | None = None
+    pronouns: Pronouns = None
+    preferred_language: Language | None = None
+    interpreter_needed: bool | None = None
+    phone: Phone = None
+    email: Email = None
+    address: OptionalText = None
+    contact_preference: ContactPreference | None = None
+    managing_organization_id: uuid.UUID | None = None
+
+
+class EnteredInError(InputModel):
+    version: Version
+    reason: Reason
+
+
+class IdentifierCreate(InputModel):
+    system: IdentifierSystem
+    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    assigner: OptionalText = None
+
+
+class IdentifierRead(OutputModel):
+    id: uuid.UUID
+    system: str
+    value: str
+    assigner: str | None
+    status: str
+    version: int
+
+
+class RelatedPersonCreate(InputModel):
+    name: Name
+    relationship: Relationship
+    phone: Phone = None
+    email: Email = None
+    is_emergency_contact: bool = False
+    notes: OptionalText = None
+
+
+class RelatedPersonUpdate(InputModel):
+    version: Version
+    name: Name | None = None
+    relationship: Relationship | None = None
+    phone: Phone = None
+    email: Email = None
+    is_emergency_contact: bool | None = None
+    notes: OptionalText = None
+
+
+class RelatedPersonEnd(InputModel):
+    version: Version
+    end_date: date | None = None
+    entered_in_error: bool = False
+    reason: Reason
+
+
+class RelatedPersonRead(OutputModel):
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    name: str
+    relationship: str
+    phone: str | None
+    email: str | None
+    is_emergency_contact: bool
+    start_date: date | None
+    end_date: date | None
+    status: str
+    notes: str | None
+    version: int
+
+
+class EnrolmentSummary(OutputModel):
+    id: uuid.UUID
+    programme: str
+    phase: str
+    start_date: date
+
+
+class PatientSummary(OutputModel):
+    """A caseload row."""
+
+    id: uuid.UUID
+    mrn: str
+    display_name: str
+    birth_date: date
+    age: int
+    gender: str
+    my_role: str | None = None
+    programme: str | None = None
+    phase: str | None = None
+
+
+class PatientRead(OutputModel):
+    """The chart header and demographics."""
+
+    id: uuid.UUID
+    mrn: str
+    given_name: str
+    family_name: str
+    preferred_name: str | None
+    display_name: str
+    birth_date: date
+    age: int
+    gender: str
+    pronouns: str | None
+    preferred_language: str
+    interpreter_needed: bool
+    phone: str | None
+    email: str | None
+    address: str | None
+    contact_preference: str
+    managing_organization_id: uuid.UUID | None
+    managing_organization: str | None = None
+    status: str
+    version: int
+    identifiers: list[IdentifierRead] = []
+    enrolment: EnrolmentSummary | None = None
+    lead_care_manager: str | None = None
+    access_basis: str = "care_team"
+
+
+class DuplicateWarning(OutputModel):
+    code: str = "possible_duplicate"
+    message: str
+    visible_matches: list[uuid.UUID]
+    hidden_matches: int

@@ -1,0 +1,353 @@
+"""Patient use cases: authorise → rules → repository → audit. Flushes, never commits."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.rules import CLINICAL_ROLES
+from tandem.access.service import PatientAccess, is_lead_care_manager, require_patient
+from tandem.audit import log as audit
+from tandem.careteams.models import CareTeamMember
+from tandem.careteams.rules import care_team_role_for
+from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from tandem.people import repository as repo
+from tandem.people.models import Patient, PatientIdentifier
+from tandem.people.rules import age_on, display_name, parse_patient_query, search_name
+from tandem.people.schemas import (
+    DuplicateWarning,
+    EnrolmentSummary,
+    EnteredInError,
+    IdentifierCreate,
+    IdentifierRead,
+    PatientCreate,
+    PatientRead,
+    PatientSummary,
+    PatientUpdate,
+)
+from tandem.schemas import Page
+
+
+class PossibleDuplicate(Conflict):
+    """Same name and date of birth as an existing patient; confirm to create anyway."""
+
+    code = "possible_duplicate"
+
+
+def check_version(record: Any, version: int) -> None:
+    """Refuse a change based on an old copy: no silent overwrites (ARCHITECTURE rule 3)."""
+    if record.version != version:
+        raise Conflict(
+            "Someone else changed this record since you opened it. "
+            "Reload to see their changes, then make yours again.",
+            field="version",
+            current_version=record.version,
+        )
+
+
+def record_read(
+    session: AsyncSession,
+    ctx: AccessContext,
+    access: PatientAccess,
+    record_type: str,
+    record_id: uuid.UUID | None = None,
+    action: str = "R",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        session,
+        ctx,
+        action=action,
+        record_type=record_type,
+        record_id=record_id or access.patient_id,
+        patient_id=access.patient_id,
+        purpose=access.purpose,
+        detail=detail,
+    )
+
+
+async def list_caseload(
+    session: AsyncSession, ctx: AccessContext, *, q: str | None, page: int, page_size: int
+) -> Page[PatientSummary]:
+    """My caseload: the patients whose care team I am on, searchable and paged."""
+    query = parse_patient_query(q)
+    page = max(1, page)
+    rows, total = await repo.caseload_page(
+        session, ctx, query, offset=(page - 1) * page_size, limit=page_size
+    )
+    enrolments = await repo.current_enrolments(session, [p.id for p, _ in rows])
+    today = ctx.clock.today()
+    items = []
+    for patient, role in rows:
+        enrolment = enrolments.get(patient.id)
+        items.append(
+            PatientSummary(
+                id=patient.id,
+                mrn=patient.mrn,
+                display_name=display_name(
+                    patient.given_name, patient.family_name, patient.preferred_name
+                ),
+                birth_date=patient.birth_date,
+                age=age_on(patient.birth_date, today),
+                gender=patient.gender,
+                my_role=role,
+                programme=enrolment.programme if enrolment else None,
+                phase=enrolment.phase if enrolment else None,
+            )
+        )
+    # One query event for the page (IHE BALP "Query"); each row is a patient already on my team.
+    audit.record(
+        session,
+        ctx,
+        action="E",
+        record_type="Caseload",
+        detail={"q": q or "", "page": page, "patients": [str(i.id) for i in items]},
+    )
+    return Page(items=items, total=total, page=page, page_size=page_size)
+
+
+async def chart_header(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> PatientRead:
+    access = await require_patient(session, ctx, patient_id)
+    record_read(session, ctx, access, "Patient")
+    return await _patient_read(session, ctx, access)
+
+
+async def _patient_read(
+    session: AsyncSession, ctx: AccessContext, access: PatientAccess
+) -> PatientRead:
+    patient = access.patient
+    enrolments = await repo.current_enrolments(session, [patient.id])
+    enrolment = enrolments.get(patient.id)
+    identifiers = [
+        IdentifierRead.model_validate(i)
+        for i in await repo.identifiers(session, patient.id)
+        if i.status == "active"
+    ]
+    return PatientRead.model_validate(
+        {
+            **{c: getattr(patient, c) for c in PatientRead.model_fields if hasattr(patient, c)},
+            "display_name": display_name(
+                patient.given_name, patient.family_name, patient.preferred_name
+            ),
+            "age": age_on(patient.birth_date, ctx.clock.today()),
+            "managing_organization": await repo.organization_name(
+                session, patient.managing_organization_id
+            ),
+            "identifiers": identifiers,
+            "enrolment": EnrolmentSummary.model_validate(enrolment) if enrolment else None,
+            "lead_care_manager": await repo.lead_care_manager_name(session, patient.id),
+            "access_basis": access.basis,
+        }
+    )
+
+
+async def _new_mrn(session: AsyncSession) -> str:
+    for _ in range(10):
+        candidate = f"T{secrets.randbelow(10**10):010d}"
+        if not await repo.mrn_taken(session, candidate):
+            return candidate
+    raise RuntimeError("could not allocate a unique MRN")  # pragma: no cover - 1e10 space
+
+
+async def create_patient(
+    session: AsyncSession, ctx: AccessContext, data: PatientCreate
+) -> PatientRead:
+    """Register a patient; the creator joins the care team (as lead if a care manager)."""
+    if ctx.role not in CLINICAL_ROLES:
+        raise Forbidden("Only clinical staff can register patients.")
+    today = ctx.clock.today()
+    if data.birth_date > today:
+        raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
+    if data.managing_organization_id and not await repo.organization_exists(
+        session, data.managing_organization_id
+    ):
+        raise ValidationProblem("No such organisation.", field="managing_organization_id")
+    if not data.confirm_not_duplicate:
+        visible, hidden = await repo.same_name_and_birth_date(
+            session,
+            ctx,
+            given=data.given_name,
+            family=data.family_name,
+            birth_date=data.birth_date,
+        )
+        if visible or hidden:
+            warning = DuplicateWarning(
+                message=(
+                    "A patient with the same name and date of birth is already registered. "
+                    "If this is the same person, open their record"
+                    + (
+                        " (ask their lead care manager to add you to the care team)"
+                        if hidden
+                        else ""
+                    )
+                    + "; if not, confirm to register a new patient."
+                ),
+                visible_matches=visible,
+                hidden_matches=hidden,
+            )
+            audit.record(
+                session,
+                ctx,
+                action="E",
+                record_type="DuplicateCheck",
+                outcome=4,
+                detail={"visible": [str(v) for v in visible], "hidden": hidden},
+            )
+            raise PossibleDuplicate(
+                warning.message,
+                field="confirm_not_duplicate",
+                visible_matches=[str(v) for v in visible],
+                hidden_matches=hidden,
+            )
+    now = ctx.now()
+    values = data.model_dump(exclude={"confirm_not_duplicate"})
+    patient = Patient(
+        id=uuid.uuid4(),
+        mrn=await _new_mrn(session),
+        search_name=search_name(data.given_name, data.family_name, data.preferred_name),
+        status="active",
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    session.add(patient)
+    await session.flush()
+    member = CareTeamMember(
+        id=uuid.uuid4(),
+        patient_id=patient.id,
+        role=care_team_role_for(ctx.role),
+        user_id=ctx.user_id,
+        organization_id=ctx.organization_id,
+        start_date=today,
+        status="active",
+        created_at=now,
+    )
+    session.add(member)
+    await session.flush()
+    access = PatientAccess(patient=patient, basis="care_team")
+    record_read(session, ctx, access, "Patient", action="C")
+    record_read(
+        session, ctx, access, "CareTeamMember", member.id, action="C", detail={"role": member.role}
+    )
+    return await _patient_read(session, ctx, access)
+
+
+async def update_patient(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: PatientUpdate
+) -> PatientRead:
+    access = await require_patient(session, ctx, patient_id)
+    patient = access.patient
+    check_version(patient, data.version)
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    if "birth_date" in changes and changes["birth_date"] is None:
+        raise ValidationProblem("Date of birth is required.", field="birth_date")
+    if changes.get("birth_date") and changes["birth_date"] > ctx.clock.today():
+        raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
+    for required in (
+        "given_name",
+        "family_name",
+        "gender",
+        "preferred_language",
+        "contact_preference",
+        "interpreter_needed",
+    ):
+        if required in changes and changes[required] is None:
+            raise ValidationProblem(
+                f"{required.replace('_', ' ').capitalize()} is required.", field=required
+            )
+    org_id = changes.get("managing_organization_id")
+    if org_id and not await repo.organization_exists(session, org_id):
+        raise ValidationProblem("No such organisation.", field="managing_organization_id")
+    changed = {k: v for k, v in changes.items() if getattr(patient, k) != v}
+    for key, value in changed.items():
+        setattr(patient, key, value)
+    if changed:
+        patient.search_name = search_name(
+            patient.given_name, patient.family_name, patient.preferred_name
+        )
+        patient.updated_at = ctx.now()
+        await session.flush()
+    record_read(session, ctx, access, "Patient", action="U", detail={"changed": sorted(changed)})
+    return await _patient_read(session, ctx, access)
+
+
+async def mark_patient_entered_in_error(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: EnteredInError
+) -> None:
+    """A registration made by mistake (e.g. a duplicate): hidden from lists, never deleted."""
+    access = await require_patient(session, ctx, patient_id)
+    if not await is_lead_care_manager(session, ctx, patient_id):
+        raise Forbidden("Only the lead care manager can mark a registration as entered in error.")
+    check_version(access.patient, data.version)
+    access.patient.status = "entered-in-error"
+    access.patient.updated_at = ctx.now()
+    await session.flush()
+    record_read(
+        session,
+        ctx,
+        access,
+        "Patient",
+        action="U",
+        detail={"status": "entered-in-error", "reason": data.reason},
+    )
+
+
+async def list_identifiers(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> list[IdentifierRead]:
+    access = await require_patient(session, ctx, patient_id)
+    record_read(session, ctx, access, "PatientIdentifier")
+    return [IdentifierRead.model_validate(i) for i in await repo.identifiers(session, patient_id)]
+
+
+async def add_identifier(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: IdentifierCreate
+) -> IdentifierRead:
+    access = await require_patient(session, ctx, patient_id)
+    if await repo.identifier_in_use(session, data.system, data.value):
+        raise Conflict("This identifier is already recorded for a patient.", field="value")
+    identifier = PatientIdentifier(
+        id=uuid.uuid4(),
+        patient_id=patient_id,
+        system=data.system,
+        value=data.value,
+        assigner=data.assigner,
+        status="active",
+        created_at=ctx.now(),
+    )
+    session.add(identifier)
+    await session.flush()
+    record_read(session, ctx, access, "PatientIdentifier", identifier.id, action="C")
+    return IdentifierRead.model_validate(identifier)
+
+
+async def mark_identifier_entered_in_error(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    identifier_id: uuid.UUID,
+    data: EnteredInError,
+) -> IdentifierRead:
+    access = await require_patient(session, ctx, patient_id)
+    identifier = await repo.identifier(session, patient_id, identifier_id)
+    if identifier is None:
+        raise NotFound("identifier")
+    check_version(identifier, data.version)
+    identifier.status = "entered-in-error"
+    await session.flush()
+    record_read(
+        session,
+        ctx,
+        access,
+        "PatientIdentifier",
+        identifier.id,
+        action="U",
+        detail={"status": "entered-in-error", "reason": data.reason},
+    )
+    return IdentifierRead.model_validate(identifier)

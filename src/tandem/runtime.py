@@ -1,0 +1,47 @@
+"""What the application holds for its lifetime: settings, engine, sessions, clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from tandem.access.scope import install_scope_guard
+from tandem.audit.log import install_audit_writer
+from tandem.auth.rules import LockoutPolicy, SessionPolicy
+from tandem.clock import Clock
+from tandem.config import Settings
+from tandem.db import create_engine, create_sessionmaker
+
+# The guard and the audit writer sit on the ORM Session class, so every session —
+# web, API, CLI and tests — gets them without anyone having to remember.
+install_scope_guard(Session)
+install_audit_writer(Session)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clock: Clock
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
+        engine = create_engine(settings.resolved_database_url, echo=settings.sql_echo)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            clock=clock or Clock(),
+        )
+
+    @property
+    def lockout(self) -> LockoutPolicy:
+        s = self.settings
+        return LockoutPolicy(s.login_slowdown_after, s.login_lockout_after, s.login_lockout_minutes)
+
+    @property
+    def session_policy(self) -> SessionPolicy:
+        return SessionPolicy(self.settings.session_idle_minutes, self.settings.session_max_hours)

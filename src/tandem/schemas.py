@@ -1,0 +1,67 @@
+"""Shared Pydantic building blocks: trimmed text, phone and e-mail fields, pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+T = TypeVar("T")
+
+_PHONE = re.compile(r"^\+?[0-9 ()\-.]{7,20}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not _PHONE.match(value):
+        raise ValueError("enter a phone number of 7 to 20 digits, e.g. +1 555 010 2030")
+    return value
+
+
+def _email(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not _EMAIL.match(value):
+        raise ValueError("enter an e-mail address like name@example.org")
+    return value.lower()
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value or None
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+OptionalText = Annotated[
+    str | None,
+    StringConstraints(strip_whitespace=True, max_length=300),
+    AfterValidator(_blank_to_none),
+]
+Phone = Annotated[
+    str | None, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_phone)
+]
+Email = Annotated[
+    str | None, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_email)
+]
+Version = Annotated[int, Field(ge=1, description="The version the change is based on")]
+
+
+class InputModel(BaseModel):
+    """Inputs refuse unknown fields so that typos are reported, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class OutputModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int

@@ -1,0 +1,1 @@
+"""Server-rendered pages: base templates, static assets, shared view helpers."""

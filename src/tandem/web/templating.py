@@ -1,0 +1,60 @@
+"""Jinja2 set-up shared by every domain's views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from tandem.careteams.vocab import ROLE_LABELS
+from tandem.people.vocab import label as people_label
+
+TEMPLATE_DIRS = [Path(__file__).parent / "templates"]
+
+templates = Jinja2Templates(directory=[str(d) for d in TEMPLATE_DIRS])
+
+
+def label(value: object) -> str:
+    """Human words for a code, in a care manager's vocabulary."""
+    if value is None:
+        return "—"
+    text = str(value)
+    return ROLE_LABELS.get(text) or people_label(text)
+
+
+templates.env.filters["label"] = label
+templates.env.globals["label"] = label
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page with the signed-in user and the CSRF token available to every template."""
+    ctx = {
+        "user": getattr(request.state, "user", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def render_error(request: Request, status: int, message: str) -> HTMLResponse:
+    titles = {
+        403: "Not allowed",
+        404: "Not found",
+        409: "Changed by someone else",
+        429: "Too many attempts",
+    }
+    return render(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "title": titles.get(status, "Something is not right"),
+            "message": message,
+        },
+        status_code=status,
+    )
