@@ -1,0 +1,42 @@
+# Tandem — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck bench install clean-demo
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start Tandem on the embedded SQLite database with demo data (http://127.0.0.1:8000).
+demo: $(STAMP)
+	$(BIN)/tandem demo
+
+## Install everything and run every test: lint, types, unit, integration, browser.
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## Benchmarks at 10k and 100k patients on SQLite and PostgreSQL; writes bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean-demo:
+	rm -rf .tandem
