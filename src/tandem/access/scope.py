@@ -9,7 +9,7 @@ refuses anything else, so an unscoped query fails loudly in tests instead of lea
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from sqlalchemy import ColumnElement, Select, event, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, ORMExecuteState, Session, aliased
@@ -21,7 +21,7 @@ from tandem.careteams.models import CareTeamMember
 from tandem.db import Base
 
 SCOPE_OPTION = "tandem_scope"
-T = TypeVar("T", bound=Select[Any])
+T = TypeVar("T", bound="Select[Unpack[tuple[Any, ...]]]")
 
 
 class UnscopedPatientQuery(RuntimeError):
@@ -31,7 +31,7 @@ class UnscopedPatientQuery(RuntimeError):
 def patient_owned_tables() -> set[str]:
     """Names of every table that holds patient data."""
     return {
-        mapper.local_table.name  # type: ignore[union-attr]
+        str(getattr(mapper.local_table, "name", ""))
         for mapper in Base.registry.mappers
         if getattr(mapper.class_, "__patient_owned__", False)
     }

@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 GENESIS = "0" * 64
@@ -36,7 +37,7 @@ def canonical(fields: dict[str, Any]) -> bytes:
     values = {}
     for name in CHAINED_FIELDS:
         value = fields.get(name)
-        if hasattr(value, "isoformat"):
+        if isinstance(value, datetime | date):
             value = value.isoformat()
         elif value is not None and not isinstance(value, str | int):
             value = str(value)

@@ -88,9 +88,13 @@ async def add_member(
         if user is None or not user.active:
             raise ValidationProblem("No such active user.", field="user_id")
         organization_id = organization_id or user.organization_id
-        if await repo.active_membership_of(session, patient_id, user_id=user.id, role=data.role):
+        current = await repo.active_membership_of(session, patient_id, user_id=user.id)
+        if current:
+            # One person, one role on a team: keeps the caseload and the team list unambiguous.
             raise Conflict(
-                f"{user.full_name} is already on the team in this role.", field="user_id"
+                f"{user.full_name} is already on the team as {current[0].role.replace('_', ' ')}; "
+                "change their role instead.",
+                field="user_id",
             )
     if data.related_person_id is not None:
         person = await people_repo.related_person(session, patient_id, data.related_person_id)
@@ -257,6 +261,20 @@ async def make_lead(
             lead.id,
             action="U",
             detail={"status": "inactive", "reason": lead.end_reason},
+        )
+    for previous in await repo.active_membership_of(session, patient_id, user_id=user.id):
+        previous.status = "inactive"
+        previous.end_date = today
+        previous.end_reason = "Became lead care manager"
+        await session.flush()
+        record_read(
+            session,
+            ctx,
+            access,
+            "CareTeamMember",
+            previous.id,
+            action="U",
+            detail={"status": "inactive", "reason": previous.end_reason},
         )
     member = CareTeamMember(
         id=uuid.uuid4(),
