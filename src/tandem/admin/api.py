@@ -14,6 +14,7 @@ from tandem.admin.schemas import (
     OrganizationRead,
     OrganizationUpdate,
     PasswordReset,
+    StaffRead,
     UserCreate,
     UserRead,
     UserUpdate,
@@ -50,8 +51,21 @@ async def users(
     q: str | None = Query(default=None, max_length=80),
     role: ProfessionalRole | None = None,
 ) -> list[UserRead]:
-    """Staff directory (every signed-in user can look up colleagues to add to a care team)."""
+    """User accounts with their sign-in state (administrators)."""
+    service.require_admin(ctx)
     return await service.list_users(session, ctx, q=q, role=role)
+
+
+@router.get("/staff", response_model=list[StaffRead])
+async def staff(
+    session: SessionDep,
+    ctx: Ctx,
+    q: str | None = Query(default=None, max_length=80),
+    role: ProfessionalRole | None = None,
+) -> list[StaffRead]:
+    """Staff directory: active colleagues, to add to a care team."""
+    users = await service.list_users(session, ctx, q=q, role=role)
+    return [StaffRead.model_validate(u.model_dump()) for u in users if u.active]
 
 
 @router.post("/users", response_model=UserRead, status_code=201)

@@ -86,6 +86,18 @@ class UserRead(OutputModel):
     version: int
 
 
+class StaffRead(OutputModel):
+    """What colleagues may see of each other: enough to build a care team."""
+
+    id: uuid.UUID
+    username: str
+    full_name: str
+    role: str
+    organization_id: uuid.UUID | None
+    email: str | None
+    phone: str | None
+
+
 class BreakGlassRead(OutputModel):
     id: uuid.UUID
     patient_id: uuid.UUID

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,16 +75,19 @@ async def sign_in(
         )
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
+        delay = 0.0
         if user is not None and not ok:
             user.failed_logins += 1
             user.last_failed_login_at = now
             user.locked_until = lockout.locked_until(user.failed_logins, now)
             await session.flush()
-            await asyncio.sleep(lockout.delay_seconds(user.failed_logins))
+            delay = lockout.delay_seconds(user.failed_logins)
         audit.record(
             session, ctx, action="E", record_type="SignIn", outcome=4, detail={"result": "rejected"}
         )
-        raise NotAuthenticated(SIGN_IN_FAILED, field="password")
+        # The caller commits, then waits ``delay_seconds`` before answering: sleeping here would
+        # hold the transaction (and SQLite's write lock) for everyone else.
+        raise NotAuthenticated(SIGN_IN_FAILED, field="password", delay_seconds=delay)
     user.failed_logins = 0
     user.locked_until = None
     token, csrf = new_secret(), new_secret()

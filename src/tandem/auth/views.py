@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from urllib.parse import urlparse
 
@@ -109,8 +110,10 @@ async def login(request: Request, session: SessionDep, rt: RuntimeDep) -> Respon
             user_agent=request.headers.get("user-agent"),
         )
     except DomainError as exc:
-        # The failed attempt (and its audit event) must be kept, so commit before answering.
+        # The failed attempt (and its audit event) must be kept, so commit before answering;
+        # then slow the answer down without holding the database.
         await session.commit()
+        await asyncio.sleep(float(exc.extra.get("delay_seconds", 0.0)))
         return _login_page(
             request,
             rt.settings.secure_cookies,
