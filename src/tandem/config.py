@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.environment == Environment.production and self.secret_key == DEMO_SECRET:
             raise ValueError(
-                "TANDEM_SECRET_KEY must be set to a private value when TANDEM_ENVIRONMENT=production"
+                "Set TANDEM_SECRET_KEY to a private value when TANDEM_ENVIRONMENT=production"
             )
         if self.environment == Environment.production and not self.database_url:
             raise ValueError("TANDEM_DATABASE_URL must be set when TANDEM_ENVIRONMENT=production")

@@ -52,7 +52,7 @@ async def me(user: CurrentUser) -> Me:
 async def break_the_glass(
     session: SessionDep, ctx: Ctx, rt: RuntimeDep, data: BreakGlassRequest
 ) -> BreakGlassGranted:
-    """Emergency access to a patient outside your care teams: stated reason, time-limited, reviewed."""
+    """Emergency access outside your care teams: a stated reason, time-limited, reviewed."""
     grant = await service.break_the_glass(
         session,
         ctx,

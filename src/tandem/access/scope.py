@@ -9,7 +9,7 @@ refuses anything else, so an unscoped query fails loudly in tests instead of lea
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, event, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, ORMExecuteState, Session, aliased
@@ -21,7 +21,7 @@ from tandem.careteams.models import CareTeamMember
 from tandem.db import Base
 
 SCOPE_OPTION = "tandem_scope"
-T = TypeVar("T", bound="Select[Unpack[tuple[Any, ...]]]")
+T = TypeVar("T", bound="Select[*tuple[Any, ...]]")
 
 
 class UnscopedPatientQuery(RuntimeError):

@@ -29,7 +29,7 @@ from tandem.auth.rules import check_password_policy
 from tandem.auth.service import revoke_all_sessions
 from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from tandem.people.models import Organization, Patient, User
-from tandem.people.service import check_version
+from tandem.records import check_version, reject_cleared
 
 
 def require_admin(ctx: AccessContext) -> None:
@@ -86,9 +86,7 @@ async def update_organization(
     if org is None:
         raise NotFound("organisation")
     changes = data.model_dump(exclude_unset=True)
-    for required in ("name", "kind", "active"):
-        if required in changes and changes[required] is None:
-            raise ValidationProblem(f"{required.capitalize()} is required.", field=required)
+    reject_cleared(changes, ("name", "kind", "active"))
     if (
         "name" in changes
         and changes["name"] != org.name
@@ -151,11 +149,7 @@ async def update_user(
     user = await get_user(session, user_id)
     check_version(user, data.version)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for required in ("full_name", "role"):
-        if required in changes and changes[required] is None:
-            raise ValidationProblem(
-                f"{required.replace('_', ' ').capitalize()} is required.", field=required
-            )
+    reject_cleared(changes, ("full_name", "role"))
     if (
         changes.get("organization_id")
         and await session.get(Organization, changes["organization_id"]) is None

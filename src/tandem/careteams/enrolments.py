@@ -16,7 +16,8 @@ from tandem.careteams.vocab import Phase
 from tandem.errors import Conflict, NotFound, ValidationProblem
 from tandem.people import repository as people_repo
 from tandem.people.schemas import EnteredInError
-from tandem.people.service import check_version, record_read
+from tandem.people.service import record_read
+from tandem.records import check_version
 
 
 async def list_enrolments(

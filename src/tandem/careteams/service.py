@@ -18,7 +18,8 @@ from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRe
 from tandem.careteams.vocab import CareTeamRole
 from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from tandem.people import repository as people_repo
-from tandem.people.service import check_version, record_read
+from tandem.people.service import record_read
+from tandem.records import check_version
 
 
 def _member_read(row: Any) -> MemberRead:

@@ -45,7 +45,7 @@ async def caseload(
 
 @router.post("", response_model=PatientRead, status_code=201)
 async def create_patient(session: SessionDep, ctx: Ctx, data: PatientCreate) -> PatientRead:
-    """Register a patient; 409 `possible_duplicate` asks to confirm a same-name-and-birth-date match."""
+    """Register a patient; 409 `possible_duplicate` asks to confirm a same name and birth date."""
     return await service.create_patient(session, ctx, data)
 
 

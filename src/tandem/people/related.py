@@ -17,7 +17,8 @@ from tandem.people.schemas import (
     RelatedPersonRead,
     RelatedPersonUpdate,
 )
-from tandem.people.service import check_version, record_read
+from tandem.people.service import record_read
+from tandem.records import check_version, reject_cleared
 
 
 async def list_related_persons(
@@ -72,11 +73,7 @@ async def update_related_person(
             "This person's record has ended; add them again instead.", field="status"
         )
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for required in ("name", "relationship", "is_emergency_contact"):
-        if required in changes and changes[required] is None:
-            raise ValidationProblem(
-                f"{required.replace('_', ' ').capitalize()} is required.", field=required
-            )
+    reject_cleared(changes, ("name", "relationship", "is_emergency_contact"))
     for key, value in changes.items():
         setattr(person, key, value)
     await session.flush()

@@ -29,6 +29,7 @@ from tandem.people.schemas import (
     PatientSummary,
     PatientUpdate,
 )
+from tandem.records import check_version, reject_cleared
 from tandem.schemas import Page
 
 
@@ -36,17 +37,6 @@ class PossibleDuplicate(Conflict):
     """Same name and date of birth as an existing patient; confirm to create anyway."""
 
     code = "possible_duplicate"
-
-
-def check_version(record: Any, version: int) -> None:
-    """Refuse a change based on an old copy: no silent overwrites (ARCHITECTURE rule 3)."""
-    if record.version != version:
-        raise Conflict(
-            "Someone else changed this record since you opened it. "
-            "Reload to see their changes, then make yours again.",
-            field="version",
-            current_version=record.version,
-        )
 
 
 def record_read(
@@ -249,18 +239,17 @@ async def update_patient(
         raise ValidationProblem("Date of birth is required.", field="birth_date")
     if changes.get("birth_date") and changes["birth_date"] > ctx.clock.today():
         raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
-    for required in (
-        "given_name",
-        "family_name",
-        "gender",
-        "preferred_language",
-        "contact_preference",
-        "interpreter_needed",
-    ):
-        if required in changes and changes[required] is None:
-            raise ValidationProblem(
-                f"{required.replace('_', ' ').capitalize()} is required.", field=required
-            )
+    reject_cleared(
+        changes,
+        (
+            "given_name",
+            "family_name",
+            "gender",
+            "preferred_language",
+            "contact_preference",
+            "interpreter_needed",
+        ),
+    )
     org_id = changes.get("managing_organization_id")
     if org_id and not await repo.organization_exists(session, org_id):
         raise ValidationProblem("No such organisation.", field="managing_organization_id")
