@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 import typer
@@ -298,9 +299,10 @@ def audit_verify() -> None:
     """Walk the hash chain; exit 1 naming the first broken link."""
     from rich.progress import Progress
 
+    from tandem.audit.chain import BrokenLink
     from tandem.audit.service import count_events, verify_chain
 
-    async def work(rt: Runtime, ctx: AccessContext) -> tuple[int, object]:
+    async def work(rt: Runtime, ctx: AccessContext) -> tuple[int, BrokenLink | None]:
         async with rt.sessionmaker() as session:
             total = await count_events(session)
             with Progress(console=err, transient=True) as progress:
@@ -310,11 +312,61 @@ def audit_verify() -> None:
     verified, broken = run_in_session(work, reason="audit verify")
     if broken is not None:
         err.print(
-            f"[red]Audit chain broken at event {broken.event_id}[/red]: "  # type: ignore[attr-defined]
+            f"[red]Audit chain broken at event {broken.event_id}[/red]: "
             f"{broken.problem}. {verified} events before it verify."
-        )  # type: ignore[attr-defined]
+        )
         raise typer.Exit(1)
     console.print(f"Audit chain intact: {verified} events verified.")
+
+
+@app.command()
+def synth(
+    patients: Annotated[int, typer.Option(help="How many patients to add", min=1)],
+    seed: Annotated[int, typer.Option(help="Seed 0-8999: same seed, same population")] = 1,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Date the population is built around [today]"),
+    ] = None,
+    staff_password: Annotated[
+        str, typer.Option(help="Password of every synthetic staff account")
+    ] = "tandem-synth-2026",
+    batch: Annotated[int, typer.Option(help="Patients per transaction", min=1)] = 1000,
+) -> None:
+    """Add a deterministic synthetic population (staff, patients, care teams) to the database."""
+    from tandem.synth.command import synth as run_synth
+
+    try:
+        run_synth(
+            patients=patients,
+            seed=seed,
+            as_of=as_of.date() if as_of else None,
+            password=staff_password,
+            batch_size=batch,
+            console=console,
+        )
+    except DomainError as exc:
+        err.print(f"[red]Error:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def demo(
+    patients: Annotated[int, typer.Option(help="Synthetic patients in the demo")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the demo patients (0-999)")] = 7,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the server afterwards")
+    ] = True,
+) -> None:
+    """Migrate, load the demo network once, print the sign-ins and start the server."""
+    from tandem.demo import prepare_demo
+
+    try:
+        prepare_demo(patients=patients, seed=seed, console=console)
+    except DomainError as exc:
+        err.print(f"[red]Error:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    if serve_after:
+        serve(host=None, port=None, workers=1)
 
 
 def main() -> None:

@@ -42,6 +42,9 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
             yield session
             await session.commit()
         except BaseException:
+            # Rollback expires every loaded object; detach them first so that the error page
+            # can still show the signed-in user (request.state.user) instead of failing.
+            session.expunge_all()
             await session.rollback()
             raise
 

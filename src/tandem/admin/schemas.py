@@ -18,7 +18,7 @@ Username = Annotated[
         to_lower=True,
         min_length=3,
         max_length=80,
-        pattern=r"^[a-z0-9][a-z0-9._-]*$",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",  # lower-cased after matching
     ),
 ]
 OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]

@@ -17,7 +17,7 @@ from tandem.access.service import is_lead_care_manager, require_patient
 from tandem.audit import log as audit
 from tandem.audit.chain import CHAINED_FIELDS, BrokenLink, ChainVerifier
 from tandem.audit.models import AuditEvent
-from tandem.errors import NotFound
+from tandem.errors import Forbidden, NotFound
 from tandem.people.models import Patient
 from tandem.schemas import Page
 
@@ -137,3 +137,19 @@ async def verify_chain(
 
 async def count_events(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+
+async def find_patient_id_by_mrn_for_privacy(
+    session: AsyncSession, ctx: AccessContext, mrn: str
+) -> uuid.UUID:
+    """The patient with this MRN, for a privacy officer about to read their access log."""
+    if not ctx.is_privacy_officer:
+        raise Forbidden("Only privacy officers can look up any patient's access log.")
+    patient_id = await session.scalar(
+        system_query(
+            select(Patient.id).where(Patient.mrn == mrn.strip().upper()), "privacy officer lookup"
+        )
+    )
+    if patient_id is None:
+        raise NotFound("patient")
+    return patient_id

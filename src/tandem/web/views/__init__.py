@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import RedirectResponse
+from pathlib import Path
 
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, RedirectResponse
+
+from tandem.access.views import router as access_views
+from tandem.admin.break_glass_views import router as break_glass_views
+from tandem.admin.organization_views import router as organization_views
+from tandem.admin.views import router as user_views
 from tandem.auth.views import router as auth_views
+from tandem.careteams.enrolment_views import router as enrolment_views
+from tandem.careteams.views import router as care_team_views
+from tandem.people.demographics_views import router as demographics_views
+from tandem.people.identifier_views import router as identifier_views
+from tandem.people.related_views import router as related_views
+from tandem.people.views import router as patient_views
 from tandem.web.deps import PageUser
 
+FAVICON = Path(__file__).parent.parent / "static" / "favicon.svg"
+
 router = APIRouter(include_in_schema=False)
-router.include_router(auth_views)
+for views in (
+    auth_views,
+    patient_views,
+    demographics_views,
+    identifier_views,
+    related_views,
+    care_team_views,
+    enrolment_views,
+    access_views,
+    user_views,
+    organization_views,
+    break_glass_views,
+):
+    router.include_router(views)
 
 
 @router.get("/")
@@ -20,3 +47,9 @@ async def home(user: PageUser) -> RedirectResponse:
     if user.role == "privacy_officer":
         return RedirectResponse("/admin/break-glass", status_code=303)
     return RedirectResponse("/caseload", status_code=303)
+
+
+@router.get("/favicon.ico")
+async def favicon() -> FileResponse:
+    """Browsers ask for this on every site; answer with the Tandem mark."""
+    return FileResponse(FAVICON, media_type="image/svg+xml")

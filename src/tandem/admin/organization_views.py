@@ -1,0 +1,133 @@
+"""Administration pages for organisations: clinics, agencies and community partners."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.admin import service as admin
+from tandem.admin.schemas import OrganizationCreate, OrganizationUpdate
+from tandem.deps import SessionDep
+from tandem.errors import DomainError, NotFound
+from tandem.people.vocab import OrganizationKind
+from tandem.web.deps import PageCtx, PageUser, form_values
+from tandem.web.pages import FormState, form_from, options, page, parse, refused, see_other
+
+router = APIRouter()
+
+
+async def _list_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    form: FormState | None = None,
+    *,
+    status_code: int = 200,
+) -> Response:
+    admin.require_admin(ctx)
+    return page(
+        request,
+        "admin/organizations.html",
+        {
+            "organizations": await admin.list_organizations(session),
+            "form": form or FormState(),
+            "kinds": options(OrganizationKind),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/organizations")
+async def organizations(request: Request, session: SessionDep, ctx: PageCtx) -> Response:
+    return await _list_page(request, session, ctx)
+
+
+@router.post("/admin/organizations")
+async def create_organization(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser
+) -> Response:
+    values = await form_values(request)
+    data, errors = parse(OrganizationCreate, values)
+    form = FormState(values=values, errors=errors)
+    if data is not None:
+        try:
+            await admin.create_organization(session, ctx, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+        else:
+            return see_other("/admin/organizations", "organization-created")
+    return await _list_page(request, session, ctx, form, status_code=422)
+
+
+async def _organization_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    org_id: uuid.UUID,
+    *,
+    edit: FormState | None = None,
+    status_form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    admin.require_admin(ctx)
+    found = [o for o in await admin.list_organizations(session) if o.id == org_id]
+    if not found:
+        raise NotFound("organisation")
+    org = found[0]
+    return page(
+        request,
+        "admin/organization.html",
+        {
+            "org": org,
+            "edit": edit or form_from(org, ("name", "kind", "phone", "address")),
+            "status_form": status_form or FormState(),
+            "kinds": options(OrganizationKind),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/organizations/{org_id}")
+async def organization(
+    request: Request, session: SessionDep, ctx: PageCtx, org_id: uuid.UUID
+) -> Response:
+    return await _organization_page(request, session, ctx, org_id)
+
+
+@router.post("/admin/organizations/{org_id}")
+async def update_organization(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, org_id: uuid.UUID
+) -> Response:
+    values = await form_values(request)
+    editable = {k: v for k, v in values.items() if k in ("name", "kind", "phone", "address")}
+    data, errors = parse(OrganizationUpdate, editable)
+    form = FormState(values=values, errors=errors)
+    if data is not None:
+        try:
+            await admin.update_organization(session, ctx, org_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+        else:
+            return see_other(f"/admin/organizations/{org_id}", "organization-saved")
+    return await _organization_page(request, session, ctx, org_id, edit=form, status_code=422)
+
+
+@router.post("/admin/organizations/{org_id}/active")
+async def set_active(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, org_id: uuid.UUID
+) -> Response:
+    """Deactivate an organisation (it stays on existing records) or reactivate it."""
+    active = (await form_values(request)).get("active") == "true"
+    try:
+        await admin.update_organization(session, ctx, org_id, OrganizationUpdate(active=active))
+    except DomainError as exc:
+        form = FormState(errors=await refused(session, user, exc))
+        return await _organization_page(
+            request, session, ctx, org_id, status_form=form, status_code=exc.status
+        )
+    flash = "organization-reactivated" if active else "organization-deactivated"
+    return see_other(f"/admin/organizations/{org_id}", flash)

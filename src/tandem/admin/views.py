@@ -1,0 +1,198 @@
+"""Administration pages for user accounts: find, create, edit, deactivate, reset password."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.admin import service as admin
+from tandem.admin.schemas import PasswordReset, UserCreate, UserRead, UserUpdate
+from tandem.deps import SessionDep
+from tandem.errors import DomainError
+from tandem.people.vocab import ProfessionalRole
+from tandem.web.deps import PageCtx, PageUser, form_values
+from tandem.web.pages import (
+    FormState,
+    form_from,
+    options,
+    organization_options,
+    page,
+    parse,
+    refused,
+    see_other,
+)
+
+router = APIRouter()
+
+USER_FIELDS = ("version", "full_name", "role", "organization_id", "email", "phone")
+
+
+async def _organization_names(session: AsyncSession) -> dict[str, str]:
+    return {str(org.id): org.name for org in await admin.list_organizations(session)}
+
+
+@router.get("/admin/users")
+async def users(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    q: str = "",
+    role: str = "",
+) -> Response:
+    """Every account, searchable by name or username and filterable by role."""
+    admin.require_admin(ctx)
+    q, role = q.strip()[:100], role.strip()
+    found = await admin.list_users(session, ctx, q=q or None, role=role or None)
+    return page(
+        request,
+        "admin/users.html",
+        {
+            "users": found,
+            "q": q,
+            "form": FormState(values={"role": role}),
+            "roles": options(ProfessionalRole),
+            "org_names": await _organization_names(session),
+        },
+    )
+
+
+async def _new_user_page(
+    request: Request, session: AsyncSession, form: FormState, *, status_code: int = 200
+) -> Response:
+    return page(
+        request,
+        "admin/user_new.html",
+        {
+            "form": form,
+            "roles": options(ProfessionalRole),
+            "organizations": await organization_options(session),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/users/new")
+async def new_user_form(request: Request, session: SessionDep, ctx: PageCtx) -> Response:
+    admin.require_admin(ctx)
+    return await _new_user_page(request, session, FormState())
+
+
+@router.post("/admin/users/new")
+async def create_user(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser
+) -> Response:
+    """Create an account with a temporary password the user must change at first sign-in."""
+    admin.require_admin(ctx)
+    values = await form_values(request)
+    data, errors = parse(UserCreate, values)
+    form = FormState(values={k: v for k, v in values.items() if k != "password"}, errors=errors)
+    if data is not None:
+        try:
+            created = await admin.create_user(session, ctx, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+        else:
+            return see_other(f"/admin/users/{created.id}", "user-created")
+    return await _new_user_page(request, session, form, status_code=422)
+
+
+async def _user_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    user_id: uuid.UUID,
+    *,
+    edit: FormState | None = None,
+    status_form: FormState | None = None,
+    password: FormState | None = None,
+    conflict: bool = False,
+    status_code: int = 200,
+) -> Response:
+    admin.require_admin(ctx)
+    account = UserRead.model_validate(await admin.get_user(session, user_id))
+    keep = str(account.organization_id) if account.organization_id else None
+    return page(
+        request,
+        "admin/user.html",
+        {
+            "account": account,
+            "is_me": account.id == ctx.user_id,
+            "edit": edit or form_from(account, USER_FIELDS),
+            "status_form": status_form or FormState(),
+            "password": password or FormState(),
+            "conflict": conflict,
+            "roles": options(ProfessionalRole),
+            "organizations": await organization_options(session, keep=keep),
+            "org_names": await _organization_names(session),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/users/{user_id}")
+async def user_page(
+    request: Request, session: SessionDep, ctx: PageCtx, user_id: uuid.UUID
+) -> Response:
+    return await _user_page(request, session, ctx, user_id)
+
+
+@router.post("/admin/users/{user_id}")
+async def update_user(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, user_id: uuid.UUID
+) -> Response:
+    values = await form_values(request)
+    data, errors = parse(UserUpdate, values)
+    form = FormState(values=values, errors=errors)
+    if data is not None:
+        try:
+            await admin.update_user(session, ctx, user_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+            if exc.status == 409 and exc.field == "version":
+                return await _user_page(
+                    request, session, ctx, user_id, conflict=True, status_code=409
+                )
+        else:
+            return see_other(f"/admin/users/{user_id}", "user-saved")
+    return await _user_page(request, session, ctx, user_id, edit=form, status_code=422)
+
+
+@router.post("/admin/users/{user_id}/active")
+async def set_active(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, user_id: uuid.UUID
+) -> Response:
+    """Deactivate (signs the user out everywhere) or reactivate an account."""
+    values = await form_values(request)
+    active = values.get("active") == "true"
+    try:
+        await admin.set_active(session, ctx, user_id, active=active)
+    except DomainError as exc:
+        form = FormState(errors=await refused(session, user, exc))
+        return await _user_page(
+            request, session, ctx, user_id, status_form=form, status_code=exc.status
+        )
+    return see_other(
+        f"/admin/users/{user_id}", "user-reactivated" if active else "user-deactivated"
+    )
+
+
+@router.post("/admin/users/{user_id}/password")
+async def reset_password(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, user_id: uuid.UUID
+) -> Response:
+    """Set a temporary password; the user chooses their own at next sign-in."""
+    values = await form_values(request)
+    data, errors = parse(PasswordReset, values)
+    form = FormState(errors=errors)
+    if data is not None:
+        try:
+            await admin.reset_password(session, ctx, user_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+        else:
+            return see_other(f"/admin/users/{user_id}", "password-reset")
+    return await _user_page(request, session, ctx, user_id, password=form, status_code=422)

@@ -1,0 +1,248 @@
+"""Pages for a patient's care team: members, roles, ending a membership, handing over the lead."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.rules import CLINICAL_ROLES
+from tandem.admin.service import list_users
+from tandem.careteams import service
+from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
+from tandem.careteams.vocab import CareTeamRole
+from tandem.deps import SessionDep
+from tandem.errors import DomainError, NotFound
+from tandem.people.chart import chart_context
+from tandem.people.related import list_related_persons
+from tandem.people.vocab import ProfessionalRole
+from tandem.web.deps import PageCtx, PageUser, form_values
+from tandem.web.pages import (
+    FormState,
+    checkbox_values,
+    form_from,
+    options,
+    organization_options,
+    page,
+    parse,
+    refused,
+    see_other,
+)
+from tandem.web.templating import label
+
+router = APIRouter()
+
+# Staff who can sit on a care team: clinicians and community partners, not administrators.
+TEAM_PROFESSIONS = {*CLINICAL_ROLES, ProfessionalRole.community_partner}
+
+
+async def _team_choices(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, members: list[MemberRead]
+) -> dict[str, Any]:
+    """Who can be added, who can take over the lead, and the organisations."""
+    organizations = {org_id: name for org_id, name in await organization_options(session)}
+    staff = [u for u in await list_users(session, ctx) if u.active and u.role in TEAM_PROFESSIONS]
+
+    def describe(user_name: str, role: str, org_id: uuid.UUID | None) -> str:
+        org = organizations.get(str(org_id)) if org_id else None
+        return f"{user_name} — {label(role)}" + (f", {org}" if org else "")
+
+    lead_ids = {
+        m.user_id
+        for m in members
+        if m.status == "active" and m.role == CareTeamRole.lead_care_manager
+    }
+    family = [
+        p for p in await list_related_persons(session, ctx, patient_id) if p.status == "active"
+    ]
+    return {
+        "roles": options(CareTeamRole),
+        "staff": [(str(u.id), describe(u.full_name, u.role, u.organization_id)) for u in staff],
+        "care_managers": [
+            (str(u.id), describe(u.full_name, u.role, u.organization_id))
+            for u in staff
+            if u.role == ProfessionalRole.care_manager and u.id not in lead_ids
+        ],
+        "family": [(str(p.id), f"{p.name} — {label(p.relationship)}") for p in family],
+        "organizations": list(organizations.items()),
+    }
+
+
+async def _team_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    *,
+    add: FormState | None = None,
+    lead: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    chart = await chart_context(session, ctx, patient_id, "care-team")
+    members = await service.list_members(session, ctx, patient_id)
+    choices = (
+        await _team_choices(session, ctx, patient_id, members) if chart["can_manage_team"] else {}
+    )
+    return page(
+        request,
+        "careteams/care_team.html",
+        {
+            **chart,
+            **choices,
+            "current": [m for m in members if m.status == "active"],
+            "past": [m for m in members if m.status != "active"],
+            "add": add or form_from(None, start_date=ctx.clock.today()),
+            "lead": lead or FormState(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{patient_id}/care-team")
+async def care_team(
+    request: Request, session: SessionDep, ctx: PageCtx, patient_id: uuid.UUID
+) -> Response:
+    return await _team_page(request, session, ctx, patient_id)
+
+
+@router.post("/patients/{patient_id}/care-team")
+async def add_member(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
+) -> Response:
+    """Add a staff member, or a related person as family caregiver."""
+    values = await form_values(request)
+    data, errors = parse(MemberCreate, values)
+    form = FormState(values=values, errors=errors)
+    if data is not None:
+        try:
+            await service.add_member(session, ctx, patient_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+        else:
+            return see_other(f"/patients/{patient_id}/care-team", "member-added")
+    return await _team_page(request, session, ctx, patient_id, add=form, status_code=422)
+
+
+@router.post("/patients/{patient_id}/care-team/lead")
+async def hand_over_lead(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
+) -> Response:
+    """Hand the lead to another care manager; the current lead's membership ends."""
+    values = await form_values(request)
+    data, errors = parse(MakeLead, values)
+    form = FormState(values=values, errors=errors)
+    if data is not None:
+        try:
+            await service.make_lead(session, ctx, patient_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+        else:
+            return see_other(f"/patients/{patient_id}/care-team", "lead-handed-over")
+    return await _team_page(request, session, ctx, patient_id, lead=form, status_code=422)
+
+
+async def _member_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    member_id: uuid.UUID,
+    *,
+    change: FormState | None = None,
+    end: FormState | None = None,
+    conflict: bool = False,
+    status_code: int = 200,
+) -> Response:
+    chart = await chart_context(session, ctx, patient_id, "care-team")
+    members = await service.list_members(session, ctx, patient_id)
+    member = next((m for m in members if m.id == member_id), None)
+    if member is None:
+        raise NotFound("care-team member")
+    keep = str(member.organization_id) if member.organization_id else None
+    return page(
+        request,
+        "careteams/member.html",
+        {
+            **chart,
+            "member": member,
+            "roles": options(CareTeamRole),
+            "organizations": await organization_options(session, keep=keep),
+            "change": change or form_from(member, ("version", "role", "organization_id")),
+            "end": end or form_from(None, version=member.version),
+            "conflict": conflict,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{patient_id}/care-team/{member_id}")
+async def member(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    patient_id: uuid.UUID,
+    member_id: uuid.UUID,
+) -> Response:
+    return await _member_page(request, session, ctx, patient_id, member_id)
+
+
+@router.post("/patients/{patient_id}/care-team/{member_id}")
+async def change_member(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    user: PageUser,
+    patient_id: uuid.UUID,
+    member_id: uuid.UUID,
+) -> Response:
+    """Change a member's role or organisation."""
+    values = await form_values(request)
+    data, errors = parse(MemberUpdate, values)
+    form = FormState(values=values, errors=errors)
+    if data is not None:
+        try:
+            await service.update_member(session, ctx, patient_id, member_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+            if exc.status == 409 and exc.field == "version":
+                return await _member_page(
+                    request, session, ctx, patient_id, member_id, conflict=True, status_code=409
+                )
+        else:
+            return see_other(f"/patients/{patient_id}/care-team", "member-changed")
+    return await _member_page(
+        request, session, ctx, patient_id, member_id, change=form, status_code=422
+    )
+
+
+@router.post("/patients/{patient_id}/care-team/{member_id}/end")
+async def end_member(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    user: PageUser,
+    patient_id: uuid.UUID,
+    member_id: uuid.UUID,
+) -> Response:
+    """End a membership, or mark it as entered in error."""
+    values = await form_values(request)
+    data, errors = parse(MemberEnd, values, checkboxes=("entered_in_error",))
+    form = FormState(values=checkbox_values(values, "entered_in_error"), errors=errors)
+    if data is not None:
+        try:
+            await service.end_member(session, ctx, patient_id, member_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+            if exc.status == 409 and exc.field == "version":
+                return await _member_page(
+                    request, session, ctx, patient_id, member_id, conflict=True, status_code=409
+                )
+        else:
+            return see_other(f"/patients/{patient_id}/care-team", "member-ended")
+    return await _member_page(
+        request, session, ctx, patient_id, member_id, end=form, status_code=422
+    )

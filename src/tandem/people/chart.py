@@ -1,0 +1,55 @@
+"""What every page of a patient's chart shows: the header and the tabs."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.rules import CLINICAL_ROLES
+from tandem.access.service import is_lead_care_manager
+from tandem.people import service
+
+
+@dataclass(frozen=True)
+class ChartTab:
+    key: str
+    label: str
+    href: str
+
+
+TABS = (
+    ("overview", "Overview", ""),
+    ("care-team", "Care team", "/care-team"),
+    ("related-persons", "Family & caregivers", "/related-persons"),
+    ("enrolments", "Enrolments", "/enrolments"),
+    ("identifiers", "Identifiers", "/identifiers"),
+    ("access-log", "Access log", "/access-log"),
+)
+
+
+async def chart_context(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, tab: str
+) -> dict[str, Any]:
+    """The chart header (an audited read) and the tabs this user may open."""
+    patient = await service.chart_header(session, ctx, patient_id)
+    is_lead = await is_lead_care_manager(session, ctx, patient_id)
+    base = f"/patients/{patient_id}"
+    tabs = [
+        ChartTab(key, label, base + suffix)
+        for key, label, suffix in TABS
+        # Only the lead care manager may read a patient's access log.
+        if key != "access-log" or is_lead
+    ]
+    return {
+        "patient": patient,
+        "tab": tab,
+        "tabs": tabs,
+        "is_lead": is_lead,
+        "base": base,
+        # The care team is changed by its clinical members, never through emergency access.
+        "can_manage_team": patient.access_basis == "care_team" and ctx.role in CLINICAL_ROLES,
+    }

@@ -1,0 +1,143 @@
+"""Pages for a patient's identifiers: clinic MRNs, Medicaid and insurance numbers."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.deps import SessionDep
+from tandem.errors import DomainError, NotFound
+from tandem.people import service
+from tandem.people.chart import chart_context
+from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRead
+from tandem.people.vocab import IdentifierSystem
+from tandem.web.deps import PageCtx, PageUser, form_values
+from tandem.web.pages import FormState, form_from, options, page, parse, refused, see_other
+
+router = APIRouter()
+
+# The Tandem MRN is assigned at registration; staff add the identifiers other systems give.
+ADDABLE_SYSTEMS = [s for s in IdentifierSystem if s != IdentifierSystem.mrn]
+
+
+async def _list_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    form: FormState,
+    *,
+    status_code: int = 200,
+) -> Response:
+    chart = await chart_context(session, ctx, patient_id, "identifiers")
+    identifiers = await service.list_identifiers(session, ctx, patient_id)
+    return page(
+        request,
+        "patients/identifiers.html",
+        {
+            **chart,
+            "identifiers": identifiers,
+            "form": form,
+            "systems": options(ADDABLE_SYSTEMS),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{patient_id}/identifiers")
+async def identifiers(
+    request: Request, session: SessionDep, ctx: PageCtx, patient_id: uuid.UUID
+) -> Response:
+    return await _list_page(request, session, ctx, patient_id, FormState())
+
+
+@router.post("/patients/{patient_id}/identifiers")
+async def add_identifier(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
+) -> Response:
+    values = await form_values(request)
+    data, errors = parse(IdentifierCreate, values)
+    form = FormState(values=values, errors=errors)
+    if data is not None:
+        try:
+            await service.add_identifier(session, ctx, patient_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+        else:
+            return see_other(f"/patients/{patient_id}/identifiers", "identifier-added")
+    return await _list_page(request, session, ctx, patient_id, form, status_code=422)
+
+
+async def _find(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, identifier_id: uuid.UUID
+) -> IdentifierRead:
+    for identifier in await service.list_identifiers(session, ctx, patient_id):
+        if identifier.id == identifier_id:
+            return identifier
+    raise NotFound("identifier")
+
+
+async def _error_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    identifier_id: uuid.UUID,
+    form: FormState | None,
+    *,
+    status_code: int = 200,
+) -> Response:
+    chart = await chart_context(session, ctx, patient_id, "identifiers")
+    identifier = await _find(session, ctx, patient_id, identifier_id)
+    return page(
+        request,
+        "patients/identifier_error.html",
+        {
+            **chart,
+            "identifier": identifier,
+            "form": form or form_from(None, version=identifier.version),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{patient_id}/identifiers/{identifier_id}/entered-in-error")
+async def identifier_error_form(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    patient_id: uuid.UUID,
+    identifier_id: uuid.UUID,
+) -> Response:
+    return await _error_page(request, session, ctx, patient_id, identifier_id, None)
+
+
+@router.post("/patients/{patient_id}/identifiers/{identifier_id}/entered-in-error")
+async def identifier_error(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    user: PageUser,
+    patient_id: uuid.UUID,
+    identifier_id: uuid.UUID,
+) -> Response:
+    """An identifier recorded by mistake stays in the history, marked entered in error."""
+    values = await form_values(request)
+    data, errors = parse(EnteredInError, values)
+    form = FormState(values=values, errors=errors)
+    if data is not None:
+        try:
+            await service.mark_identifier_entered_in_error(
+                session, ctx, patient_id, identifier_id, data
+            )
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+        else:
+            return see_other(f"/patients/{patient_id}/identifiers", "identifier-entered-in-error")
+    return await _error_page(
+        request, session, ctx, patient_id, identifier_id, form, status_code=422
+    )

@@ -1,0 +1,200 @@
+"""Pages for a patient's family members and caregivers."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.deps import SessionDep
+from tandem.errors import DomainError, NotFound
+from tandem.people import related
+from tandem.people.chart import chart_context
+from tandem.people.schemas import (
+    RelatedPersonCreate,
+    RelatedPersonEnd,
+    RelatedPersonRead,
+    RelatedPersonUpdate,
+)
+from tandem.people.vocab import Relationship
+from tandem.web.deps import PageCtx, PageUser, form_values
+from tandem.web.pages import (
+    FormState,
+    checkbox_values,
+    form_from,
+    options,
+    page,
+    parse,
+    refused,
+    see_other,
+)
+
+router = APIRouter()
+
+PERSON_FIELDS = (
+    "version",
+    "name",
+    "relationship",
+    "phone",
+    "email",
+    "is_emergency_contact",
+    "notes",
+)
+
+
+async def _list_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    form: FormState,
+    *,
+    status_code: int = 200,
+) -> Response:
+    chart = await chart_context(session, ctx, patient_id, "related-persons")
+    people = await related.list_related_persons(session, ctx, patient_id)
+    return page(
+        request,
+        "patients/related_persons.html",
+        {
+            **chart,
+            "current": [p for p in people if p.status == "active"],
+            "past": [p for p in people if p.status != "active"],
+            "form": form,
+            "relationships": options(Relationship),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{patient_id}/related-persons")
+async def related_persons(
+    request: Request, session: SessionDep, ctx: PageCtx, patient_id: uuid.UUID
+) -> Response:
+    return await _list_page(request, session, ctx, patient_id, FormState())
+
+
+@router.post("/patients/{patient_id}/related-persons")
+async def add_related_person(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
+) -> Response:
+    values = await form_values(request)
+    data, errors = parse(RelatedPersonCreate, values, checkboxes=("is_emergency_contact",))
+    form = FormState(values=checkbox_values(values, "is_emergency_contact"), errors=errors)
+    if data is not None:
+        try:
+            await related.add_related_person(session, ctx, patient_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+        else:
+            return see_other(f"/patients/{patient_id}/related-persons", "person-added")
+    return await _list_page(request, session, ctx, patient_id, form, status_code=422)
+
+
+async def _find(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, person_id: uuid.UUID
+) -> RelatedPersonRead:
+    for person in await related.list_related_persons(session, ctx, patient_id):
+        if person.id == person_id:
+            return person
+    raise NotFound("related person")
+
+
+async def _person_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    person_id: uuid.UUID,
+    *,
+    edit: FormState | None = None,
+    end: FormState | None = None,
+    conflict: bool = False,
+    status_code: int = 200,
+) -> Response:
+    chart = await chart_context(session, ctx, patient_id, "related-persons")
+    person = await _find(session, ctx, patient_id, person_id)
+    return page(
+        request,
+        "patients/related_person.html",
+        {
+            **chart,
+            "person": person,
+            "edit": edit or form_from(person, PERSON_FIELDS),
+            "end": end or form_from(None, version=person.version),
+            "conflict": conflict,
+            "relationships": options(Relationship),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{patient_id}/related-persons/{person_id}")
+async def related_person(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    patient_id: uuid.UUID,
+    person_id: uuid.UUID,
+) -> Response:
+    return await _person_page(request, session, ctx, patient_id, person_id)
+
+
+@router.post("/patients/{patient_id}/related-persons/{person_id}")
+async def update_related_person(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    user: PageUser,
+    patient_id: uuid.UUID,
+    person_id: uuid.UUID,
+) -> Response:
+    values = await form_values(request)
+    data, errors = parse(RelatedPersonUpdate, values, checkboxes=("is_emergency_contact",))
+    form = FormState(values=checkbox_values(values, "is_emergency_contact"), errors=errors)
+    if data is not None:
+        try:
+            await related.update_related_person(session, ctx, patient_id, person_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+            if exc.status == 409:
+                return await _person_page(
+                    request, session, ctx, patient_id, person_id, conflict=True, status_code=409
+                )
+        else:
+            return see_other(f"/patients/{patient_id}/related-persons", "person-saved")
+    return await _person_page(
+        request, session, ctx, patient_id, person_id, edit=form, status_code=422
+    )
+
+
+@router.post("/patients/{patient_id}/related-persons/{person_id}/end")
+async def end_related_person(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    user: PageUser,
+    patient_id: uuid.UUID,
+    person_id: uuid.UUID,
+) -> Response:
+    """End the relationship, or mark the entry as made in error; it stays in the history."""
+    values = await form_values(request)
+    data, errors = parse(RelatedPersonEnd, values, checkboxes=("entered_in_error",))
+    form = FormState(values=checkbox_values(values, "entered_in_error"), errors=errors)
+    if data is not None:
+        try:
+            await related.end_related_person(session, ctx, patient_id, person_id, data)
+        except DomainError as exc:
+            form.errors = await refused(session, user, exc)
+            if exc.status == 409:
+                return await _person_page(
+                    request, session, ctx, patient_id, person_id, conflict=True, status_code=409
+                )
+        else:
+            return see_other(f"/patients/{patient_id}/related-persons", "person-ended")
+    return await _person_page(
+        request, session, ctx, patient_id, person_id, end=form, status_code=422
+    )

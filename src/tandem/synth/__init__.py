@@ -1,0 +1,1 @@
+"""Synthetic populations: deterministic patients, care teams and staff for demos and benchmarks."""

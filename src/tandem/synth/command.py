@@ -1,0 +1,125 @@
+"""The ``tandem synth`` job: build a scaled network, load its population, print a summary."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tandem.access.context import AccessContext
+from tandem.auth.passwords import hash_password
+from tandem.config import Environment, Settings
+from tandem.errors import Conflict, DomainError
+from tandem.migrate import is_up_to_date
+from tandem.runtime import Runtime
+from tandem.synth.keys import PER_BLOCK
+from tandem.synth.loader import LoadSummary, load, refresh_statistics, username_taken
+from tandem.synth.network import scaled_network
+from tandem.synth.population import PopulationSpec
+
+# Synth seeds are MRN blocks 0 to 8999; the demo uses 9000 and up (see keys.py).
+MAX_SEED = 8999
+MAX_PATIENTS = PER_BLOCK
+DEFAULT_STAFF_PASSWORD = "tandem-synth-2026"
+
+
+def refuse_production(settings: Settings, what: str) -> None:
+    """Synthetic people never go into a production database."""
+    if settings.environment == Environment.production:
+        raise DomainError(f"{what} refuses to run when TANDEM_ENVIRONMENT=production.")
+
+
+def progress_bar(console: Console) -> Progress:
+    """The progress bar long CLI jobs show: description, bar, count, elapsed time."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+async def require_migrated(rt: Runtime) -> None:
+    """Stop with advice when the schema is not at the latest revision."""
+    if not await is_up_to_date(rt.engine):
+        raise DomainError("The database is not migrated. Run `tandem db upgrade` first.")
+
+
+async def _run(
+    rt: Runtime, spec: PopulationSpec, password: str, batch_size: int, console: Console
+) -> LoadSummary:
+    await require_migrated(rt)
+    network = scaled_network(
+        spec.count, spec.seed, as_of=spec.as_of, password_hash=hash_password(password)
+    )
+    async with rt.sessionmaker() as session:
+        if await username_taken(session, network.marker_username):
+            raise Conflict(
+                f"A synthetic population with seed {spec.seed} is already in this database; "
+                "choose another --seed.",
+                field="seed",
+            )
+    ctx = AccessContext.system(rt.clock, reason="synth")
+    with progress_bar(console) as progress:
+        task = progress.add_task(f"Synthetic patients (seed {spec.seed})", total=spec.count)
+        summary = await load(
+            rt.sessionmaker,
+            ctx,
+            network,
+            spec,
+            batch_size=batch_size,
+            on_progress=lambda n: progress.advance(task, n),
+        )
+    await refresh_statistics(rt.engine)
+    return summary
+
+
+def synth(
+    *,
+    patients: int,
+    seed: int,
+    as_of: date | None,
+    password: str,
+    batch_size: int,
+    console: Console,
+) -> LoadSummary:
+    """Add a deterministic population of ``patients`` to the configured database."""
+    settings = Settings()
+    refuse_production(settings, "tandem synth")
+    rt = Runtime.build(settings)
+    day = as_of or rt.clock.today()
+    if day > rt.clock.today():
+        raise DomainError("--as-of cannot be in the future.", field="as_of")
+    if not 0 <= seed <= MAX_SEED:
+        raise DomainError(f"--seed must be between 0 and {MAX_SEED}.", field="seed")
+    if not 1 <= patients <= MAX_PATIENTS:
+        raise DomainError(f"--patients must be between 1 and {MAX_PATIENTS:,}.", field="patients")
+    spec = PopulationSpec(namespace="synth", seed=seed, block=seed, count=patients, as_of=day)
+
+    async def main() -> LoadSummary:
+        try:
+            return await _run(rt, spec, password, batch_size, console)
+        finally:
+            await rt.engine.dispose()
+
+    summary = asyncio.run(main())
+    print_summary(console, summary, spec)
+    return summary
+
+
+def print_summary(console: Console, summary: LoadSummary, spec: PopulationSpec) -> None:
+    """Rows per table, elapsed seconds and rate."""
+    table = Table(
+        "Table", "Rows", title=f"Synthetic population, seed {spec.seed}, as of {spec.as_of}"
+    )
+    for name, count in sorted(summary.rows.items()):
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    rate = spec.count / summary.seconds if summary.seconds else 0.0
+    console.print(
+        f"Loaded {spec.count:,} patients in {summary.seconds:.1f} s ({rate:,.0f} patients/s)."
+    )

@@ -1,0 +1,145 @@
+"""Bulk loading: Core ``insert`` executemany in batches, one audit event per patient created."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Table, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tandem.access.context import AccessContext
+from tandem.access.scope import system_query
+from tandem.audit import log as audit
+from tandem.careteams.models import CareTeamMember, Enrolment
+from tandem.errors import Conflict
+from tandem.people.models import Organization, Patient, PatientIdentifier, RelatedPerson, User
+from tandem.synth.pool import Network, Row
+from tandem.synth.population import Bundle, PopulationSpec, batched, generate
+
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class LoadSummary:
+    """Rows written per table and the seconds it took."""
+
+    rows: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+def _table(model: type[object]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+async def _insert(
+    session: AsyncSession, model: type[object], rows: list[Row], summary: LoadSummary
+) -> None:
+    """Core executemany; on PostgreSQL binary COPY in the same transaction (about 3x faster)."""
+    if not rows:
+        return
+    table = _table(model)
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        columns = list(rows[0])
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=[tuple(row[c] for c in columns) for row in rows], columns=columns
+        )
+    else:
+        await session.execute(insert(table), rows)
+    summary.rows[table.name] += len(rows)
+
+
+async def username_taken(session: AsyncSession, username: str) -> bool:
+    """Whether an account with this username exists (how a loaded network is recognised)."""
+    return (await session.scalar(select(User.id).where(User.username == username))) is not None
+
+
+async def insert_network(
+    session: AsyncSession, ctx: AccessContext, network: Network, summary: LoadSummary
+) -> None:
+    """Organisations and users, each with its creation audited as an operations event."""
+    await _insert(session, Organization, network.organizations, summary)
+    await _insert(session, User, network.users, summary)
+    for kind, rows in (("Organization", network.organizations), ("User", network.users)):
+        for row in rows:
+            audit.record(
+                session, ctx, action="C", record_type=kind, record_id=row["id"], purpose="HOPERAT"
+            )
+
+
+async def _check_mrns(session: AsyncSession, bundles: list[Bundle]) -> None:
+    mrns = [b.patient["mrn"] for b in bundles]
+    stmt = system_query(select(Patient.mrn).where(Patient.mrn.in_(mrns)), "synth MRN check")
+    taken = (await session.execute(stmt)).scalars().first()
+    if taken is not None:
+        raise Conflict(f"MRN {taken} is already in use; choose another --seed.", field="seed")
+
+
+async def insert_patients(
+    session: AsyncSession, ctx: AccessContext, bundles: list[Bundle], summary: LoadSummary
+) -> None:
+    """One batch of patients with their rows; an audit event per patient created."""
+    await _check_mrns(session, bundles)
+    await _insert(session, Patient, [b.patient for b in bundles], summary)
+    await _insert(session, PatientIdentifier, [r for b in bundles for r in b.identifiers], summary)
+    await _insert(session, RelatedPerson, [r for b in bundles for r in b.related], summary)
+    await _insert(session, CareTeamMember, [r for b in bundles for r in b.members], summary)
+    await _insert(session, Enrolment, [r for b in bundles for r in b.enrolments], summary)
+    for bundle in bundles:
+        pid = bundle.patient["id"]
+        audit.record(
+            session,
+            ctx,
+            action="C",
+            record_type="Patient",
+            record_id=pid,
+            patient_id=pid,
+            purpose="SYSTEM",
+        )
+
+
+async def load(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    ctx: AccessContext,
+    network: Network,
+    spec: PopulationSpec,
+    *,
+    batch_size: int = 1000,
+    on_progress: ProgressFn | None = None,
+) -> LoadSummary:
+    """Insert the network's staff, then its population, committing every ``batch_size`` patients."""
+    started = time.perf_counter()
+    summary = LoadSummary()
+    try:
+        async with sessionmaker() as session:
+            await insert_network(session, ctx, network, summary)
+            await session.commit()
+        batches: Iterable[list[Bundle]] = batched(generate(spec, network.pool), batch_size)
+        for bundles in batches:
+            async with sessionmaker() as session:
+                await insert_patients(session, ctx, bundles, summary)
+                await session.commit()
+            if on_progress:
+                on_progress(len(bundles))
+    except IntegrityError as exc:
+        raise Conflict(
+            "Some synthetic rows clash with rows already in the database "
+            f"({exc.orig}); choose another --seed.",
+            field="seed",
+        ) from exc
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+async def refresh_statistics(engine: AsyncEngine) -> None:
+    """Update PostgreSQL's planner statistics after a bulk load, as autovacuum would soon after."""
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as connection:
+            await connection.execute(text("ANALYZE"))

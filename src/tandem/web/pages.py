@@ -1,0 +1,315 @@
+"""Helpers every HTML view shares: form state, flash messages, redirects, date formats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.admin.service import list_organizations
+from tandem.errors import DomainError
+from tandem.people.models import User
+from tandem.web.deps import parse_form
+from tandem.web.templating import label, render, templates
+
+# Messages shown after a successful change (POST-redirect-GET). Only these codes are shown,
+# so a crafted link cannot put words of its choosing on a Tandem page.
+FLASH: dict[str, str] = {
+    "password-changed": "Your password was changed.",
+    "patient-registered": "Patient registered. You are on their care team.",
+    "demographics-saved": "Demographics saved.",
+    "registration-entered-in-error": (
+        "The registration was marked as entered in error. It no longer appears in any list."
+    ),
+    "member-added": "Team member added.",
+    "member-changed": "Membership changed.",
+    "member-ended": "Membership ended. It stays in the team's history.",
+    "lead-handed-over": "The lead care manager role was handed over.",
+    "person-added": "Family member or caregiver added.",
+    "person-saved": "Changes saved.",
+    "person-ended": "Relationship ended. It stays in the patient's history.",
+    "enrolled": "Patient enrolled in the programme.",
+    "enrolment-changed": "Enrolment updated.",
+    "enrolment-entered-in-error": "The enrolment was marked as entered in error.",
+    "identifier-added": "Identifier added.",
+    "identifier-entered-in-error": "The identifier was marked as entered in error.",
+    "emergency-access": (
+        "Emergency access granted. It is time-limited, logged, and will be reviewed by the "
+        "privacy officer."
+    ),
+    "user-created": (
+        "User created. Give them the temporary password; they choose their own at first sign-in."
+    ),
+    "user-saved": "User details saved.",
+    "user-deactivated": "Account deactivated. The user has been signed out everywhere.",
+    "user-reactivated": "Account reactivated.",
+    "password-reset": (
+        "Temporary password set. The user must choose a new one at next sign-in; "
+        "their sessions were ended."
+    ),
+    "organization-created": "Organisation added.",
+    "organization-saved": "Organisation saved.",
+    "organization-deactivated": "Organisation deactivated.",
+    "organization-reactivated": "Organisation reactivated.",
+    "review-saved": "Review recorded.",
+}
+
+TRUE_VALUES = {"on", "true", "1", "yes"}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class FormState:
+    """What the user typed into one form and what was wrong with it."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def value(self, name: str, default: str = "") -> str:
+        return self.values.get(name, default)
+
+    def checked(self, name: str) -> bool:
+        return self.values.get(name, "").lower() in TRUE_VALUES
+
+
+def form_from(model: BaseModel | None, fields: tuple[str, ...] = (), **extra: object) -> FormState:
+    """A form pre-filled from a record: dates as ISO text, booleans as checkbox values."""
+    values: dict[str, str] = {}
+    if model is not None:
+        names = fields or tuple(type(model).model_fields)
+        for name in names:
+            values.update(_as_form_value(name, getattr(model, name, None)))
+    for name, value in extra.items():
+        values.update(_as_form_value(name, value))
+    return FormState(values=values)
+
+
+def _as_form_value(name: str, value: object) -> dict[str, str]:
+    if value is None or value is False:
+        return {}
+    if value is True:
+        return {name: "on"}
+    if isinstance(value, date):
+        return {name: value.isoformat()}
+    return {name: str(value)}
+
+
+# Pydantic's wording for a failed pattern quotes the regular expression; say it in words.
+PATTERN_MESSAGES = {
+    "username": "Use lower-case letters, digits, dots, dashes or underscores, e.g. cm.alex.",
+}
+
+
+def parse(
+    model: type[M], values: dict[str, str], *, checkboxes: tuple[str, ...] = ()
+) -> tuple[M | None, dict[str, str]]:
+    """Validate a submitted form; a required field left blank reads "This field is required"."""
+    required = {name for name, info in model.model_fields.items() if info.is_required()}
+    filled = {k: v for k, v in values.items() if k not in required or v.strip()}
+    data, errors = parse_form(model, filled, checkboxes=checkboxes)
+    for name, message in errors.items():
+        if message.startswith("String should match pattern"):
+            errors[name] = PATTERN_MESSAGES.get(name, "This is not in the expected format.")
+    return data, errors
+
+
+def error_messages(exc: DomainError, *, default_field: str = "form") -> dict[str, str]:
+    """A service's refusal as a form error next to the field it names."""
+    return {exc.field or default_field: exc.message}
+
+
+# Missing or hidden records and forbidden actions get the error page, not a form message.
+SHOWN_AS_PAGE = {403, 404}
+
+
+async def refused(session: AsyncSession, user: User, exc: DomainError) -> dict[str, str]:
+    """Undo a refused change (as the JSON API does) and return its message for the form."""
+    if exc.status in SHOWN_AS_PAGE:
+        raise exc
+    await session.rollback()
+    # The rollback expires every loaded row; the page template still needs the user's name.
+    await session.refresh(user)
+    return error_messages(exc)
+
+
+async def keep_failed_attempt(session: AsyncSession) -> None:
+    """Commit the audit event of a refused attempt that changed nothing (e.g. a failed lookup)."""
+    await session.commit()
+
+
+def options(codes: Iterable[str]) -> list[tuple[str, str]]:
+    """(code, words) pairs for a select."""
+    return [(code, label(code)) for code in codes]
+
+
+async def organization_options(
+    session: AsyncSession, *, keep: str | None = None
+) -> list[tuple[str, str]]:
+    """Active organisations, plus the one already chosen even if it has since been closed."""
+    return [
+        (str(org.id), org.name if org.active else f"{org.name} (inactive)")
+        for org in await list_organizations(session)
+        if org.active or str(org.id) == keep
+    ]
+
+
+def see_other(url: str, flash: str | None = None, **params: str) -> RedirectResponse:
+    """POST-redirect-GET, optionally with a flash message code."""
+    query = {k: v for k, v in params.items() if v}
+    if flash:
+        query["flash"] = flash
+    target = f"{url}?{urlencode(query)}" if query else url
+    return RedirectResponse(target, status_code=303)
+
+
+def flash_message(request: Request) -> str | None:
+    code = request.query_params.get("flash")
+    return FLASH.get(code) if code else None
+
+
+def page(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page with its flash message; forms with errors answer 422."""
+    return render(
+        request, name, {"flash": flash_message(request), **(context or {})}, status_code=status_code
+    )
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from the query string; anything odd means the first page."""
+    try:
+        return min(max(1, int(raw or "1")), 10_000)
+    except ValueError:
+        return 1
+
+
+def checkbox_values(values: dict[str, str], *names: str) -> dict[str, str]:
+    """Browsers send nothing for an unticked box; make that explicit for re-rendering."""
+    return {k: v for k, v in values.items() if k not in names or v.lower() in TRUE_VALUES}
+
+
+# --- Template filters -----------------------------------------------------------------------
+
+
+def day(value: date | datetime | None) -> str:
+    """4 Mar 1980."""
+    if value is None:
+        return "—"
+    return f"{value.day} {value:%b %Y}"
+
+
+def when(value: datetime | None) -> str:
+    """4 Mar 2026, 14:05 UTC."""
+    if value is None:
+        return "—"
+    return f"{value.day} {value:%b %Y, %H:%M} UTC"
+
+
+RECORD_STATUS = {
+    "active": "Active",
+    "inactive": "Ended",
+    "entered-in-error": "Entered in error",
+}
+
+AUDIT_ACTIONS = {
+    "C": "Created",
+    "R": "Viewed",
+    "U": "Changed",
+    "D": "Deleted",
+    "E": "Looked up",
+}
+
+AUDIT_PURPOSES = {
+    "TREAT": "Treatment",
+    "ETREAT": "Emergency treatment",
+    "BTG": "Emergency access",
+    "HOPERAT": "Operations",
+    "PATADMIN": "Patient administration",
+    "SYSTEM": "System job",
+}
+
+AUDIT_OUTCOMES = {0: "Success", 4: "Refused", 8: "Failed", 12: "Failed (serious)"}
+
+RECORD_TYPES = {
+    "Patient": "Demographics",
+    "PatientIdentifier": "Identifiers",
+    "RelatedPerson": "Family & caregivers",
+    "CareTeam": "Care team",
+    "CareTeamMember": "Care-team membership",
+    "Enrolment": "Programme enrolment",
+    "AuditLog": "Access log",
+    "BreakGlass": "Emergency access",
+    "Caseload": "Caseload search",
+    "DuplicateCheck": "Duplicate check",
+}
+
+
+def record_status(value: str | None) -> str:
+    return RECORD_STATUS.get(value or "", (value or "—").replace("_", " ").capitalize())
+
+
+def audit_action(value: str) -> str:
+    return AUDIT_ACTIONS.get(value, value)
+
+
+def audit_purpose(value: str) -> str:
+    return AUDIT_PURPOSES.get(value, value)
+
+
+def audit_outcome(value: int) -> str:
+    return AUDIT_OUTCOMES.get(value, str(value))
+
+
+def record_type(value: str) -> str:
+    return RECORD_TYPES.get(value, value)
+
+
+def audit_detail(value: str | None) -> str:
+    """An event's JSON detail as short readable text: lists become counts."""
+    if not value:
+        return ""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(data, dict):
+        return str(data)
+    parts = []
+    for key, item in data.items():
+        if isinstance(item, list):
+            text = ", ".join(str(i) for i in item) if len(item) <= 3 else f"{len(item)} items"
+        else:
+            text = _readable(str(item))
+        parts.append(f"{key.replace('_', ' ')}: {text}")
+    return "; ".join(parts)
+
+
+def _readable(text: str) -> str:
+    """Timestamps as people write them; anything else unchanged."""
+    try:
+        return when(datetime.fromisoformat(text)) if "T" in text else text
+    except ValueError:
+        return text
+
+
+for _name, _filter in {
+    "day": day,
+    "when": when,
+    "record_status": record_status,
+    "audit_action": audit_action,
+    "audit_purpose": audit_purpose,
+    "audit_outcome": audit_outcome,
+    "record_type": record_type,
+    "audit_detail": audit_detail,
+}.items():
+    templates.env.filters[_name] = _filter

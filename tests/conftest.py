@@ -1,0 +1,159 @@
+"""Shared test fixtures: the database backends, migrated once per session, and a frozen clock.
+
+Integration tests run once per backend: SQLite always, PostgreSQL too when
+``TANDEM_TEST_DATABASE_URL`` names a database the tests may wipe
+(e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432/tandem_test``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tandem.clock import FrozenClock
+from tandem.config import Settings
+from tandem.migrate import upgrade
+
+T = TypeVar("T")
+
+PG_URL_ENV = "TANDEM_TEST_DATABASE_URL"
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(PG_URL_ENV) else [])
+# A Tuesday in March, away from month ends and daylight-saving changes.
+FROZEN_AT = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)
+
+hypothesis_settings.register_profile("tandem", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("tandem")
+
+
+def run_in_thread(work: Callable[[], T]) -> T:
+    """Run blocking or ``asyncio.run`` work off the test event loop's thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
+def run_coroutine_in_thread(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion on a private event loop in another thread."""
+
+    async def runner() -> T:
+        return await make()
+
+    return run_in_thread(lambda: asyncio.run(runner()))
+
+
+def migrate(url: str) -> None:
+    """Run the Alembic migrations (they call ``asyncio.run``, so never on the test loop)."""
+    run_in_thread(lambda: upgrade(url))
+
+
+async def _execute_autocommit(url: str, *statements: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+def execute_autocommit(url: str, *statements: str) -> None:
+    run_coroutine_in_thread(lambda: _execute_autocommit(url, *statements))
+
+
+@dataclass
+class Backend:
+    """One database backend: the shared migrated database and a maker of private ones."""
+
+    name: str
+    url: str
+    tmp_dir: Path
+    created: list[str] = field(default_factory=list)
+
+    def fresh_database(self, *, migrated: bool = True) -> str:
+        """A new, empty database of this backend for tests that need committed data
+        (subprocesses, servers in their own thread); migrated unless asked otherwise."""
+        if self.name == "sqlite":
+            path = self.tmp_dir / f"fresh-{uuid.uuid4().hex[:10]}.sqlite3"
+            url = f"sqlite+aiosqlite:///{path}"
+        else:
+            name = f"tandem_test_{uuid.uuid4().hex[:10]}"
+            base = make_url(self.url)
+            execute_autocommit(self.url, f'CREATE DATABASE "{name}"')
+            self.created.append(name)
+            url = base.set(database=name).render_as_string(hide_password=False)
+        if migrated:
+            migrate(url)
+        return url
+
+    def drop_created(self) -> None:
+        for name in self.created:
+            execute_autocommit(self.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.created.clear()
+
+
+def _prepare(name: str, tmp_dir: Path) -> Backend:
+    if name == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_dir / 'tandem.sqlite3'}"
+    else:
+        url = os.environ[PG_URL_ENV]
+        # A clean slate: the schema is rebuilt by the migrations, exactly as in production.
+        execute_autocommit(
+            url,
+            "DROP SCHEMA IF EXISTS public CASCADE",
+            "CREATE SCHEMA public",
+        )
+    migrate(url)
+    return Backend(name=name, url=url, tmp_dir=tmp_dir)
+
+
+@pytest.fixture(scope="session", params=BACKENDS, ids=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    """The database backend under test, migrated once per session."""
+    prepared = _prepare(request.param, tmp_path_factory.mktemp(request.param))
+    yield prepared
+    prepared.drop_created()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """Time stands still unless a test moves it."""
+    return FrozenClock(FROZEN_AT)
+
+
+def _make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for tests: explicit values, so the developer's environment cannot leak in."""
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": database_url,
+        "secret_key": "test-secret-key-not-for-production",
+        "public_url": "http://testserver",
+        "session_idle_minutes": 30,
+        "session_max_hours": 12,
+        # Slow-down is tested on its own; elsewhere failed sign-ins answer at once.
+        "login_slowdown_after": 1000,
+        "login_lockout_after": 5,
+        "login_lockout_minutes": 15,
+        "break_glass_minutes": 60,
+        "token_days": 90,
+        "page_size": 25,
+        "sql_echo": False,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings_for() -> Callable[..., Settings]:
+    """``settings_for(url, **overrides)``: test settings for a database."""
+    return _make_settings

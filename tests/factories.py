@@ -1,0 +1,317 @@
+"""Small async factories for test data, and authenticated HTTP clients.
+
+Every helper writes through a short-lived session of the runtime's sessionmaker and commits it,
+so what it makes is visible to the requests that follow (inside the test's outer transaction).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tandem.access.scope import system_query
+from tandem.audit.models import AuditEvent
+from tandem.auth.models import UserSession
+from tandem.auth.passwords import hash_password
+from tandem.auth.secrets import digest
+from tandem.auth.service import issue_token
+from tandem.careteams.models import CareTeamMember, Enrolment
+from tandem.clock import Clock
+from tandem.deps import SESSION_COOKIE
+from tandem.people.models import Organization, Patient, PatientIdentifier, RelatedPerson, User
+from tandem.people.rules import search_name
+
+PASSWORD = "correct-horse-battery"
+BASE_URL = "http://testserver"
+_counter = itertools.count(1)
+
+
+@functools.cache
+def password_hash() -> str:
+    """Argon2 is slow on purpose: hash the shared test password once per run."""
+    return hash_password(PASSWORD)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_counter)}"
+
+
+@dataclass
+class PatientWithTeam:
+    patient: Patient
+    lead: User
+    lead_membership: CareTeamMember
+
+
+class Factory:
+    """Makes organisations, users, patients with care teams, related persons, enrolments."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+
+    async def _save(self, *rows: Any) -> None:
+        async with self.sessionmaker() as session:
+            session.add_all(rows)
+            await session.commit()
+
+    async def organisation(self, *, name: str | None = None, kind: str = "primary_care") -> Organization:
+        org = Organization(
+            id=uuid.uuid4(),
+            name=name or unique("Riverside Clinic "),
+            kind=kind,
+            active=True,
+            created_at=self.clock.now(),
+        )
+        await self._save(org)
+        return org
+
+    async def user(
+        self,
+        *,
+        role: str = "care_manager",
+        username: str | None = None,
+        full_name: str | None = None,
+        organization: Organization | None = None,
+        active: bool = True,
+        must_change_password: bool = False,
+    ) -> User:
+        name = username or unique(role.replace("_", "-") + "-")
+        user = User(
+            id=uuid.uuid4(),
+            username=name,
+            full_name=full_name or f"Test {name.title()}",
+            role=role,
+            organization_id=organization.id if organization else None,
+            email=f"{name}@example.org",
+            password_hash=password_hash(),
+            active=active,
+            must_change_password=must_change_password,
+            failed_logins=0,
+            created_at=self.clock.now(),
+        )
+        await self._save(user)
+        return user
+
+    async def patient(
+        self,
+        *,
+        lead: User | None = None,
+        given_name: str = "Maria",
+        family_name: str | None = None,
+        preferred_name: str | None = None,
+        birth_date: date = date(1980, 5, 17),
+        gender: str = "female",
+        mrn: str | None = None,
+        status: str = "active",
+    ) -> PatientWithTeam:
+        """A patient with a lead care manager (made if not given)."""
+        lead = lead or await self.user(role="care_manager")
+        now = self.clock.now()
+        family = family_name or unique("Garcia")
+        patient = Patient(
+            id=uuid.uuid4(),
+            mrn=mrn or f"T{uuid.uuid4().int % 10**10:010d}",
+            given_name=given_name,
+            family_name=family,
+            preferred_name=preferred_name,
+            search_name=search_name(given_name, family, preferred_name),
+            birth_date=birth_date,
+            gender=gender,
+            preferred_language="English",
+            interpreter_needed=False,
+            contact_preference="phone",
+            status=status,
+            created_at=now,
+            updated_at=now,
+        )
+        await self._save(patient)
+        membership = await self.member(patient, lead, role="lead_care_manager")
+        return PatientWithTeam(patient=patient, lead=lead, lead_membership=membership)
+
+    async def member(
+        self,
+        patient: Patient,
+        user: User | None = None,
+        *,
+        role: str = "primary_care_provider",
+        related_person: RelatedPerson | None = None,
+        start_date: date | None = None,
+        status: str = "active",
+    ) -> CareTeamMember:
+        member = CareTeamMember(
+            id=uuid.uuid4(),
+            patient_id=patient.id,
+            role=role,
+            user_id=user.id if user else None,
+            related_person_id=related_person.id if related_person else None,
+            organization_id=user.organization_id if user else None,
+            start_date=start_date or self.clock.today() - timedelta(days=30),
+            status=status,
+            created_at=self.clock.now(),
+        )
+        await self._save(member)
+        return member
+
+    async def related_person(
+        self,
+        patient: Patient,
+        *,
+        name: str = "Ana Garcia",
+        relationship: str = "sibling",
+        phone: str | None = "+1 555 010 2030",
+    ) -> RelatedPerson:
+        person = RelatedPerson(
+            id=uuid.uuid4(),
+            patient_id=patient.id,
+            name=name,
+            relationship=relationship,
+            phone=phone,
+            is_emergency_contact=True,
+            start_date=self.clock.today() - timedelta(days=30),
+            status="active",
+            created_at=self.clock.now(),
+        )
+        await self._save(person)
+        return person
+
+    async def enrolment(
+        self,
+        patient: Patient,
+        *,
+        programme: str = "Collaborative care - depression and anxiety",
+        phase: str = "active",
+        start_date: date | None = None,
+    ) -> Enrolment:
+        now = self.clock.now()
+        enrolment = Enrolment(
+            id=uuid.uuid4(),
+            patient_id=patient.id,
+            programme=programme,
+            phase=phase,
+            start_date=start_date or self.clock.today() - timedelta(days=20),
+            status="active",
+            created_at=now,
+            updated_at=now,
+        )
+        await self._save(enrolment)
+        return enrolment
+
+    async def identifier(
+        self, patient: Patient, *, system: str = "medicaid", value: str | None = None
+    ) -> PatientIdentifier:
+        identifier = PatientIdentifier(
+            id=uuid.uuid4(),
+            patient_id=patient.id,
+            system=system,
+            value=value or unique("MCD-4410-"),
+            status="active",
+            created_at=self.clock.now(),
+        )
+        await self._save(identifier)
+        return identifier
+
+    async def token(self, user: User, *, days: int = 90) -> str:
+        """A bearer token for ``user``, issued the way ``tandem token issue`` does."""
+        async with self.sessionmaker() as session:
+            db_user = await session.get(User, user.id)
+            assert db_user is not None
+            _, plain = await issue_token(
+                session, user=db_user, name="tests", days=days, now=self.clock.now()
+            )
+            await session.commit()
+        return plain
+
+    # -- reading back, for assertions ------------------------------------------------------
+
+    async def audit_events(
+        self, *, patient_id: uuid.UUID | None = None, after: int = 0
+    ) -> list[AuditEvent]:
+        async with self.sessionmaker() as session:
+            stmt = select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id)
+            if patient_id is not None:
+                stmt = stmt.where(AuditEvent.patient_id == patient_id)
+            return list((await session.execute(stmt)).scalars())
+
+    async def last_audit_id(self) -> int:
+        async with self.sessionmaker() as session:
+            return int(await session.scalar(select(func.max(AuditEvent.id))) or 0)
+
+    async def reload(self, model: type[Any], row_id: uuid.UUID) -> Any:
+        async with self.sessionmaker() as session:
+            stmt = system_query(select(model).where(model.id == row_id), "test assertion")
+            return (await session.execute(stmt)).scalar_one_or_none()
+
+    async def csrf_token_for(self, cookie: str) -> str:
+        async with self.sessionmaker() as session:
+            value = await session.scalar(
+                select(UserSession.csrf_token).where(UserSession.token_hash == digest(cookie))
+            )
+        assert value, "no session behind this cookie"
+        return value
+
+
+def api_client(
+    app: FastAPI, token: str | None = None, *, base_url: str = BASE_URL, **kwargs: Any
+) -> httpx.AsyncClient:
+    """An HTTP client talking to ``app`` in-process, with a bearer token if given."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=base_url, headers=headers, **kwargs
+    )
+
+
+_LOGIN_CSRF = re.compile(r'name="login_csrf" value="([^"]+)"')
+
+
+async def login_csrf(client: httpx.AsyncClient) -> str:
+    page = await client.get("/login")
+    assert page.status_code == 200, page.text
+    match = _LOGIN_CSRF.search(page.text)
+    assert match, "the sign-in form has no login_csrf field"
+    return match.group(1)
+
+
+async def submit_login(
+    client: httpx.AsyncClient, username: str, password: str = PASSWORD, **extra: str
+) -> httpx.Response:
+    """Fill in and post the sign-in form as a browser would."""
+    token = await login_csrf(client)
+    return await client.post(
+        "/login",
+        data={"username": username, "password": password, "login_csrf": token, **extra},
+    )
+
+
+@dataclass
+class Browser:
+    """A cookie-authenticated client and the session's CSRF token."""
+
+    client: httpx.AsyncClient
+    csrf: str
+
+    @property
+    def cookie(self) -> str:
+        value = self.client.cookies.get(SESSION_COOKIE)
+        assert value
+        return value
+
+
+async def browser(factory: Factory, app: FastAPI, user: User, password: str = PASSWORD) -> Browser:
+    """Sign in through the /login form; the client keeps the session cookie."""
+    client = api_client(app)
+    response = await submit_login(client, user.username, password)
+    assert response.status_code == 303, response.text
+    cookie = client.cookies.get(SESSION_COOKIE)
+    assert cookie, "signing in set no session cookie"
+    return Browser(client=client, csrf=await factory.csrf_token_for(cookie))

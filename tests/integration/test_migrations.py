@@ -1,0 +1,117 @@
+"""Migrations: the schema they build matches the models; nothing starts on an old schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from tandem.app import DatabaseNotMigrated, create_app
+from tandem.config import Settings
+from tandem.db import create_engine
+from tandem.migrate import head_revision, is_up_to_date
+from tandem.models import Base
+
+TANDEM = Path(sys.executable).with_name("tandem")
+
+
+async def _start(app: Any) -> None:
+    async with app.router.lifespan_context(app):
+        pass
+
+
+async def test_the_app_refuses_to_start_on_an_unmigrated_database(
+    backend: Any, settings_for: Callable[..., Settings]
+) -> None:
+    app = create_app(settings_for(backend.fresh_database(migrated=False)))
+    with pytest.raises(DatabaseNotMigrated, match="tandem db upgrade"):
+        await _start(app)
+
+
+async def test_the_app_starts_on_a_migrated_database(
+    backend: Any, settings_for: Callable[..., Settings]
+) -> None:
+    url = backend.fresh_database()
+    await _start(create_app(settings_for(url)))
+    engine = create_engine(url)
+    try:
+        assert await is_up_to_date(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_migrations_build_exactly_the_models_schema(backend: Any) -> None:
+    engine = create_engine(backend.url)
+    try:
+        async with engine.connect() as connection:
+            differences = await connection.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                )
+            )
+    finally:
+        await engine.dispose()
+    assert differences == []
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _tandem(*args: str, url: str) -> tuple[int, str]:
+    env = {
+        **os.environ,
+        "TANDEM_DATABASE_URL": url,
+        "TANDEM_PORT": str(_free_port()),
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(TANDEM),
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        pytest.fail(f"tandem {' '.join(args)} did not exit")
+    assert process.returncode is not None
+    return process.returncode, (stdout + stderr).decode()
+
+
+@pytest.mark.slow
+async def test_tandem_serve_on_an_unmigrated_database_exits_1_asking_for_an_upgrade(
+    backend: Any,
+) -> None:
+    url = backend.fresh_database(migrated=False)
+    code, output = await _tandem("serve", url=url)
+    assert code == 1, output
+    assert "not migrated" in output
+    assert "tandem db upgrade" in output
+
+
+@pytest.mark.slow
+async def test_tandem_db_upgrade_brings_a_new_database_to_head(backend: Any) -> None:
+    url = backend.fresh_database(migrated=False)
+    code, output = await _tandem("db", "upgrade", url=url)
+    assert code == 0, output
+    engine = create_engine(url)
+    try:
+        assert await is_up_to_date(engine)
+    finally:
+        await engine.dispose()
+    assert head_revision(url)

@@ -1,0 +1,455 @@
+"""Signing in, lock-out, sessions, CSRF, bearer tokens, deactivation, forced password change."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tandem.auth.service import revoke_token
+from tandem.clock import FrozenClock
+from tandem.deps import SESSION_COOKIE
+from tandem.people.models import User
+from tests.factories import PASSWORD, Browser, Factory, api_client, submit_login
+
+
+def session_cookie_header(response: httpx.Response) -> str:
+    [header] = [
+        h for h in response.headers.get_list("set-cookie") if h.startswith(f"{SESSION_COOKIE}=")
+    ]
+    return header
+
+
+async def signed_in(client: httpx.AsyncClient) -> bool:
+    """Whether the client's cookie still opens a page (signed-out users go to /login)."""
+    response = await client.get("/account/password")
+    return response.status_code == 200
+
+
+@pytest.fixture
+async def anonymous(app: FastAPI) -> Any:
+    async with api_client(app) as client:
+        yield client
+
+
+# -- the sign-in form -------------------------------------------------------------------------
+
+
+async def test_the_right_password_signs_in_with_a_safe_cookie(
+    anonymous: httpx.AsyncClient, care_manager: User
+) -> None:
+    response = await submit_login(anonymous, care_manager.username)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    cookie = session_cookie_header(response).lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "secure" not in cookie
+    assert await signed_in(anonymous)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"public_url": "https://tandem.example.org"}])
+async def test_cookies_are_secure_when_the_public_url_is_https(
+    app: FastAPI, care_manager: User
+) -> None:
+    async with api_client(app, base_url="https://testserver") as client:
+        form = await client.get("/login")
+        assert all("; secure" in h.lower() for h in form.headers.get_list("set-cookie"))
+        response = await submit_login(client, care_manager.username)
+        assert response.status_code == 303
+        assert "; secure" in session_cookie_header(response).lower()
+        assert await signed_in(client)
+
+
+@pytest.mark.parametrize("username_case", [str.upper, str.title])
+async def test_the_username_is_not_case_sensitive(
+    anonymous: httpx.AsyncClient, care_manager: User, username_case: Any
+) -> None:
+    response = await submit_login(anonymous, username_case(care_manager.username))
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize("who", ["wrong-password", "unknown-user", "inactive-user"])
+async def test_a_failed_sign_in_says_the_same_thing_and_sets_no_cookie(
+    factory: Factory, anonymous: httpx.AsyncClient, care_manager: User, who: str
+) -> None:
+    if who == "wrong-password":
+        response = await submit_login(anonymous, care_manager.username, "not-the-password")
+    elif who == "unknown-user":
+        response = await submit_login(anonymous, "nobody-here", PASSWORD)
+    else:
+        gone = await factory.user(active=False)
+        response = await submit_login(anonymous, gone.username, PASSWORD)
+    assert response.status_code == 401
+    assert "Username or password is not correct." in response.text
+    assert SESSION_COOKIE not in anonymous.cookies
+    assert not await signed_in(anonymous)
+
+
+async def test_a_failed_sign_in_is_audited(
+    factory: Factory, anonymous: httpx.AsyncClient, care_manager: User
+) -> None:
+    before = await factory.last_audit_id()
+    await submit_login(anonymous, care_manager.username, "not-the-password")
+    [event] = await factory.audit_events(after=before)
+    assert (event.record_type, event.outcome, event.username) == (
+        "SignIn",
+        4,
+        care_manager.username,
+    )
+
+
+async def test_the_sign_in_form_needs_its_own_csrf_token(
+    anonymous: httpx.AsyncClient, care_manager: User
+) -> None:
+    await anonymous.get("/login")
+    response = await anonymous.post(
+        "/login",
+        data={"username": care_manager.username, "password": PASSWORD, "login_csrf": "forged"},
+    )
+    assert response.status_code == 403
+    assert SESSION_COOKIE not in anonymous.cookies
+
+
+async def test_an_empty_form_asks_for_username_and_password(anonymous: httpx.AsyncClient) -> None:
+    response = await submit_login(anonymous, "", "")
+    assert response.status_code == 422
+    assert "Enter your username and password." in response.text
+
+
+@pytest.mark.parametrize(
+    ("next_url", "location"),
+    [
+        ("/account/password", "/account/password"),
+        ("//evil.example/phish", "/"),
+        ("https://evil.example/", "/"),
+        ("account", "/"),
+    ],
+)
+async def test_after_sign_in_only_same_site_next_pages_are_followed(
+    anonymous: httpx.AsyncClient, care_manager: User, next_url: str, location: str
+) -> None:
+    response = await submit_login(anonymous, care_manager.username, next=next_url)
+    assert response.headers["location"] == location
+
+
+async def test_signed_out_visitors_are_sent_to_sign_in_and_api_callers_get_401(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    page = await anonymous.get("/account/password")
+    assert page.status_code == 303
+    assert page.headers["location"] == "/login?next=/account/password"
+    api = await anonymous.get("/api/v1/me")
+    assert api.status_code == 401
+    assert api.headers["www-authenticate"] == "Bearer"
+
+
+# -- slow-down and lock-out -------------------------------------------------------------------
+
+
+async def test_repeated_failures_lock_the_account_even_against_the_right_password(
+    factory: Factory,
+    anonymous: httpx.AsyncClient,
+    care_manager: User,
+    clock: FrozenClock,
+) -> None:
+    for _ in range(5):  # login_lockout_after in the test settings
+        response = await submit_login(anonymous, care_manager.username, "guess-guess-guess")
+        assert response.status_code == 401
+    locked = await submit_login(anonymous, care_manager.username, PASSWORD)
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins" in locked.text
+    assert SESSION_COOKIE not in anonymous.cookies
+
+    clock.advance(minutes=14, seconds=59)
+    assert (await submit_login(anonymous, care_manager.username, PASSWORD)).status_code == 429
+    clock.advance(seconds=2)
+    assert (await submit_login(anonymous, care_manager.username, PASSWORD)).status_code == 303
+    user = await factory.reload(User, care_manager.id)
+    assert (user.failed_logins, user.locked_until) == (0, None)
+
+
+async def test_a_success_before_the_limit_resets_the_count(
+    factory: Factory, app: FastAPI, care_manager: User
+) -> None:
+    for _ in range(2):
+        async with api_client(app) as client:
+            for _ in range(4):
+                await submit_login(client, care_manager.username, "guess-guess-guess")
+            assert (await submit_login(client, care_manager.username)).status_code == 303
+    user = await factory.reload(User, care_manager.id)
+    assert user.failed_logins == 0
+
+
+@pytest.mark.parametrize("settings_overrides", [{"login_slowdown_after": 2}])
+async def test_failed_sign_ins_are_slowed_down_doubling_from_the_threshold(
+    anonymous: httpx.AsyncClient, care_manager: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(delay: float, *args: Any, **kwargs: Any) -> Any:
+        if delay > 0:
+            waits.append(delay)
+            delay = 0
+        return await real_sleep(delay, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "sleep", recording_sleep)
+    for _ in range(4):
+        await submit_login(anonymous, care_manager.username, "guess-guess-guess")
+    assert waits == [1.0, 2.0, 4.0]
+    waits.clear()
+    await submit_login(anonymous, "nobody-here", "guess-guess-guess")
+    assert waits == []
+
+
+# -- sessions ---------------------------------------------------------------------------------
+
+
+async def test_an_idle_session_expires(
+    browser_for: Any, care_manager: User, clock: FrozenClock
+) -> None:
+    browser: Browser = await browser_for(care_manager)
+    clock.advance(minutes=20)
+    assert await signed_in(browser.client)  # activity keeps it alive …
+    clock.advance(minutes=30)
+    assert await signed_in(browser.client)
+    clock.advance(minutes=30, seconds=1)  # … idleness ends it
+    assert not await signed_in(browser.client)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"session_idle_minutes": 10_000}])
+async def test_a_session_ends_after_its_maximum_age_however_active(
+    browser_for: Any, care_manager: User, clock: FrozenClock
+) -> None:
+    browser: Browser = await browser_for(care_manager)
+    clock.advance(hours=12)
+    assert await signed_in(browser.client)
+    clock.advance(seconds=1)
+    assert not await signed_in(browser.client)
+
+
+async def test_signing_out_revokes_the_session(app: FastAPI, browser_for: Any, care_manager: User) -> None:
+    browser: Browser = await browser_for(care_manager)
+    stolen = browser.cookie
+    response = await browser.client.post("/logout", data={"csrf_token": browser.csrf})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+    async with api_client(app, cookies={SESSION_COOKIE: stolen}) as replay:
+        assert not await signed_in(replay)
+        assert (await replay.get("/api/v1/me")).status_code == 401
+
+
+async def test_a_signed_in_visitor_to_the_sign_in_page_is_sent_on(
+    browser_for: Any, care_manager: User
+) -> None:
+    browser: Browser = await browser_for(care_manager)
+    response = await browser.client.get("/login", params={"next": "/account/password"})
+    assert (response.status_code, response.headers["location"]) == (303, "/account/password")
+
+
+# -- CSRF ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", [None, "", "forged-token"], ids=["missing", "empty", "forged"])
+async def test_a_cookie_authenticated_post_without_the_csrf_token_is_403(
+    browser_for: Any, care_manager: User, token: str | None
+) -> None:
+    browser: Browser = await browser_for(care_manager)
+    form = {} if token is None else {"csrf_token": token}
+    assert (await browser.client.post("/logout", data=form)).status_code == 403
+    headers = {} if token is None else {"X-CSRF-Token": token}
+    api = await browser.client.post(
+        "/api/v1/patients",
+        json={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "gender": "male"},
+        headers=headers,
+    )
+    assert api.status_code == 403
+    assert api.json()["detail"]["code"] == "csrf_failed"
+    assert await signed_in(browser.client)
+
+
+async def test_a_cookie_authenticated_api_call_with_the_csrf_header_works(
+    browser_for: Any, care_manager: User
+) -> None:
+    browser: Browser = await browser_for(care_manager)
+    assert (await browser.client.get("/api/v1/me")).status_code == 200
+    created = await browser.client.post(
+        "/api/v1/patients",
+        json={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "gender": "male"},
+        headers={"X-CSRF-Token": browser.csrf},
+    )
+    assert created.status_code == 201, created.text
+
+
+async def test_bearer_tokens_need_no_csrf_token(care_manager: User, client_for: Any) -> None:
+    client = await client_for(care_manager)
+    created = await client.post(
+        "/api/v1/patients",
+        json={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "gender": "male"},
+    )
+    assert created.status_code == 201
+
+
+# -- bearer tokens ---------------------------------------------------------------------------------
+
+
+async def test_a_valid_bearer_token_identifies_the_user(care_manager: User, client_for: Any) -> None:
+    client = await client_for(care_manager)
+    me = await client.get("/api/v1/me")
+    assert me.status_code == 200
+    assert (me.json()["username"], me.json()["role"]) == (care_manager.username, "care_manager")
+
+
+@pytest.mark.parametrize("how", ["full-token", "prefix"])
+async def test_a_revoked_token_is_refused(
+    app: FastAPI,
+    factory: Factory,
+    care_manager: User,
+    clock: FrozenClock,
+    how: str,
+) -> None:
+    token = await factory.token(care_manager)
+    async with api_client(app, token) as client:
+        assert (await client.get("/api/v1/me")).status_code == 200
+        async with factory.sessionmaker() as session:
+            key = token if how == "full-token" else token[:12]
+            assert await revoke_token(session, token_or_prefix=key, now=clock.now()) == 1
+            await session.commit()
+        response = await client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_an_expired_token_is_refused(
+    app: FastAPI, factory: Factory, care_manager: User, clock: FrozenClock
+) -> None:
+    token = await factory.token(care_manager, days=90)
+    async with api_client(app, token) as client:
+        clock.advance(days=89, hours=23)
+        assert (await client.get("/api/v1/me")).status_code == 200
+        clock.advance(hours=1)
+        assert (await client.get("/api/v1/me")).status_code == 401
+
+
+@pytest.mark.parametrize("header", ["Bearer tdm_made-up", "Bearer ", "Bearer " + "x" * 5000])
+async def test_an_unknown_token_is_refused(app: FastAPI, header: str) -> None:
+    async with api_client(app) as client:
+        response = await client.get("/api/v1/me", headers={"Authorization": header})
+    assert response.status_code == 401
+
+
+async def test_a_bearer_token_does_not_open_html_pages(care_manager: User, client_for: Any) -> None:
+    client = await client_for(care_manager)
+    response = await client.get("/account/password")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+# -- deactivation and forced password change ----------------------------------------------------
+
+
+async def test_a_deactivated_users_sessions_and_tokens_stop_working(
+    app: FastAPI,
+    factory: Factory,
+    care_manager: User,
+    admin: User,
+    browser_for: Any,
+    client_for: Any,
+) -> None:
+    browser: Browser = await browser_for(care_manager)
+    token_client = await client_for(care_manager)
+    assert await signed_in(browser.client)
+    assert (await token_client.get("/api/v1/me")).status_code == 200
+
+    admin_client = await client_for(admin)
+    response = await admin_client.post(f"/api/v1/users/{care_manager.id}/deactivate")
+    assert response.status_code == 200
+    assert response.json()["active"] is False
+
+    assert not await signed_in(browser.client)
+    assert (await token_client.get("/api/v1/me")).status_code == 401
+    async with api_client(app) as fresh:
+        assert (await submit_login(fresh, care_manager.username)).status_code == 401
+
+    reactivated = await admin_client.post(f"/api/v1/users/{care_manager.id}/reactivate")
+    assert reactivated.status_code == 200
+    # Deactivation ended the sessions for good; tokens come back with the account.
+    assert not await signed_in(browser.client)
+    assert (await token_client.get("/api/v1/me")).status_code == 200
+
+
+async def test_an_administrator_cannot_deactivate_themselves(admin: User, client_for: Any) -> None:
+    client = await client_for(admin)
+    response = await client.post(f"/api/v1/users/{admin.id}/deactivate")
+    assert response.status_code == 422
+
+
+async def test_a_user_who_must_change_their_password_is_sent_to_do_so(
+    factory: Factory, browser_for: Any
+) -> None:
+    user = await factory.user(role="care_manager", must_change_password=True)
+    browser: Browser = await browser_for(user)
+    home = await browser.client.get("/")
+    assert (home.status_code, home.headers["location"]) == (303, "/account/password")
+    form = await browser.client.get("/account/password")
+    assert form.status_code == 200
+
+    base = {"csrf_token": browser.csrf, "current_password": PASSWORD}
+    mismatch = await browser.client.post(
+        "/account/password",
+        data={**base, "new_password": "a-brand-new-password", "confirm_password": "different-one"},
+    )
+    assert mismatch.status_code == 422
+    short = await browser.client.post(
+        "/account/password", data={**base, "new_password": "short", "confirm_password": "short"}
+    )
+    assert short.status_code == 422
+    wrong = await browser.client.post(
+        "/account/password",
+        data={
+            **base,
+            "current_password": "not-my-password",
+            "new_password": "a-brand-new-password",
+            "confirm_password": "a-brand-new-password",
+        },
+    )
+    assert wrong.status_code == 422
+
+    changed = await browser.client.post(
+        "/account/password",
+        data={
+            **base,
+            "new_password": "a-brand-new-password",
+            "confirm_password": "a-brand-new-password",
+        },
+    )
+    assert changed.status_code == 303
+    home = await browser.client.get("/")
+    assert home.headers["location"] != "/account/password"
+    assert (await factory.reload(User, user.id)).must_change_password is False
+
+
+async def test_an_administrators_password_reset_forces_a_change_and_ends_sessions(
+    app: FastAPI, care_manager: User, admin: User, browser_for: Any, client_for: Any
+) -> None:
+    browser: Browser = await browser_for(care_manager)
+    admin_client = await client_for(admin)
+    short = await admin_client.post(
+        f"/api/v1/users/{care_manager.id}/reset-password", json={"password": "short"}
+    )
+    assert (short.status_code, short.json()["detail"]["field"]) == (422, "password")
+    reset = await admin_client.post(
+        f"/api/v1/users/{care_manager.id}/reset-password", json={"password": "temporary-secret-1"}
+    )
+    assert reset.status_code == 200
+    assert reset.json()["must_change_password"] is True
+    assert not await signed_in(browser.client)
+    async with api_client(app) as fresh:
+        response = await submit_login(fresh, care_manager.username, "temporary-secret-1")
+        assert response.status_code == 303
+        home = await fresh.get("/")
+        assert home.headers["location"] == "/account/password"
