@@ -87,8 +87,9 @@ class Backend:
             path = self.tmp_dir / f"fresh-{uuid.uuid4().hex[:10]}.sqlite3"
             url = f"sqlite+aiosqlite:///{path}"
         else:
-            name = f"tandem_test_{uuid.uuid4().hex[:10]}"
             base = make_url(self.url)
+            # Named after the test database, so a crashed run's leftovers are easy to find.
+            name = f"{base.database}_{uuid.uuid4().hex[:10]}"[:63]
             execute_autocommit(self.url, f'CREATE DATABASE "{name}"')
             self.created.append(name)
             url = base.set(database=name).render_as_string(hide_password=False)
@@ -118,7 +119,9 @@ def _prepare(name: str, tmp_dir: Path) -> Backend:
 
 
 @pytest.fixture(scope="session", params=BACKENDS, ids=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
     """The database backend under test, migrated once per session."""
     prepared = _prepare(request.param, tmp_path_factory.mktemp(request.param))
     yield prepared

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tandem.access.scope import system_query
 from tandem.audit.models import AuditEvent
 from tandem.auth.models import UserSession
-from tandem.auth.passwords import hash_password
+from tandem.auth.passwords import verify_password
 from tandem.auth.secrets import digest
 from tandem.auth.service import issue_token
 from tandem.careteams.models import CareTeamMember, Enrolment
@@ -38,8 +39,12 @@ _counter = itertools.count(1)
 
 @functools.cache
 def password_hash() -> str:
-    """Argon2 is slow on purpose: hash the shared test password once per run."""
-    return hash_password(PASSWORD)
+    """Argon2 is slow on purpose: hash the shared test password once per run, with light
+    parameters; verification reads them from the hash, so every sign-in in the tests is quick."""
+    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    hashed = light.hash(PASSWORD)
+    assert verify_password(hashed, PASSWORD)
+    return hashed
 
 
 def unique(prefix: str) -> str:
@@ -65,7 +70,9 @@ class Factory:
             session.add_all(rows)
             await session.commit()
 
-    async def organisation(self, *, name: str | None = None, kind: str = "primary_care") -> Organization:
+    async def organisation(
+        self, *, name: str | None = None, kind: str = "primary_care"
+    ) -> Organization:
         org = Organization(
             id=uuid.uuid4(),
             name=name or unique("Riverside Clinic "),

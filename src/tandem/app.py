@@ -85,5 +85,5 @@ def create_app(
     app.mount("/api/v1", create_api(rt), name="api")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(web_views)
-    install_error_handlers(app)
+    install_error_handlers(app, pages=True)
     return app

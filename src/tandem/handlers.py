@@ -6,6 +6,7 @@ import logging
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -45,6 +46,20 @@ async def stale_data(request: Request, exc: Exception) -> Response:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
+async def page_validation_error(request: Request, exc: Exception) -> Response:
+    """Pages: a malformed id in the address is simply not found; other bad input is a 422 page."""
+    assert isinstance(exc, RequestValidationError)
+    from tandem.web.templating import render_error
+
+    errors = exc.errors()
+    if any(e.get("loc", ("",))[0] == "path" for e in errors):
+        return render_error(request, 404, "No such page or record.")
+    fields = ", ".join(str(e["loc"][-1]) for e in errors if e.get("loc"))
+    return render_error(request, 422, f"Please check: {fields}.")
+
+
+def install_error_handlers(app: FastAPI, *, pages: bool = False) -> None:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(StaleDataError, stale_data)
+    if pages:
+        app.add_exception_handler(RequestValidationError, page_validation_error)

@@ -42,7 +42,6 @@ class BrowserProblems:
         assert self.found == [], "The browser reported problems:\n" + "\n".join(self.found)
 
 
-
 SignIn = Callable[[Page], None]
 
 

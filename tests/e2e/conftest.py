@@ -21,7 +21,6 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-
 from tests.e2e.browser import BrowserProblems, Server, SignIn
 
 CHROMIUM = "/usr/bin/chromium"
@@ -153,8 +152,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Playwright's sync API keeps an event loop running while
+    it is open, which would stop the asyncio tests that run after the browser tests."""
     if not shutil.which(CHROMIUM):
         pytest.skip(f"Chromium is not installed at {CHROMIUM}")
     with sync_playwright() as playwright:
@@ -186,7 +187,7 @@ def page(browser: Browser, problems: BrowserProblems) -> Iterator[Page]:
 
 @pytest.fixture
 def phone_page(browser: Browser, problems: BrowserProblems) -> Iterator[Page]:
-    """A phone-sized page (375 × 700)."""
+    """A phone-sized page, 375 by 700 pixels."""
     page = _new_page(browser, problems, 375, 700)
     yield page
     page.context.close()

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
-
 from tests.e2e.browser import BrowserProblems, Server, SignIn, page_width
 
 pytestmark = pytest.mark.e2e
@@ -46,9 +45,7 @@ def test_care_manager_finds_a_patient_and_adds_a_family_member(
     page.get_by_role("link", name="Clear").click()
     page.wait_for_url(f"{server.url}/caseload")
     with page.expect_response(lambda r: "/caseload?q=" in r.url and r.status == 200):
-        page.get_by_label("Find a patient on my caseload").press_sequentially(
-            family_name, delay=40
-        )
+        page.get_by_label("Find a patient on my caseload").press_sequentially(family_name, delay=40)
     expect(page.locator("#caseload-results caption")).to_contain_text(f"matching “{family_name}")
     expect(page).to_have_url(re.compile(r"/caseload\?q="))
 

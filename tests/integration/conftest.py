@@ -15,6 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from tests.factories import Browser, Factory, PatientWithTeam, api_client, browser
 
 from tandem.app import create_app
 from tandem.clock import FrozenClock
@@ -22,7 +23,6 @@ from tandem.config import Settings
 from tandem.db import create_engine
 from tandem.people.models import User
 from tandem.runtime import Runtime
-from tests.factories import Browser, Factory, PatientWithTeam, api_client, browser
 
 
 @pytest.fixture(scope="session")
@@ -112,9 +112,7 @@ async def chart(factory: Factory, care_manager: User) -> PatientWithTeam:
 
 
 @pytest.fixture
-async def client_for(
-    app: FastAPI, factory: Factory
-) -> AsyncIterator[Any]:
+async def client_for(app: FastAPI, factory: Factory) -> AsyncIterator[Any]:
     """``await client_for(user)``: an API client with a fresh bearer token for ``user``."""
     clients: list[httpx.AsyncClient] = []
 

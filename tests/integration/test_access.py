@@ -6,10 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.factories import Factory, PatientWithTeam
 
 from tandem.clock import FrozenClock
 from tandem.people.models import User
-from tests.factories import Factory, PatientWithTeam
 
 REASON = "Patient brought to ED unresponsive, team unreachable"
 
@@ -200,7 +200,8 @@ async def test_break_the_glass_grants_audited_emergency_access(
     assert (event.username, event.purpose, event.action) == (outsider.username, "BTG", "R")
 
     grant_events = [
-        e for e in await factory.audit_events(patient_id=chart.patient.id)
+        e
+        for e in await factory.audit_events(patient_id=chart.patient.id)
         if e.record_type == "BreakGlass"
     ]
     assert [(e.action, e.purpose) for e in grant_events] == [("E", "BTG")]
@@ -319,14 +320,16 @@ async def test_the_access_log_of_an_unknown_patient_is_404_even_for_a_privacy_of
     factory: Factory, client_for: Any
 ) -> None:
     client = await client_for(await factory.user(role="privacy_officer"))
-    response = await client.get(
-        "/api/v1/patients/00000000-0000-4000-8000-000000000000/access-log"
-    )
+    response = await client.get("/api/v1/patients/00000000-0000-4000-8000-000000000000/access-log")
     assert response.status_code == 404
 
 
 async def test_the_access_log_pages_newest_first(
-    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    client_for: Any,
+    clock: FrozenClock,
 ) -> None:
     client = await client_for(care_manager)
     for _ in range(30):

@@ -27,13 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from tests.factories import Factory
 
 from tandem.app import create_app
 from tandem.clock import Clock
 from tandem.config import Settings
 from tandem.migrate import upgrade
 from tandem.runtime import Runtime
-from tests.factories import Factory
 
 MAX_EXAMPLES = 25
 

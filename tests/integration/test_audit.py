@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from tests.factories import Factory, PatientWithTeam, api_client
 
 from tandem.access.context import AccessContext
 from tandem.access.service import require_patient
@@ -29,7 +30,6 @@ from tandem.errors import Conflict
 from tandem.people import service as people
 from tandem.people.models import Patient, User
 from tandem.runtime import Runtime
-from tests.factories import Factory, PatientWithTeam, api_client
 
 TANDEM = Path(sys.executable).with_name("tandem")
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.factories import Factory, PatientWithTeam
 
 from tandem.people.models import Patient, User
-from tests.factories import Factory, PatientWithTeam
 
 VALID_PATIENT: dict[str, Any] = {
     "given_name": "Amara",
@@ -117,7 +117,11 @@ async def test_a_form_posted_to_the_json_api_is_422(care_manager: User, client_f
         ("/care-team/lead", {"user_id": UNKNOWN, "reason": "x"}, "reason"),
         ("/enrolments", {"programme": "Perinatal"}, "start_date"),
         ("/enrolments", {"programme": "AB", "start_date": "2020-01-01"}, "programme"),
-        ("/enrolments", {"programme": "Perinatal", "start_date": "2020-01-01", "phase": "x"}, "phase"),
+        (
+            "/enrolments",
+            {"programme": "Perinatal", "start_date": "2020-01-01", "phase": "x"},
+            "phase",
+        ),
         ("/entered-in-error", {"version": 1}, "reason"),
         ("/entered-in-error", {"version": 1, "reason": "ok"}, "reason"),
     ],
@@ -146,9 +150,17 @@ async def test_changes_with_a_bad_field_are_422_naming_it(
     [
         ("GET", "/api/v1/patients/{unknown}", None),
         ("PATCH", "/api/v1/patients/{patient}/related-persons/{unknown}", {"version": 1}),
-        ("POST", "/api/v1/patients/{patient}/related-persons/{unknown}/end", {"version": 1, "reason": "gone"}),
+        (
+            "POST",
+            "/api/v1/patients/{patient}/related-persons/{unknown}/end",
+            {"version": 1, "reason": "gone"},
+        ),
         ("PATCH", "/api/v1/patients/{patient}/care-team/{unknown}", {"version": 1}),
-        ("POST", "/api/v1/patients/{patient}/care-team/{unknown}/end", {"version": 1, "reason": "gone"}),
+        (
+            "POST",
+            "/api/v1/patients/{patient}/care-team/{unknown}/end",
+            {"version": 1, "reason": "gone"},
+        ),
         ("PATCH", "/api/v1/patients/{patient}/enrolments/{unknown}", {"version": 1}),
         (
             "POST",
@@ -219,7 +231,12 @@ def _nasty_request(target: str, patient_id: uuid.UUID, text: str) -> tuple[str, 
     return {
         "register": ("POST", "/api/v1/patients", {**VALID_PATIENT, "given_name": text}, None),
         "edit": ("PATCH", url, {"version": 1, "address": text}, None),
-        "relative": ("POST", f"{url}/related-persons", {"name": text, "relationship": "other"}, None),
+        "relative": (
+            "POST",
+            f"{url}/related-persons",
+            {"name": text, "relationship": "other"},
+            None,
+        ),
         "identifier": ("POST", f"{url}/identifiers", {"system": "other", "value": text}, None),
         "search": ("GET", "/api/v1/patients", None, {"q": text[:100]}),
     }[target]

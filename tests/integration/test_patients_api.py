@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.factories import Factory, PatientWithTeam
 
 from tandem.clock import FrozenClock
 from tandem.people.models import User
-from tests.factories import Factory, PatientWithTeam
 
 NEW_PATIENT = {
     "given_name": "Amara",
@@ -60,7 +60,9 @@ async def test_a_care_manager_who_registers_a_patient_becomes_the_lead(
     [lead] = active_leads(await team(client, patient["id"]))
     assert lead["user_id"] == str(care_manager.id)
     created = [
-        (e.action, e.record_type) for e in await factory.audit_events(after=before) if e.action == "C"
+        (e.action, e.record_type)
+        for e in await factory.audit_events(after=before)
+        if e.action == "C"
     ]
     assert created == [("C", "Patient"), ("C", "CareTeamMember")]
 
@@ -264,7 +266,11 @@ async def test_ending_the_lead_is_refused(
 
 
 async def test_ending_a_member_keeps_them_in_the_history(
-    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    client_for: Any,
+    clock: FrozenClock,
 ) -> None:
     therapist = await factory.user(role="therapist")
     member = await factory.member(chart.patient, therapist, role="therapist")
@@ -297,13 +303,17 @@ async def test_a_membership_added_by_mistake_is_marked_entered_in_error(
     )
     assert response.status_code == 200
     assert response.json()["status"] == "entered-in-error"
-    assert (await (await client_for(therapist)).get(
-        f"/api/v1/patients/{chart.patient.id}"
-    )).status_code == 404
+    assert (
+        await (await client_for(therapist)).get(f"/api/v1/patients/{chart.patient.id}")
+    ).status_code == 404
 
 
 async def test_adding_members_checks_who_and_when(
-    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    client_for: Any,
+    clock: FrozenClock,
 ) -> None:
     client = await client_for(care_manager)
     url = f"/api/v1/patients/{chart.patient.id}/care-team"
@@ -504,7 +514,9 @@ async def test_an_enrolment_moves_through_its_phases_and_discharge_closes_it(
         "inactive",
         clock.today().isoformat(),
     )
-    reopened = await client.patch(f"{url}/{enrolment['id']}", json={"version": 3, "phase": "active"})
+    reopened = await client.patch(
+        f"{url}/{enrolment['id']}", json={"version": 3, "phase": "active"}
+    )
     assert (reopened.status_code, detail(reopened)["field"]) == (422, "status")
     header = (await client.get(f"/api/v1/patients/{chart.patient.id}")).json()
     assert header["enrolment"] is None

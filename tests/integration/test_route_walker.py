@@ -24,15 +24,15 @@ import pytest
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount
+from tests.factories import Factory, PatientWithTeam
 
 from tandem.access.service import require_patient
 from tandem.app import create_app
 from tandem.config import Settings
 from tandem.deps import SessionDep
+from tandem.people.models import User
 from tandem.people.service import record_read
 from tandem.web.deps import PageCtx
-from tandem.people.models import User
-from tests.factories import Factory, PatientWithTeam
 
 API_PREFIX = "/api/v1"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -116,7 +116,7 @@ def _resolve(schema: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
 def sample(schema: dict[str, Any], doc: dict[str, Any]) -> Any:
     """A small valid value for a JSON schema: required fields only, first enum member."""
     schema = _resolve(schema, doc)
-    if "examples" in schema and schema["examples"]:
+    if schema.get("examples"):
         return schema["examples"][0]
     if "const" in schema:
         return schema["const"]

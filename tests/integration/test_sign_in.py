@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from tests.factories import PASSWORD, Browser, Factory, api_client, submit_login
 
 from tandem.auth.service import revoke_token
 from tandem.clock import FrozenClock
 from tandem.deps import SESSION_COOKIE
 from tandem.people.models import User
-from tests.factories import PASSWORD, Browser, Factory, api_client, submit_login
 
 
 def session_cookie_header(response: httpx.Response) -> str:
@@ -232,7 +232,9 @@ async def test_a_session_ends_after_its_maximum_age_however_active(
     assert not await signed_in(browser.client)
 
 
-async def test_signing_out_revokes_the_session(app: FastAPI, browser_for: Any, care_manager: User) -> None:
+async def test_signing_out_revokes_the_session(
+    app: FastAPI, browser_for: Any, care_manager: User
+) -> None:
     browser: Browser = await browser_for(care_manager)
     stolen = browser.cookie
     response = await browser.client.post("/logout", data={"csrf_token": browser.csrf})
@@ -297,7 +299,9 @@ async def test_bearer_tokens_need_no_csrf_token(care_manager: User, client_for: 
 # -- bearer tokens ---------------------------------------------------------------------------------
 
 
-async def test_a_valid_bearer_token_identifies_the_user(care_manager: User, client_for: Any) -> None:
+async def test_a_valid_bearer_token_identifies_the_user(
+    care_manager: User, client_for: Any
+) -> None:
     client = await client_for(care_manager)
     me = await client.get("/api/v1/me")
     assert me.status_code == 200

@@ -33,8 +33,7 @@ def test_padding_with_spaces_does_not_make_a_reason_long_enough() -> None:
 
 def test_reason_is_returned_with_whitespace_collapsed() -> None:
     assert (
-        validate_break_glass_reason("  Patient   in crisis\n at ED  ")
-        == "Patient in crisis at ED"
+        validate_break_glass_reason("  Patient   in crisis\n at ED  ") == "Patient in crisis at ED"
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from tandem.access.context import AccessContext
 from tandem.audit.chain import GENESIS, link_hash
@@ -97,10 +97,17 @@ def _write_pending(session: Session) -> None:
     session.execute(insert(AuditEvent), rows)
 
 
+def _discard_unwritten(session: Session, transaction: SessionTransaction) -> None:
+    # Only the outermost transaction: a savepoint rolled back inside a request must not drop
+    # the events of the work that carries on. After a commit the queue is already empty.
+    if transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+
+
 def install_audit_writer(session_class: type[Session]) -> None:
     """Write queued events at every commit of ``session_class`` sessions."""
     if getattr(session_class, "_tandem_audited", False):
         return
     event.listen(session_class, "before_commit", _write_pending)
-    event.listen(session_class, "after_rollback", lambda s: s.info.pop(PENDING_KEY, None))
+    event.listen(session_class, "after_transaction_end", _discard_unwritten)
     session_class._tandem_audited = True  # type: ignore[attr-defined]

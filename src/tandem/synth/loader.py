@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tandem.access.context import AccessContext
-from tandem.access.scope import system_query
 from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.errors import Conflict
@@ -21,6 +20,7 @@ from tandem.synth.pool import Network, Row
 from tandem.synth.population import Bundle, PopulationSpec, batched, generate
 
 ProgressFn = Callable[[int], None]
+UNIQUE_VIOLATION = "23505"
 
 
 @dataclass
@@ -74,19 +74,10 @@ async def insert_network(
             )
 
 
-async def _check_mrns(session: AsyncSession, bundles: list[Bundle]) -> None:
-    mrns = [b.patient["mrn"] for b in bundles]
-    stmt = system_query(select(Patient.mrn).where(Patient.mrn.in_(mrns)), "synth MRN check")
-    taken = (await session.execute(stmt)).scalars().first()
-    if taken is not None:
-        raise Conflict(f"MRN {taken} is already in use; choose another --seed.", field="seed")
-
-
 async def insert_patients(
     session: AsyncSession, ctx: AccessContext, bundles: list[Bundle], summary: LoadSummary
 ) -> None:
     """One batch of patients with their rows; an audit event per patient created."""
-    await _check_mrns(session, bundles)
     await _insert(session, Patient, [b.patient for b in bundles], summary)
     await _insert(session, PatientIdentifier, [r for b in bundles for r in b.identifiers], summary)
     await _insert(session, RelatedPerson, [r for b in bundles for r in b.related], summary)
@@ -128,12 +119,15 @@ async def load(
                 await session.commit()
             if on_progress:
                 on_progress(len(bundles))
-    except IntegrityError as exc:
-        raise Conflict(
-            "Some synthetic rows clash with rows already in the database "
-            f"({exc.orig}); choose another --seed.",
-            field="seed",
-        ) from exc
+    except Exception as exc:
+        # asyncpg's COPY raises its own error, not SQLAlchemy's IntegrityError.
+        if isinstance(exc, IntegrityError) or getattr(exc, "sqlstate", None) == UNIQUE_VIOLATION:
+            raise Conflict(
+                "Some synthetic rows clash with rows already in the database (an MRN or an "
+                f"identifier): {exc}. Choose another --seed.",
+                field="seed",
+            ) from exc
+        raise
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -81,7 +81,7 @@ def validation_messages(exc: ValidationError) -> dict[str, str]:
         message = error["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
-        if error["type"] == "missing":
+        if error["type"] == "missing" or error.get("input", "") is None:
             message = "This field is required."
         errors.setdefault(field, message[0].upper() + message[1:] if message else message)
     return errors

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
 from tandem.access.views import router as access_views
@@ -40,13 +41,12 @@ for views in (
 
 
 @router.get("/")
-async def home(user: PageUser) -> RedirectResponse:
+async def home(request: Request, user: PageUser) -> RedirectResponse:
     """Clinicians start at their caseload; administrators at administration."""
-    if user.role in {"administrator"}:
-        return RedirectResponse("/admin/users", status_code=303)
-    if user.role == "privacy_officer":
-        return RedirectResponse("/admin/break-glass", status_code=303)
-    return RedirectResponse("/caseload", status_code=303)
+    start = {"administrator": "/admin/users", "privacy_officer": "/admin/break-glass"}
+    target = start.get(user.role, "/caseload")
+    flash = request.query_params.get("flash")
+    return RedirectResponse(target + (f"?flash={quote(flash)}" if flash else ""), status_code=303)
 
 
 @router.get("/favicon.ico")

@@ -1,0 +1,1 @@
+"""Tandem benchmarks: synthetic populations, a real server, timed HTTP scenarios."""

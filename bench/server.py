@@ -1,0 +1,125 @@
+"""Driving the real ``tandem`` command: migrate, synthesise, issue a token, serve."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+from sqlalchemy import text
+
+from bench.backends import Backend
+from tandem.db import create_engine
+
+BIN = Path(sys.executable).with_name("tandem")
+TANDEM = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "tandem.cli"]
+SEED = 1
+
+
+def tandem(backend: Backend, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+    """Run ``tandem ARGS`` against the backend; raise with its output if it fails."""
+    result = subprocess.run(
+        [*TANDEM, *args],
+        env=backend.env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"tandem {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def timed_synth(backend: Backend) -> float:
+    """Wall-clock seconds of ``tandem synth`` for the backend's population size."""
+    started = time.perf_counter()
+    tandem(backend, "synth", "--patients", str(backend.size), "--seed", str(SEED))
+    return time.perf_counter() - started
+
+
+def typical_care_manager(backend: Backend) -> tuple[str, int]:
+    """The synthetic care manager with the median active caseload, and that caseload."""
+    query = text(
+        "SELECT u.username, count(*) AS n FROM care_team_member m "
+        "JOIN app_user u ON u.id = m.user_id "
+        "WHERE u.role = 'care_manager' AND m.status = 'active' AND u.username LIKE :prefix "
+        "GROUP BY u.username ORDER BY n, u.username"
+    )
+
+    async def ask() -> list[tuple[str, int]]:
+        engine = create_engine(backend.url)
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(query, {"prefix": f"s{SEED}.cm.%"})
+                return [(str(r[0]), int(r[1])) for r in rows]
+        finally:
+            await engine.dispose()
+
+    ranked = asyncio.run(ask())
+    return ranked[len(ranked) // 2]
+
+
+def issue_token(backend: Backend, username: str) -> str:
+    """A bearer token from ``tandem token issue``."""
+    return tandem(backend, "token", "issue", username).stdout.strip().splitlines()[-1]
+
+
+def free_port() -> int:
+    """A TCP port nobody is listening on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """``tandem serve`` as a child process; stopped with SIGINT on exit."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = backend.data_dir / "serve.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [*TANDEM, "serve", "--port", str(self.port)],
+                env=self.backend.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"tandem serve exited; see {self.log}")
+            try:
+                if httpx.get(f"{self.base_url}/api/v1/openapi.json", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"tandem serve did not answer within 60 s; see {self.log}")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
