@@ -140,9 +140,6 @@ def main(argv: list[str] | None = None) -> int:
                 for backend in made:
                     backends.drop(backend)
     result["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    analysis = HERE / "ANALYSIS.md"
-    if analysis.exists():
-        result["notes"] = analysis.read_text()
     (backends.WORK / "results.json").write_text(json.dumps(result, indent=2))
     report.write(result, args.output)
     console.print(f"Wrote {args.output}")

@@ -1,4 +1,4 @@
-"""Bulk loading: Core ``insert`` executemany in batches, one audit event per patient created."""
+"""Bulk loading in batches (Core executemany; binary COPY on PostgreSQL), audited per patient."""
 
 from __future__ import annotations
 
@@ -122,9 +122,11 @@ async def load(
     except Exception as exc:
         # asyncpg's COPY raises its own error, not SQLAlchemy's IntegrityError.
         if isinstance(exc, IntegrityError) or getattr(exc, "sqlstate", None) == UNIQUE_VIOLATION:
+            reason = str(exc.orig if isinstance(exc, IntegrityError) else exc).splitlines()[0]
             raise Conflict(
-                "Some synthetic rows clash with rows already in the database (an MRN or an "
-                f"identifier): {exc}. Choose another --seed.",
+                f"A synthetic row clashes with one already in the database ({reason}). "
+                f"The {summary.rows['patient']:,} patients committed before it stay; "
+                "use a fresh database or another --seed.",
                 field="seed",
             ) from exc
         raise

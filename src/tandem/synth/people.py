@@ -25,9 +25,9 @@ _BORN_TO = date(2008, 12, 31).toordinal()
 _AREA_CODES = ("206", "253", "360", "425", "509")
 _EMAIL_DOMAINS = ("example.org", "example.com", "example.net")
 _NOT_EMAIL = re.compile(r"[^a-z0-9]+")
-# Same-family relationships share the patient's family name more often than not.
 _RELATIONSHIPS = tuple(Relationship)
 _RELATIONSHIP_WEIGHTS = list(accumulate((30, 18, 14, 14, 4, 8, 2, 8, 2)))
+# Kin share the patient's family name; spouses and partners do half the time.
 _KIN = {"parent", "child", "sibling", "grandparent"}
 
 
@@ -57,7 +57,7 @@ def given_name(rng: random.Random, origin: names.Heritage, gender: str) -> str:
 
 
 def staff_name(rng: random.Random) -> str:
-    """ "Given Family" for a synthetic staff member."""
+    """A synthetic staff member's name, given name first."""
     origin = heritage(rng)
     return f"{given_name(rng, origin, rng.choice(('female', 'male')))} {rng.choice(origin.family)}"
 
