@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
+from tandem.audit import log as audit_log
 from tandem.auth import service as auth
 from tandem.errors import DomainError, NotAuthenticated
 from tandem.people.models import User
@@ -46,6 +48,10 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
             # can still show the signed-in user (request.state.user) instead of failing.
             session.expunge_all()
             await session.rollback()
+            try:
+                await audit_log.keep_refused_attempts(session)
+            except Exception:  # the original error matters more; the database may be down
+                logging.getLogger("tandem").exception("could not record refused attempts")
             raise
 
 

@@ -143,11 +143,6 @@ async def test_events_queued_in_a_rolled_back_transaction_are_dropped(
     assert await factory.audit_events(after=before) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the failed attempt's audit event is rolled back with the request "
-    "(access/service.py records it, deps.db_session discards it)",
-)
 async def test_a_failed_break_the_glass_attempt_is_audited(
     factory: Factory, chart: PatientWithTeam, outsider: User, client_for: Any
 ) -> None:

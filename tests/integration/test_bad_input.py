@@ -253,14 +253,6 @@ async def test_nasty_text_never_causes_a_server_error(
     text: str,
     target: str,
 ) -> None:
-    if backend.name == "postgresql" and "\x00" in text:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: PostgreSQL text cannot hold NUL; the API passes it to the "
-                "database and answers 500 instead of 422",
-            )
-        )
     client = await client_for(care_manager)
     method, url, body, params = _nasty_request(target, chart.patient.id, text)
     response = await client.request(method, url, json=body, params=params)

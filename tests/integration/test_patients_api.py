@@ -633,11 +633,6 @@ async def test_the_caseload_is_searched_by_name_birth_date_and_identifier(
     assert page["total"] == len(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: name search matches the stored 'family given' string as one substring, "
-    "so 'Zoe Adams' (given then family) finds nobody",
-)
 async def test_a_name_search_in_given_then_family_order_finds_the_patient(
     caseload: dict[str, PatientWithTeam], care_manager: User, client_for: Any
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,7 +106,7 @@ async def list_users(
 ) -> list[UserRead]:
     stmt = select(User).order_by(User.full_name)
     if q:
-        like = f"%{q.strip().lower()}%"
+        like = f"%{q.replace(chr(0), '').strip().lower()}%"
         stmt = stmt.where((User.username.like(like)) | (User.full_name.ilike(like)))
     if role:
         stmt = stmt.where(User.role == role)
@@ -215,9 +214,7 @@ async def break_glass_list(
     )
     if pending_only:
         stmt = stmt.where(BreakGlassGrant.reviewed_at.is_(None))
-    rows: Sequence[tuple[BreakGlassGrant, str, str, str | None]] = (
-        (await session.execute(system_query(stmt, "break-the-glass review"))).tuples().all()
-    )
+    rows = (await session.execute(system_query(stmt, "break-the-glass review"))).all()
     audit.record(
         session,
         ctx,

@@ -22,6 +22,7 @@ from tandem.audit.chain import GENESIS, link_hash
 from tandem.audit.models import AuditEvent
 
 PENDING_KEY = "tandem_audit_pending"
+REFUSED_KEY = "tandem_audit_refused"
 # An arbitrary constant naming the audit-chain lock among PostgreSQL advisory locks.
 AUDIT_LOCK_KEY = 7_261_844
 
@@ -77,7 +78,10 @@ def record(
 
 
 def _write_pending(session: Session) -> None:
-    pending: list[PendingEvent] = session.info.pop(PENDING_KEY, [])
+    # Refused attempts kept from a rolled-back transaction come first: they happened first.
+    pending: list[PendingEvent] = session.info.pop(REFUSED_KEY, []) + session.info.pop(
+        PENDING_KEY, []
+    )
     if not pending:
         return
     bind = session.get_bind()
@@ -101,7 +105,18 @@ def _discard_unwritten(session: Session, transaction: SessionTransaction) -> Non
     # Only the outermost transaction: a savepoint rolled back inside a request must not drop
     # the events of the work that carries on. After a commit the queue is already empty.
     if transaction.parent is None:
-        session.info.pop(PENDING_KEY, None)
+        pending: list[PendingEvent] = session.info.pop(PENDING_KEY, [])
+        # Refused attempts (outcome != 0: a failed emergency-access lookup, a duplicate check)
+        # must stay on record even though the request that made them is rolled back.
+        refused = [item for item in pending if item.outcome != 0]
+        if refused:
+            session.info.setdefault(REFUSED_KEY, []).extend(refused)
+
+
+async def keep_refused_attempts(session: AsyncSession) -> None:
+    """After a rollback, commit the audit events of refused attempts on their own."""
+    if session.info.get(REFUSED_KEY):
+        await session.commit()
 
 
 def install_audit_writer(session_class: type[Session]) -> None:

@@ -39,7 +39,9 @@ async def caseload_page(
     if query.mrn:
         stmt = stmt.where(Patient.mrn == query.mrn)
     if query.name:
-        stmt = stmt.where(Patient.search_name.contains(query.name, autoescape=True))
+        # Every word must appear, in any order: "zoe adams" finds "adams zoe".
+        for word in query.name.split():
+            stmt = stmt.where(Patient.search_name.contains(word, autoescape=True))
     if query.identifier:
         stmt = stmt.where(
             or_(

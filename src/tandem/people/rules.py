@@ -50,7 +50,7 @@ class PatientQuery:
 
 
 def parse_patient_query(text: str | None) -> PatientQuery:
-    raw = (text or "").strip()
+    raw = (text or "").replace("\x00", "").strip()
     if not raw:
         return PatientQuery()
     try:

@@ -51,7 +51,10 @@ PageCtx = Annotated[AccessContext, Depends(page_context)]
 async def form_values(request: Request) -> dict[str, str]:
     """The submitted form as plain strings, without the CSRF token."""
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
+    # NUL never belongs in a form field, and PostgreSQL text cannot store it.
+    return {
+        k: v.replace("\x00", "") for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD
+    }
 
 
 def parse_form(
