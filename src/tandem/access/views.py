@@ -13,13 +13,12 @@ from tandem.audit.service import find_patient_id_by_mrn_for_privacy, patient_acc
 from tandem.deps import RuntimeDep, SessionDep
 from tandem.errors import DomainError, Forbidden, NotFound
 from tandem.people.chart import chart_context
-from tandem.web.deps import PageCtx, PageUser, form_values
+from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
-    keep_failed_attempt,
     page,
     page_number,
-    parse,
+    read_form,
     refused,
     see_other,
 )
@@ -41,9 +40,7 @@ async def emergency_access(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, rt: RuntimeDep
 ) -> Response:
     """Open a patient outside my care teams: MRN, date of birth and a reason; time-limited."""
-    values = await form_values(request)
-    data, errors = parse(BreakGlassRequest, values)
-    form = FormState(values=values, errors=errors)
+    data, form = await read_form(request, BreakGlassRequest)
     if data is not None:
         try:
             grant = await service.break_the_glass(
@@ -55,8 +52,7 @@ async def emergency_access(
                 minutes=rt.settings.break_glass_minutes,
             )
         except NotFound:
-            # Nothing was granted; keep the audit record of the failed lookup.
-            await keep_failed_attempt(session)
+            # Nothing was granted and nothing is undone: the failed lookup's audit event commits.
             form.errors = {
                 "form": "No patient matches this MRN and date of birth. Check both and try again."
             }

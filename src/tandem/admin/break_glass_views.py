@@ -12,9 +12,9 @@ from tandem.access.context import AccessContext
 from tandem.admin import service as admin
 from tandem.admin.schemas import BreakGlassReview
 from tandem.deps import SessionDep
-from tandem.errors import DomainError, NotFound
-from tandem.web.deps import PageCtx, PageUser, form_values
-from tandem.web.pages import FormState, page, parse, refused, see_other
+from tandem.errors import NotFound
+from tandem.web.deps import PageCtx, PageUser
+from tandem.web.pages import FormState, attempt, page, read_form, see_other
 
 router = APIRouter()
 
@@ -66,14 +66,9 @@ async def review(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, grant_id: uuid.UUID
 ) -> Response:
     """Record the review of an emergency access, with a note."""
-    values = await form_values(request)
-    data, errors = parse(BreakGlassReview, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await admin.review_break_glass(session, ctx, grant_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other("/admin/break-glass", "review-saved")
+    data, form = await read_form(request, BreakGlassReview)
+    if data is not None and await attempt(
+        session, user, form, admin.review_break_glass(session, ctx, grant_id, data)
+    ):
+        return see_other("/admin/break-glass", "review-saved")
     return await _review_page(request, session, ctx, grant_id, form, status_code=422)

@@ -12,10 +12,19 @@ from tandem.access.context import AccessContext
 from tandem.admin import service as admin
 from tandem.admin.schemas import OrganizationCreate, OrganizationUpdate
 from tandem.deps import SessionDep
-from tandem.errors import DomainError, NotFound
+from tandem.errors import NotFound
 from tandem.people.vocab import OrganizationKind
 from tandem.web.deps import PageCtx, PageUser, form_values
-from tandem.web.pages import FormState, form_from, options, page, parse, refused, see_other
+from tandem.web.pages import (
+    FormState,
+    attempt,
+    form_from,
+    options,
+    page,
+    parse,
+    read_form,
+    see_other,
+)
 
 router = APIRouter()
 
@@ -50,16 +59,11 @@ async def organizations(request: Request, session: SessionDep, ctx: PageCtx) -> 
 async def create_organization(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser
 ) -> Response:
-    values = await form_values(request)
-    data, errors = parse(OrganizationCreate, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await admin.create_organization(session, ctx, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other("/admin/organizations", "organization-created")
+    data, form = await read_form(request, OrganizationCreate)
+    if data is not None and await attempt(
+        session, user, form, admin.create_organization(session, ctx, data)
+    ):
+        return see_other("/admin/organizations", "organization-created")
     return await _list_page(request, session, ctx, form, status_code=422)
 
 
@@ -106,13 +110,10 @@ async def update_organization(
     editable = {k: v for k, v in values.items() if k in ("name", "kind", "phone", "address")}
     data, errors = parse(OrganizationUpdate, editable)
     form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await admin.update_organization(session, ctx, org_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other(f"/admin/organizations/{org_id}", "organization-saved")
+    if data is not None and await attempt(
+        session, user, form, admin.update_organization(session, ctx, org_id, data)
+    ):
+        return see_other(f"/admin/organizations/{org_id}", "organization-saved")
     return await _organization_page(request, session, ctx, org_id, edit=form, status_code=422)
 
 
@@ -122,12 +123,11 @@ async def set_active(
 ) -> Response:
     """Deactivate an organisation (it stays on existing records) or reactivate it."""
     active = (await form_values(request)).get("active") == "true"
-    try:
-        await admin.update_organization(session, ctx, org_id, OrganizationUpdate(active=active))
-    except DomainError as exc:
-        form = FormState(errors=await refused(session, user, exc))
+    form = FormState()
+    change = admin.update_organization(session, ctx, org_id, OrganizationUpdate(active=active))
+    if not await attempt(session, user, form, change):
         return await _organization_page(
-            request, session, ctx, org_id, status_form=form, status_code=exc.status
+            request, session, ctx, org_id, status_form=form, status_code=422
         )
     flash = "organization-reactivated" if active else "organization-deactivated"
     return see_other(f"/admin/organizations/{org_id}", flash)

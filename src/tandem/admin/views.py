@@ -17,11 +17,14 @@ from tandem.people.vocab import ProfessionalRole
 from tandem.web.deps import PageCtx, PageUser, form_values
 from tandem.web.pages import (
     FormState,
+    attempt,
     form_from,
+    form_status,
     options,
     organization_options,
     page,
     parse,
+    read_form,
     refused,
     see_other,
 )
@@ -109,10 +112,13 @@ async def _user_page(
     edit: FormState | None = None,
     status_form: FormState | None = None,
     password: FormState | None = None,
-    conflict: bool = False,
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> Response:
     admin.require_admin(ctx)
+    submitted = edit or status_form or password
+    conflict = submitted is not None and submitted.conflict
+    if conflict:
+        edit = None
     account = UserRead.model_validate(await admin.get_user(session, user_id))
     keep = str(account.organization_id) if account.organization_id else None
     return page(
@@ -129,7 +135,7 @@ async def _user_page(
             "organizations": await organization_options(session, keep=keep),
             "org_names": await _organization_names(session),
         },
-        status_code=status_code,
+        status_code=status_code or form_status(submitted),
     )
 
 
@@ -144,21 +150,12 @@ async def user_page(
 async def update_user(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, user_id: uuid.UUID
 ) -> Response:
-    values = await form_values(request)
-    data, errors = parse(UserUpdate, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await admin.update_user(session, ctx, user_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-            if exc.status == 409 and exc.field == "version":
-                return await _user_page(
-                    request, session, ctx, user_id, conflict=True, status_code=409
-                )
-        else:
-            return see_other(f"/admin/users/{user_id}", "user-saved")
-    return await _user_page(request, session, ctx, user_id, edit=form, status_code=422)
+    data, form = await read_form(request, UserUpdate)
+    if data is not None and await attempt(
+        session, user, form, admin.update_user(session, ctx, user_id, data)
+    ):
+        return see_other(f"/admin/users/{user_id}", "user-saved")
+    return await _user_page(request, session, ctx, user_id, edit=form)
 
 
 @router.post("/admin/users/{user_id}/active")
@@ -168,13 +165,11 @@ async def set_active(
     """Deactivate (signs the user out everywhere) or reactivate an account."""
     values = await form_values(request)
     active = values.get("active") == "true"
-    try:
-        await admin.set_active(session, ctx, user_id, active=active)
-    except DomainError as exc:
-        form = FormState(errors=await refused(session, user, exc))
-        return await _user_page(
-            request, session, ctx, user_id, status_form=form, status_code=exc.status
-        )
+    form = FormState()
+    if not await attempt(
+        session, user, form, admin.set_active(session, ctx, user_id, active=active)
+    ):
+        return await _user_page(request, session, ctx, user_id, status_form=form)
     return see_other(
         f"/admin/users/{user_id}", "user-reactivated" if active else "user-deactivated"
     )
@@ -188,11 +183,8 @@ async def reset_password(
     values = await form_values(request)
     data, errors = parse(PasswordReset, values)
     form = FormState(errors=errors)
-    if data is not None:
-        try:
-            await admin.reset_password(session, ctx, user_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other(f"/admin/users/{user_id}", "password-reset")
-    return await _user_page(request, session, ctx, user_id, password=form, status_code=422)
+    if data is not None and await attempt(
+        session, user, form, admin.reset_password(session, ctx, user_id, data)
+    ):
+        return see_other(f"/admin/users/{user_id}", "password-reset")
+    return await _user_page(request, session, ctx, user_id, password=form)

@@ -13,18 +13,19 @@ from tandem.careteams import enrolments
 from tandem.careteams.schemas import EnrolmentCreate, EnrolmentUpdate
 from tandem.careteams.vocab import PROGRAMMES, Phase
 from tandem.deps import SessionDep
-from tandem.errors import DomainError, NotFound
+from tandem.errors import NotFound
 from tandem.people.chart import chart_context
 from tandem.people.schemas import EnteredInError
-from tandem.web.deps import PageCtx, PageUser, form_values
+from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
+    attempt,
     form_from,
+    form_status,
     options,
     organization_options,
     page,
-    parse,
-    refused,
+    read_form,
     see_other,
 )
 
@@ -70,16 +71,11 @@ async def list_enrolments(
 async def enrol(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
-    values = await form_values(request)
-    data, errors = parse(EnrolmentCreate, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await enrolments.enrol(session, ctx, patient_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other(f"/patients/{patient_id}/enrolments", "enrolled")
+    data, form = await read_form(request, EnrolmentCreate)
+    if data is not None and await attempt(
+        session, user, form, enrolments.enrol(session, ctx, patient_id, data)
+    ):
+        return see_other(f"/patients/{patient_id}/enrolments", "enrolled")
     return await _list_page(request, session, ctx, patient_id, form, status_code=422)
 
 
@@ -92,9 +88,11 @@ async def _enrolment_page(
     *,
     change: FormState | None = None,
     withdraw: FormState | None = None,
-    conflict: bool = False,
-    status_code: int = 200,
 ) -> Response:
+    submitted = change or withdraw
+    conflict = submitted is not None and submitted.conflict
+    if conflict:
+        change = withdraw = None
     chart = await chart_context(session, ctx, patient_id, "enrolments")
     episodes = await enrolments.list_enrolments(session, ctx, patient_id)
     enrolment = next((e for e in episodes if e.id == enrolment_id), None)
@@ -111,7 +109,7 @@ async def _enrolment_page(
             "withdraw": withdraw or form_from(None, version=enrolment.version),
             "conflict": conflict,
         },
-        status_code=status_code,
+        status_code=form_status(submitted),
     )
 
 
@@ -136,23 +134,15 @@ async def change_enrolment(
     enrolment_id: uuid.UUID,
 ) -> Response:
     """Move to another phase; choosing "discharged" closes the episode."""
-    values = await form_values(request)
-    data, errors = parse(EnrolmentUpdate, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await enrolments.update_enrolment(session, ctx, patient_id, enrolment_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-            if exc.status == 409 and exc.field == "version":
-                return await _enrolment_page(
-                    request, session, ctx, patient_id, enrolment_id, conflict=True, status_code=409
-                )
-        else:
-            return see_other(f"/patients/{patient_id}/enrolments", "enrolment-changed")
-    return await _enrolment_page(
-        request, session, ctx, patient_id, enrolment_id, change=form, status_code=422
-    )
+    data, form = await read_form(request, EnrolmentUpdate)
+    if data is not None and await attempt(
+        session,
+        user,
+        form,
+        enrolments.update_enrolment(session, ctx, patient_id, enrolment_id, data),
+    ):
+        return see_other(f"/patients/{patient_id}/enrolments", "enrolment-changed")
+    return await _enrolment_page(request, session, ctx, patient_id, enrolment_id, change=form)
 
 
 @router.post("/patients/{patient_id}/enrolments/{enrolment_id}/entered-in-error")
@@ -164,22 +154,12 @@ async def enrolment_entered_in_error(
     patient_id: uuid.UUID,
     enrolment_id: uuid.UUID,
 ) -> Response:
-    values = await form_values(request)
-    data, errors = parse(EnteredInError, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await enrolments.mark_enrolment_entered_in_error(
-                session, ctx, patient_id, enrolment_id, data
-            )
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-            if exc.status == 409 and exc.field == "version":
-                return await _enrolment_page(
-                    request, session, ctx, patient_id, enrolment_id, conflict=True, status_code=409
-                )
-        else:
-            return see_other(f"/patients/{patient_id}/enrolments", "enrolment-entered-in-error")
-    return await _enrolment_page(
-        request, session, ctx, patient_id, enrolment_id, withdraw=form, status_code=422
-    )
+    data, form = await read_form(request, EnteredInError)
+    if data is not None and await attempt(
+        session,
+        user,
+        form,
+        enrolments.mark_enrolment_entered_in_error(session, ctx, patient_id, enrolment_id, data),
+    ):
+        return see_other(f"/patients/{patient_id}/enrolments", "enrolment-entered-in-error")
+    return await _enrolment_page(request, session, ctx, patient_id, enrolment_id, withdraw=form)

@@ -16,20 +16,20 @@ from tandem.careteams import service
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
 from tandem.careteams.vocab import CareTeamRole
 from tandem.deps import SessionDep
-from tandem.errors import DomainError, NotFound
+from tandem.errors import NotFound
 from tandem.people.chart import chart_context
 from tandem.people.related import list_related_persons
 from tandem.people.vocab import ProfessionalRole
-from tandem.web.deps import PageCtx, PageUser, form_values
+from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
-    checkbox_values,
+    attempt,
     form_from,
+    form_status,
     options,
     organization_options,
     page,
-    parse,
-    refused,
+    read_form,
     see_other,
 )
 from tandem.web.templating import label
@@ -114,16 +114,11 @@ async def add_member(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
     """Add a staff member, or a related person as family caregiver."""
-    values = await form_values(request)
-    data, errors = parse(MemberCreate, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await service.add_member(session, ctx, patient_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other(f"/patients/{patient_id}/care-team", "member-added")
+    data, form = await read_form(request, MemberCreate)
+    if data is not None and await attempt(
+        session, user, form, service.add_member(session, ctx, patient_id, data)
+    ):
+        return see_other(f"/patients/{patient_id}/care-team", "member-added")
     return await _team_page(request, session, ctx, patient_id, add=form, status_code=422)
 
 
@@ -132,16 +127,11 @@ async def hand_over_lead(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
     """Hand the lead to another care manager; the current lead's membership ends."""
-    values = await form_values(request)
-    data, errors = parse(MakeLead, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await service.make_lead(session, ctx, patient_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other(f"/patients/{patient_id}/care-team", "lead-handed-over")
+    data, form = await read_form(request, MakeLead)
+    if data is not None and await attempt(
+        session, user, form, service.make_lead(session, ctx, patient_id, data)
+    ):
+        return see_other(f"/patients/{patient_id}/care-team", "lead-handed-over")
     return await _team_page(request, session, ctx, patient_id, lead=form, status_code=422)
 
 
@@ -154,9 +144,12 @@ async def _member_page(
     *,
     change: FormState | None = None,
     end: FormState | None = None,
-    conflict: bool = False,
-    status_code: int = 200,
 ) -> Response:
+    """The member page; a refused form is shown with its errors, a stale one afresh (409)."""
+    submitted = change or end
+    conflict = submitted is not None and submitted.conflict
+    if conflict:
+        change = end = None
     chart = await chart_context(session, ctx, patient_id, "care-team")
     members = await service.list_members(session, ctx, patient_id)
     member = next((m for m in members if m.id == member_id), None)
@@ -175,7 +168,7 @@ async def _member_page(
             "end": end or form_from(None, version=member.version),
             "conflict": conflict,
         },
-        status_code=status_code,
+        status_code=form_status(submitted),
     )
 
 
@@ -200,23 +193,12 @@ async def change_member(
     member_id: uuid.UUID,
 ) -> Response:
     """Change a member's role or organisation."""
-    values = await form_values(request)
-    data, errors = parse(MemberUpdate, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await service.update_member(session, ctx, patient_id, member_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-            if exc.status == 409 and exc.field == "version":
-                return await _member_page(
-                    request, session, ctx, patient_id, member_id, conflict=True, status_code=409
-                )
-        else:
-            return see_other(f"/patients/{patient_id}/care-team", "member-changed")
-    return await _member_page(
-        request, session, ctx, patient_id, member_id, change=form, status_code=422
-    )
+    data, form = await read_form(request, MemberUpdate)
+    if data is not None and await attempt(
+        session, user, form, service.update_member(session, ctx, patient_id, member_id, data)
+    ):
+        return see_other(f"/patients/{patient_id}/care-team", "member-changed")
+    return await _member_page(request, session, ctx, patient_id, member_id, change=form)
 
 
 @router.post("/patients/{patient_id}/care-team/{member_id}/end")
@@ -229,20 +211,9 @@ async def end_member(
     member_id: uuid.UUID,
 ) -> Response:
     """End a membership, or mark it as entered in error."""
-    values = await form_values(request)
-    data, errors = parse(MemberEnd, values, checkboxes=("entered_in_error",))
-    form = FormState(values=checkbox_values(values, "entered_in_error"), errors=errors)
-    if data is not None:
-        try:
-            await service.end_member(session, ctx, patient_id, member_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-            if exc.status == 409 and exc.field == "version":
-                return await _member_page(
-                    request, session, ctx, patient_id, member_id, conflict=True, status_code=409
-                )
-        else:
-            return see_other(f"/patients/{patient_id}/care-team", "member-ended")
-    return await _member_page(
-        request, session, ctx, patient_id, member_id, end=form, status_code=422
-    )
+    data, form = await read_form(request, MemberEnd, checkboxes=("entered_in_error",))
+    if data is not None and await attempt(
+        session, user, form, service.end_member(session, ctx, patient_id, member_id, data)
+    ):
+        return see_other(f"/patients/{patient_id}/care-team", "member-ended")
+    return await _member_page(request, session, ctx, patient_id, member_id, end=form)

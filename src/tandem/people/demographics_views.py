@@ -10,13 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
-from tandem.errors import DomainError
 from tandem.people import service
 from tandem.people.chart import chart_context
 from tandem.people.schemas import EnteredInError, PatientUpdate
 from tandem.people.views import demographic_choices
-from tandem.web.deps import PageCtx, PageUser, form_values
-from tandem.web.pages import FormState, checkbox_values, form_from, page, parse, refused, see_other
+from tandem.web.deps import PageCtx, PageUser
+from tandem.web.pages import FormState, attempt, form_from, form_status, page, read_form, see_other
 
 router = APIRouter()
 
@@ -43,13 +42,13 @@ async def _edit_page(
     session: AsyncSession,
     ctx: AccessContext,
     patient_id: uuid.UUID,
-    form: FormState | None,
-    *,
-    conflict: bool = False,
-    status_code: int = 200,
+    submitted: FormState | None,
 ) -> Response:
+    """The edit form; after a stale save it shows the record as it is now, with its version."""
     chart = await chart_context(session, ctx, patient_id, "overview")
-    if form is None:
+    conflict = submitted is not None and submitted.conflict
+    form = submitted
+    if form is None or conflict:
         form = form_from(chart["patient"], EDIT_FIELDS)
     return page(
         request,
@@ -60,7 +59,7 @@ async def _edit_page(
             "conflict": conflict,
             **await demographic_choices(session, form),
         },
-        status_code=status_code,
+        status_code=form_status(submitted),
     )
 
 
@@ -76,23 +75,12 @@ async def edit(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
     """Save demographics; a change based on an old copy is refused, never silently merged."""
-    values = await form_values(request)
-    data, errors = parse(PatientUpdate, values, checkboxes=("interpreter_needed",))
-    form = FormState(values=checkbox_values(values, "interpreter_needed"), errors=errors)
-    if data is None:
-        return await _edit_page(request, session, ctx, patient_id, form, status_code=422)
-    try:
-        await service.update_patient(session, ctx, patient_id, data)
-    except DomainError as exc:
-        errors = await refused(session, user, exc)
-        if exc.status == 409:
-            # Show the record as it is now, with its new version.
-            return await _edit_page(
-                request, session, ctx, patient_id, None, conflict=True, status_code=409
-            )
-        form.errors = errors
-        return await _edit_page(request, session, ctx, patient_id, form, status_code=exc.status)
-    return see_other(f"/patients/{patient_id}", "demographics-saved")
+    data, form = await read_form(request, PatientUpdate, checkboxes=("interpreter_needed",))
+    if data is not None and await attempt(
+        session, user, form, service.update_patient(session, ctx, patient_id, data)
+    ):
+        return see_other(f"/patients/{patient_id}", "demographics-saved")
+    return await _edit_page(request, session, ctx, patient_id, form)
 
 
 async def _withdraw_page(
@@ -127,14 +115,9 @@ async def withdraw(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
     """Mark a registration made by mistake (e.g. a duplicate); only the lead may."""
-    values = await form_values(request)
-    data, errors = parse(EnteredInError, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await service.mark_patient_entered_in_error(session, ctx, patient_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other("/caseload", "registration-entered-in-error")
+    data, form = await read_form(request, EnteredInError)
+    if data is not None and await attempt(
+        session, user, form, service.mark_patient_entered_in_error(session, ctx, patient_id, data)
+    ):
+        return see_other("/caseload", "registration-entered-in-error")
     return await _withdraw_page(request, session, ctx, patient_id, form, status_code=422)

@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
-from tandem.errors import DomainError, NotFound
+from tandem.errors import NotFound
 from tandem.people import service
 from tandem.people.chart import chart_context
 from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRead
 from tandem.people.vocab import IdentifierSystem
-from tandem.web.deps import PageCtx, PageUser, form_values
-from tandem.web.pages import FormState, form_from, options, page, parse, refused, see_other
+from tandem.web.deps import PageCtx, PageUser
+from tandem.web.pages import FormState, attempt, form_from, options, page, read_form, see_other
 
 router = APIRouter()
 
@@ -59,16 +59,11 @@ async def identifiers(
 async def add_identifier(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
-    values = await form_values(request)
-    data, errors = parse(IdentifierCreate, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await service.add_identifier(session, ctx, patient_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other(f"/patients/{patient_id}/identifiers", "identifier-added")
+    data, form = await read_form(request, IdentifierCreate)
+    if data is not None and await attempt(
+        session, user, form, service.add_identifier(session, ctx, patient_id, data)
+    ):
+        return see_other(f"/patients/{patient_id}/identifiers", "identifier-added")
     return await _list_page(request, session, ctx, patient_id, form, status_code=422)
 
 
@@ -126,18 +121,14 @@ async def identifier_error(
     identifier_id: uuid.UUID,
 ) -> Response:
     """An identifier recorded by mistake stays in the history, marked entered in error."""
-    values = await form_values(request)
-    data, errors = parse(EnteredInError, values)
-    form = FormState(values=values, errors=errors)
-    if data is not None:
-        try:
-            await service.mark_identifier_entered_in_error(
-                session, ctx, patient_id, identifier_id, data
-            )
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other(f"/patients/{patient_id}/identifiers", "identifier-entered-in-error")
+    data, form = await read_form(request, EnteredInError)
+    if data is not None and await attempt(
+        session,
+        user,
+        form,
+        service.mark_identifier_entered_in_error(session, ctx, patient_id, identifier_id, data),
+    ):
+        return see_other(f"/patients/{patient_id}/identifiers", "identifier-entered-in-error")
     return await _error_page(
         request, session, ctx, patient_id, identifier_id, form, status_code=422
     )

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
-from tandem.errors import DomainError, NotFound
+from tandem.errors import NotFound
 from tandem.people import related
 from tandem.people.chart import chart_context
 from tandem.people.schemas import (
@@ -20,15 +20,15 @@ from tandem.people.schemas import (
     RelatedPersonUpdate,
 )
 from tandem.people.vocab import Relationship
-from tandem.web.deps import PageCtx, PageUser, form_values
+from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
-    checkbox_values,
+    attempt,
     form_from,
+    form_status,
     options,
     page,
-    parse,
-    refused,
+    read_form,
     see_other,
 )
 
@@ -81,16 +81,11 @@ async def related_persons(
 async def add_related_person(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
-    values = await form_values(request)
-    data, errors = parse(RelatedPersonCreate, values, checkboxes=("is_emergency_contact",))
-    form = FormState(values=checkbox_values(values, "is_emergency_contact"), errors=errors)
-    if data is not None:
-        try:
-            await related.add_related_person(session, ctx, patient_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-        else:
-            return see_other(f"/patients/{patient_id}/related-persons", "person-added")
+    data, form = await read_form(request, RelatedPersonCreate, checkboxes=("is_emergency_contact",))
+    if data is not None and await attempt(
+        session, user, form, related.add_related_person(session, ctx, patient_id, data)
+    ):
+        return see_other(f"/patients/{patient_id}/related-persons", "person-added")
     return await _list_page(request, session, ctx, patient_id, form, status_code=422)
 
 
@@ -112,9 +107,11 @@ async def _person_page(
     *,
     edit: FormState | None = None,
     end: FormState | None = None,
-    conflict: bool = False,
-    status_code: int = 200,
 ) -> Response:
+    submitted = edit or end
+    conflict = submitted is not None and submitted.conflict
+    if conflict:
+        edit = end = None
     chart = await chart_context(session, ctx, patient_id, "related-persons")
     person = await _find(session, ctx, patient_id, person_id)
     return page(
@@ -128,7 +125,7 @@ async def _person_page(
             "conflict": conflict,
             "relationships": options(Relationship),
         },
-        status_code=status_code,
+        status_code=form_status(submitted),
     )
 
 
@@ -152,23 +149,15 @@ async def update_related_person(
     patient_id: uuid.UUID,
     person_id: uuid.UUID,
 ) -> Response:
-    values = await form_values(request)
-    data, errors = parse(RelatedPersonUpdate, values, checkboxes=("is_emergency_contact",))
-    form = FormState(values=checkbox_values(values, "is_emergency_contact"), errors=errors)
-    if data is not None:
-        try:
-            await related.update_related_person(session, ctx, patient_id, person_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-            if exc.status == 409:
-                return await _person_page(
-                    request, session, ctx, patient_id, person_id, conflict=True, status_code=409
-                )
-        else:
-            return see_other(f"/patients/{patient_id}/related-persons", "person-saved")
-    return await _person_page(
-        request, session, ctx, patient_id, person_id, edit=form, status_code=422
-    )
+    data, form = await read_form(request, RelatedPersonUpdate, checkboxes=("is_emergency_contact",))
+    if data is not None and await attempt(
+        session,
+        user,
+        form,
+        related.update_related_person(session, ctx, patient_id, person_id, data),
+    ):
+        return see_other(f"/patients/{patient_id}/related-persons", "person-saved")
+    return await _person_page(request, session, ctx, patient_id, person_id, edit=form)
 
 
 @router.post("/patients/{patient_id}/related-persons/{person_id}/end")
@@ -181,20 +170,9 @@ async def end_related_person(
     person_id: uuid.UUID,
 ) -> Response:
     """End the relationship, or mark the entry as made in error; it stays in the history."""
-    values = await form_values(request)
-    data, errors = parse(RelatedPersonEnd, values, checkboxes=("entered_in_error",))
-    form = FormState(values=checkbox_values(values, "entered_in_error"), errors=errors)
-    if data is not None:
-        try:
-            await related.end_related_person(session, ctx, patient_id, person_id, data)
-        except DomainError as exc:
-            form.errors = await refused(session, user, exc)
-            if exc.status == 409:
-                return await _person_page(
-                    request, session, ctx, patient_id, person_id, conflict=True, status_code=409
-                )
-        else:
-            return see_other(f"/patients/{patient_id}/related-persons", "person-ended")
-    return await _person_page(
-        request, session, ctx, patient_id, person_id, end=form, status_code=422
-    )
+    data, form = await read_form(request, RelatedPersonEnd, checkboxes=("entered_in_error",))
+    if data is not None and await attempt(
+        session, user, form, related.end_related_person(session, ctx, patient_id, person_id, data)
+    ):
+        return see_other(f"/patients/{patient_id}/related-persons", "person-ended")
+    return await _person_page(request, session, ctx, patient_id, person_id, end=form)

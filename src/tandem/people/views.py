@@ -17,16 +17,14 @@ from tandem.people.chart import chart_context
 from tandem.people.schemas import PatientCreate
 from tandem.people.service import PossibleDuplicate
 from tandem.people.vocab import ContactPreference, Gender
-from tandem.web.deps import PageCtx, PageUser, form_values
+from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
-    checkbox_values,
-    keep_failed_attempt,
     options,
     organization_options,
     page,
     page_number,
-    parse,
+    read_form,
     refused,
     see_other,
 )
@@ -93,16 +91,13 @@ async def register_form(request: Request, session: SessionDep, user: PageUser) -
 @router.post("/patients/new")
 async def register(request: Request, session: SessionDep, ctx: PageCtx, user: PageUser) -> Response:
     """Register a patient; a possible duplicate is shown and must be confirmed."""
-    values = await form_values(request)
-    data, errors = parse(PatientCreate, values, checkboxes=CHECKBOXES)
-    form = FormState(values=checkbox_values(values, *CHECKBOXES), errors=errors)
+    data, form = await read_form(request, PatientCreate, checkboxes=CHECKBOXES)
     if data is None:
         return await _register_page(request, session, form, status_code=422)
     try:
         patient = await service.create_patient(session, ctx, data)
     except PossibleDuplicate as exc:
-        # Nothing was created; keep the audit record of the duplicate check.
-        await keep_failed_attempt(session)
+        # Nothing was created and nothing is undone: the duplicate check's audit event commits.
         duplicate = {
             "message": exc.message,
             "visible": exc.extra.get("visible_matches", []),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.admin.service import list_organizations
 from tandem.errors import DomainError
 from tandem.people.models import User
-from tandem.web.deps import parse_form
+from tandem.web.deps import form_values, parse_form
 from tandem.web.templating import label, render, templates
 
 # Messages shown after a successful change (POST-redirect-GET). Only these codes are shown,
@@ -73,6 +73,8 @@ class FormState:
 
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # The record changed since the form was opened (a stale version): show it as it is now.
+    conflict: bool = False
 
     def value(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
@@ -112,14 +114,34 @@ PATTERN_MESSAGES = {
 def parse(
     model: type[M], values: dict[str, str], *, checkboxes: tuple[str, ...] = ()
 ) -> tuple[M | None, dict[str, str]]:
-    """Validate a submitted form; a required field left blank reads "This field is required"."""
-    required = {name for name, info in model.model_fields.items() if info.is_required()}
-    filled = {k: v for k, v in values.items() if k not in required or v.strip()}
-    data, errors = parse_form(model, filled, checkboxes=checkboxes)
+    """Validate a submitted form, with patterns explained in words."""
+    data, errors = parse_form(model, values, checkboxes=checkboxes)
     for name, message in errors.items():
         if message.startswith("String should match pattern"):
             errors[name] = PATTERN_MESSAGES.get(name, "This is not in the expected format.")
     return data, errors
+
+
+async def read_form(
+    request: Request, model: type[M], *, checkboxes: tuple[str, ...] = ()
+) -> tuple[M | None, FormState]:
+    """The submitted form validated into ``model``, and what was typed to show again."""
+    values = await form_values(request)
+    data, errors = parse(model, values, checkboxes=checkboxes)
+    return data, FormState(values=checkbox_values(values, *checkboxes), errors=errors)
+
+
+async def attempt(
+    session: AsyncSession, user: User, form: FormState, change: Awaitable[object]
+) -> bool:
+    """Make a form's change; when the service refuses, undo it and put the reason on the form."""
+    try:
+        await change
+    except DomainError as exc:
+        form.errors = await refused(session, user, exc)
+        form.conflict = exc.status == 409 and exc.field == "version"
+        return False
+    return True
 
 
 def error_messages(exc: DomainError, *, default_field: str = "form") -> dict[str, str]:
@@ -141,11 +163,6 @@ async def refused(session: AsyncSession, user: User, exc: DomainError) -> dict[s
     return error_messages(exc)
 
 
-async def keep_failed_attempt(session: AsyncSession) -> None:
-    """Commit the audit event of a refused attempt that changed nothing (e.g. a failed lookup)."""
-    await session.commit()
-
-
 def options(codes: Iterable[str]) -> list[tuple[str, str]]:
     """(code, words) pairs for a select."""
     return [(code, label(code)) for code in codes]
@@ -160,6 +177,13 @@ async def organization_options(
         for org in await list_organizations(session)
         if org.active or str(org.id) == keep
     ]
+
+
+def form_status(form: FormState | None) -> int:
+    """200 for a fresh page, 409 for a stale change, 422 for a refused or invalid one."""
+    if form is None:
+        return 200
+    return 409 if form.conflict else 422
 
 
 def see_other(url: str, flash: str | None = None, **params: str) -> RedirectResponse:
