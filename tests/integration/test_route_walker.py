@@ -31,7 +31,7 @@ from tandem.app import create_app
 from tandem.config import Settings
 from tandem.deps import SessionDep
 from tandem.people.models import User
-from tandem.people.service import record_read
+from tandem.people.service import audit_patient
 from tandem.web.deps import PageCtx
 
 API_PREFIX = "/api/v1"
@@ -362,7 +362,7 @@ async def probe_page(
     request: Request, session: SessionDep, ctx: PageCtx, patient_id: uuid.UUID, member_id: uuid.UUID
 ) -> HTMLResponse:
     access = await require_patient(session, ctx, patient_id)
-    record_read(session, ctx, access, "WalkerProbe", member_id)
+    audit_patient(session, ctx, access, "WalkerProbe", member_id)
     return HTMLResponse(f"<h1>{access.patient.family_name}</h1>")
 
 

@@ -11,6 +11,7 @@ from tandem.access.context import AccessContext
 from tandem.access.models import BreakGlassGrant
 from tandem.access.scope import (
     UnscopedPatientQuery,
+    count_of,
     patient_owned_tables,
     scoped,
     scoped_to_patient,
@@ -166,3 +167,21 @@ async def test_a_system_context_cannot_build_a_care_relationship_scope(
 ) -> None:
     with pytest.raises(UnscopedPatientQuery):
         scoped(select(Patient), AccessContext.system(clock, reason="test"), Patient.id)
+
+
+def test_count_of_refuses_an_unscoped_query() -> None:
+    with pytest.raises(UnscopedPatientQuery):
+        count_of(select(Patient))
+
+
+async def test_count_of_a_scoped_query_counts_only_the_callers_patients(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    clock: FrozenClock,
+) -> None:
+    await factory.patient()
+    async with sessionmaker() as session:
+        stmt = scoped(select(Patient), ctx_for(care_manager, clock), Patient.id)
+        assert await session.scalar(count_of(stmt)) == 1

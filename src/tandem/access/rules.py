@@ -22,6 +22,11 @@ CLINICAL_ROLES = frozenset(
 MIN_BREAK_GLASS_REASON = 15
 
 
+def can_manage_care_team(*, basis: str, role: str) -> bool:
+    """Clinical members of the team change it; emergency (break-the-glass) access cannot."""
+    return basis == "care_team" and role in CLINICAL_ROLES
+
+
 def validate_break_glass_reason(reason: str) -> str:
     """A stated reason is required (42 CFR 2.51 asks for the nature of the emergency)."""
     cleaned = " ".join(reason.split())

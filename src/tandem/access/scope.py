@@ -9,9 +9,10 @@ refuses anything else, so an unscoped query fails loudly in tests instead of lea
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, event, exists, or_, select
+from sqlalchemy import ColumnElement, Select, event, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, ORMExecuteState, Session, aliased
 from sqlalchemy.sql.util import find_tables
 
@@ -79,6 +80,25 @@ def scoped_to_patient(
     """Rows of one patient whose access the caller has already proven (see access.service)."""
     return stmt.where(patient_id_column == patient_id).execution_options(
         **{SCOPE_OPTION: "checked_patient"}
+    )
+
+
+def scoped_to_patients(
+    stmt: T, patient_ids: Sequence[uuid.UUID], patient_id_column: InstrumentedAttribute[Any]
+) -> T:
+    """Rows of several patients the caller was just shown by a scoped query (a caseload page)."""
+    return stmt.where(patient_id_column.in_(patient_ids)).execution_options(
+        **{SCOPE_OPTION: "checked_patients"}
+    )
+
+
+def count_of(stmt: Select[*tuple[Any, ...]]) -> Select[int]:
+    """How many rows a scoped query returns; refuses to count an unscoped one."""
+    scope = stmt.get_execution_options().get(SCOPE_OPTION)
+    if not scope:
+        raise UnscopedPatientQuery("count_of() needs a query built by this module")
+    return (
+        select(func.count()).select_from(stmt.subquery()).execution_options(**{SCOPE_OPTION: scope})
     )
 
 

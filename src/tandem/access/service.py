@@ -16,6 +16,7 @@ from tandem.access.scope import access_check, scoped, system_query
 from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember
 from tandem.errors import Forbidden, NotFound, ValidationProblem
+from tandem.ids import new_id
 from tandem.people.models import Patient
 
 
@@ -111,7 +112,7 @@ async def break_the_glass(
         raise NotFound("patient with that MRN and date of birth")
     now = ctx.now()
     grant = BreakGlassGrant(
-        id=uuid.uuid4(),
+        id=new_id(),
         patient_id=patient.id,
         user_id=ctx.user_id,
         reason=reason.strip(),

@@ -27,6 +27,7 @@ from tandem.auth.passwords import hash_password
 from tandem.auth.rules import check_password_policy
 from tandem.auth.service import revoke_all_sessions
 from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from tandem.ids import new_id
 from tandem.people.models import Organization, Patient, User
 from tandem.records import check_version, reject_cleared
 
@@ -70,7 +71,7 @@ async def create_organization(
     require_admin(ctx)
     if await session.scalar(select(Organization.id).where(Organization.name == data.name)):
         raise Conflict("An organisation with this name exists.", field="name")
-    org = Organization(id=uuid.uuid4(), created_at=ctx.now(), active=True, **data.model_dump())
+    org = Organization(id=new_id(), created_at=ctx.now(), active=True, **data.model_dump())
     session.add(org)
     await session.flush()
     _admin_audit(session, ctx, "C", "Organization", org.id, {"name": org.name})
@@ -128,7 +129,7 @@ async def create_user(session: AsyncSession, ctx: AccessContext, data: UserCreat
     if data.organization_id and await session.get(Organization, data.organization_id) is None:
         raise ValidationProblem("No such organisation.", field="organization_id")
     user = User(
-        id=uuid.uuid4(),
+        id=new_id(),
         created_at=ctx.now(),
         active=True,
         password_hash=hash_password(data.password),

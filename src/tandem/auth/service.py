@@ -17,6 +17,7 @@ from tandem.auth.rules import LockoutPolicy, SessionPolicy, check_password_polic
 from tandem.auth.secrets import digest, new_api_token, new_secret
 from tandem.clock import Clock
 from tandem.errors import NotAuthenticated, NotFound, TooManyAttempts, ValidationProblem
+from tandem.ids import new_id
 from tandem.people.models import User
 
 SIGN_IN_FAILED = "Username or password is not correct."
@@ -93,7 +94,7 @@ async def sign_in(
     token, csrf = new_secret(), new_secret()
     session.add(
         UserSession(
-            id=uuid.uuid4(),
+            id=new_id(),
             user_id=user.id,
             token_hash=digest(token),
             csrf_token=csrf,
@@ -173,7 +174,7 @@ async def issue_token(
         raise ValidationProblem("User is deactivated.", field="username")
     plain = new_api_token()
     token = ApiToken(
-        id=uuid.uuid4(),
+        id=new_id(),
         user_id=user.id,
         name=name[:100] or "api",
         prefix=plain[:12],

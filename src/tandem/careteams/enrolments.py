@@ -14,9 +14,10 @@ from tandem.careteams.rules import check_period, check_phase_dates
 from tandem.careteams.schemas import EnrolmentCreate, EnrolmentRead, EnrolmentUpdate
 from tandem.careteams.vocab import Phase
 from tandem.errors import Conflict, NotFound, ValidationProblem
+from tandem.ids import new_id
 from tandem.people import repository as people_repo
 from tandem.people.schemas import EnteredInError
-from tandem.people.service import record_read
+from tandem.people.service import audit_patient
 from tandem.records import check_version
 
 
@@ -24,7 +25,7 @@ async def list_enrolments(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> list[EnrolmentRead]:
     access = await require_patient(session, ctx, patient_id)
-    record_read(session, ctx, access, "Enrolment")
+    audit_patient(session, ctx, access, "Enrolment")
     return [EnrolmentRead.model_validate(e) for e in await repo.enrolments(session, patient_id)]
 
 
@@ -47,7 +48,7 @@ async def enrol(
             )
     now = ctx.now()
     enrolment = Enrolment(
-        id=uuid.uuid4(),
+        id=new_id(),
         patient_id=patient_id,
         programme=data.programme,
         phase=data.phase,
@@ -60,7 +61,7 @@ async def enrol(
     )
     session.add(enrolment)
     await session.flush()
-    record_read(
+    audit_patient(
         session,
         ctx,
         access,
@@ -107,7 +108,7 @@ async def update_enrolment(
         enrolment.status = "inactive"
     enrolment.updated_at = ctx.now()
     await session.flush()
-    record_read(
+    audit_patient(
         session,
         ctx,
         access,
@@ -132,7 +133,7 @@ async def mark_enrolment_entered_in_error(
     enrolment.status = "entered-in-error"
     enrolment.updated_at = ctx.now()
     await session.flush()
-    record_read(
+    audit_patient(
         session,
         ctx,
         access,

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.access.rules import CLINICAL_ROLES
+from tandem.access.rules import can_manage_care_team
 from tandem.access.service import PatientAccess, require_patient
 from tandem.careteams import repository as repo
 from tandem.careteams.models import CareTeamMember
@@ -17,8 +17,9 @@ from tandem.careteams.rules import check_member_kind, check_period
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
 from tandem.careteams.vocab import CareTeamRole
 from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from tandem.ids import new_id
 from tandem.people import repository as people_repo
-from tandem.people.service import record_read
+from tandem.people.service import audit_patient
 from tandem.records import check_version
 
 
@@ -49,7 +50,7 @@ async def _require_team_manager(
 ) -> PatientAccess:
     """Clinical members of the team manage it; emergency (break-the-glass) access cannot."""
     access = await require_patient(session, ctx, patient_id)
-    if access.basis != "care_team" or ctx.role not in CLINICAL_ROLES:
+    if not can_manage_care_team(basis=access.basis, role=ctx.role):
         raise Forbidden("Only clinical members of the care team can change it.")
     return access
 
@@ -58,7 +59,7 @@ async def list_members(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> list[MemberRead]:
     access = await require_patient(session, ctx, patient_id)
-    record_read(session, ctx, access, "CareTeam")
+    audit_patient(session, ctx, access, "CareTeam")
     return [_member_read(row) for row in await repo.members(session, patient_id)]
 
 
@@ -115,7 +116,7 @@ async def add_member(
                 field="role",
             )
     member = CareTeamMember(
-        id=uuid.uuid4(),
+        id=new_id(),
         patient_id=patient_id,
         role=data.role,
         user_id=data.user_id,
@@ -127,7 +128,7 @@ async def add_member(
     )
     session.add(member)
     await _flush_unique_lead(session)
-    record_read(
+    audit_patient(
         session, ctx, access, "CareTeamMember", member.id, action="C", detail={"role": member.role}
     )
     return await _read_one(session, patient_id, member.id)
@@ -190,7 +191,7 @@ async def update_member(
     for key, value in changes.items():
         setattr(member, key, value)
     await _flush_unique_lead(session)
-    record_read(
+    audit_patient(
         session,
         ctx,
         access,
@@ -225,7 +226,7 @@ async def end_member(
     member.end_date = end
     member.end_reason = data.reason
     await session.flush()
-    record_read(
+    audit_patient(
         session,
         ctx,
         access,
@@ -254,7 +255,7 @@ async def make_lead(
         lead.end_date = today
         lead.end_reason = f"Lead handed over: {data.reason}"
         await session.flush()
-        record_read(
+        audit_patient(
             session,
             ctx,
             access,
@@ -268,7 +269,7 @@ async def make_lead(
         previous.end_date = today
         previous.end_reason = "Became lead care manager"
         await session.flush()
-        record_read(
+        audit_patient(
             session,
             ctx,
             access,
@@ -278,7 +279,7 @@ async def make_lead(
             detail={"status": "inactive", "reason": previous.end_reason},
         )
     member = CareTeamMember(
-        id=uuid.uuid4(),
+        id=new_id(),
         patient_id=patient_id,
         role=CareTeamRole.lead_care_manager,
         user_id=user.id,
@@ -289,7 +290,7 @@ async def make_lead(
     )
     session.add(member)
     await _flush_unique_lead(session)
-    record_read(
+    audit_patient(
         session,
         ctx,
         access,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.access.rules import CLINICAL_ROLES
+from tandem.access.rules import can_manage_care_team
 from tandem.access.service import is_lead_care_manager
 from tandem.people import service
 
@@ -50,6 +50,5 @@ async def chart_context(
         "tabs": tabs,
         "is_lead": is_lead,
         "base": base,
-        # The care team is changed by its clinical members, never through emergency access.
-        "can_manage_team": patient.access_basis == "care_team" and ctx.role in CLINICAL_ROLES,
+        "can_manage_team": can_manage_care_team(basis=patient.access_basis, role=ctx.role),
     }

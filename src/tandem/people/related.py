@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.context import AccessContext
 from tandem.access.service import require_patient
 from tandem.errors import NotFound, ValidationProblem
+from tandem.ids import new_id
 from tandem.people import repository as repo
 from tandem.people.models import RelatedPerson
 from tandem.people.schemas import (
@@ -17,7 +18,7 @@ from tandem.people.schemas import (
     RelatedPersonRead,
     RelatedPersonUpdate,
 )
-from tandem.people.service import record_read
+from tandem.people.service import audit_patient
 from tandem.records import check_version, reject_cleared
 
 
@@ -25,7 +26,7 @@ async def list_related_persons(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> list[RelatedPersonRead]:
     access = await require_patient(session, ctx, patient_id)
-    record_read(session, ctx, access, "RelatedPerson")
+    audit_patient(session, ctx, access, "RelatedPerson")
     return [
         RelatedPersonRead.model_validate(p) for p in await repo.related_persons(session, patient_id)
     ]
@@ -36,7 +37,7 @@ async def add_related_person(
 ) -> RelatedPersonRead:
     access = await require_patient(session, ctx, patient_id)
     person = RelatedPerson(
-        id=uuid.uuid4(),
+        id=new_id(),
         patient_id=patient_id,
         start_date=ctx.clock.today(),
         status="active",
@@ -45,7 +46,7 @@ async def add_related_person(
     )
     session.add(person)
     await session.flush()
-    record_read(session, ctx, access, "RelatedPerson", person.id, action="C")
+    audit_patient(session, ctx, access, "RelatedPerson", person.id, action="C")
     return RelatedPersonRead.model_validate(person)
 
 
@@ -77,7 +78,7 @@ async def update_related_person(
     for key, value in changes.items():
         setattr(person, key, value)
     await session.flush()
-    record_read(
+    audit_patient(
         session,
         ctx,
         access,
@@ -110,7 +111,7 @@ async def end_related_person(
     person.status = "entered-in-error" if data.entered_in_error else "inactive"
     person.end_date = end_date
     await session.flush()
-    record_read(
+    audit_patient(
         session,
         ctx,
         access,

@@ -10,7 +10,13 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.access.scope import scoped, scoped_to_patient, system_query
+from tandem.access.scope import (
+    count_of,
+    scoped,
+    scoped_to_patient,
+    scoped_to_patients,
+    system_query,
+)
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.people.models import Organization, Patient, PatientIdentifier, RelatedPerson, User
 from tandem.people.rules import PatientQuery
@@ -54,12 +60,7 @@ async def caseload_page(
             )
         )
     stmt = scoped(stmt, ctx, Patient.id)
-    # The inner statement carries the scope; the count only wraps it.
-    total = await session.scalar(
-        select(func.count())
-        .select_from(stmt.subquery())
-        .execution_options(tandem_scope="care_relationship")
-    )
+    total = await session.scalar(count_of(stmt))
     rows = await session.execute(
         stmt.order_by(Patient.family_name, Patient.given_name, Patient.id)
         .offset(offset)
@@ -74,12 +75,9 @@ async def current_enrolments(
     """The open enrolment of each patient (the latest started), for patients already proven."""
     if not patient_ids:
         return {}
-    stmt = (
-        select(Enrolment)
-        .where(Enrolment.patient_id.in_(patient_ids), Enrolment.status == "active")
-        .order_by(Enrolment.patient_id, Enrolment.start_date)
-    )
-    stmt = stmt.execution_options(tandem_scope="checked_patients")
+    stmt = scoped_to_patients(
+        select(Enrolment).where(Enrolment.status == "active"), patient_ids, Enrolment.patient_id
+    ).order_by(Enrolment.patient_id, Enrolment.start_date)
     result: dict[uuid.UUID, Enrolment] = {}
     for enrolment in (await session.execute(stmt)).scalars():
         result[enrolment.patient_id] = enrolment

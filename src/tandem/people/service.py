@@ -15,6 +15,7 @@ from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember
 from tandem.careteams.rules import care_team_role_for
 from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from tandem.ids import new_id
 from tandem.people import repository as repo
 from tandem.people.models import Patient, PatientIdentifier
 from tandem.people.rules import age_on, display_name, parse_patient_query, search_name
@@ -39,7 +40,7 @@ class PossibleDuplicate(Conflict):
     code = "possible_duplicate"
 
 
-def record_read(
+def audit_patient(
     session: AsyncSession,
     ctx: AccessContext,
     access: PatientAccess,
@@ -48,6 +49,7 @@ def record_read(
     action: str = "R",
     detail: dict[str, Any] | None = None,
 ) -> None:
+    """Audit a read (the default) or a change of this patient's data, on the access's basis."""
     audit.record(
         session,
         ctx,
@@ -104,7 +106,7 @@ async def chart_header(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> PatientRead:
     access = await require_patient(session, ctx, patient_id)
-    record_read(session, ctx, access, "Patient")
+    audit_patient(session, ctx, access, "Patient")
     return await _patient_read(session, ctx, access)
 
 
@@ -198,7 +200,7 @@ async def create_patient(
     now = ctx.now()
     values = data.model_dump(exclude={"confirm_not_duplicate"})
     patient = Patient(
-        id=uuid.uuid4(),
+        id=new_id(),
         mrn=await _new_mrn(session),
         search_name=search_name(data.given_name, data.family_name, data.preferred_name),
         status="active",
@@ -209,7 +211,7 @@ async def create_patient(
     session.add(patient)
     await session.flush()
     member = CareTeamMember(
-        id=uuid.uuid4(),
+        id=new_id(),
         patient_id=patient.id,
         role=care_team_role_for(ctx.role),
         user_id=ctx.user_id,
@@ -221,8 +223,8 @@ async def create_patient(
     session.add(member)
     await session.flush()
     access = PatientAccess(patient=patient, basis="care_team")
-    record_read(session, ctx, access, "Patient", action="C")
-    record_read(
+    audit_patient(session, ctx, access, "Patient", action="C")
+    audit_patient(
         session, ctx, access, "CareTeamMember", member.id, action="C", detail={"role": member.role}
     )
     return await _patient_read(session, ctx, access)
@@ -262,7 +264,7 @@ async def update_patient(
         )
         patient.updated_at = ctx.now()
         await session.flush()
-    record_read(session, ctx, access, "Patient", action="U", detail={"changed": sorted(changed)})
+    audit_patient(session, ctx, access, "Patient", action="U", detail={"changed": sorted(changed)})
     return await _patient_read(session, ctx, access)
 
 
@@ -277,7 +279,7 @@ async def mark_patient_entered_in_error(
     access.patient.status = "entered-in-error"
     access.patient.updated_at = ctx.now()
     await session.flush()
-    record_read(
+    audit_patient(
         session,
         ctx,
         access,
@@ -291,7 +293,7 @@ async def list_identifiers(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> list[IdentifierRead]:
     access = await require_patient(session, ctx, patient_id)
-    record_read(session, ctx, access, "PatientIdentifier")
+    audit_patient(session, ctx, access, "PatientIdentifier")
     return [IdentifierRead.model_validate(i) for i in await repo.identifiers(session, patient_id)]
 
 
@@ -302,7 +304,7 @@ async def add_identifier(
     if await repo.identifier_in_use(session, data.system, data.value):
         raise Conflict("This identifier is already recorded for a patient.", field="value")
     identifier = PatientIdentifier(
-        id=uuid.uuid4(),
+        id=new_id(),
         patient_id=patient_id,
         system=data.system,
         value=data.value,
@@ -312,7 +314,7 @@ async def add_identifier(
     )
     session.add(identifier)
     await session.flush()
-    record_read(session, ctx, access, "PatientIdentifier", identifier.id, action="C")
+    audit_patient(session, ctx, access, "PatientIdentifier", identifier.id, action="C")
     return IdentifierRead.model_validate(identifier)
 
 
@@ -330,7 +332,7 @@ async def mark_identifier_entered_in_error(
     check_version(identifier, data.version)
     identifier.status = "entered-in-error"
     await session.flush()
-    record_read(
+    audit_patient(
         session,
         ctx,
         access,
