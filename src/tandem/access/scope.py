@@ -29,13 +29,22 @@ class UnscopedPatientQuery(RuntimeError):
     """A query reached patient data without going through the access layer."""
 
 
-def patient_owned_tables() -> set[str]:
+def patient_owned_tables() -> frozenset[str]:
     """Names of every table that holds patient data."""
-    return {
-        str(getattr(mapper.local_table, "name", ""))
-        for mapper in Base.registry.mappers
-        if getattr(mapper.class_, "__patient_owned__", False)
-    }
+    mappers = Base.registry.mappers
+    # The guard asks on every SELECT; recompute only when a model has been mapped since.
+    if _owned_cache.get("mappers") != len(mappers):
+        _owned_cache["mappers"] = len(mappers)
+        _owned_cache["tables"] = frozenset(
+            str(getattr(mapper.local_table, "name", ""))
+            for mapper in mappers
+            if getattr(mapper.class_, "__patient_owned__", False)
+        )
+    tables: frozenset[str] = _owned_cache["tables"]
+    return tables
+
+
+_owned_cache: dict[str, Any] = {}
 
 
 def care_relationship(ctx: AccessContext, patient_id_column: Any) -> ColumnElement[bool]:
