@@ -20,7 +20,16 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tandem.access.context import AccessContext
 from tandem.access.scope import system_query
+from tandem.assessments import comprehensive
+from tandem.assessments import service as assessments
+from tandem.assessments.schemas import (
+    AssessmentCreate,
+    AssessmentRead,
+    ResponseCreate,
+    ResponseRead,
+)
 from tandem.audit.models import AuditEvent
 from tandem.auth.models import UserSession
 from tandem.auth.passwords import verify_password
@@ -45,6 +54,37 @@ def password_hash() -> str:
     hashed = light.hash(PASSWORD)
     assert verify_password(hashed, PASSWORD)
     return hashed
+
+
+PHQ_CODES = ("LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9")
+
+
+def phq9_answers(total: int, *, item9: int = 0) -> dict[str, str]:
+    """PHQ-9 answers that add up to ``total`` with item 9 answered ``item9`` (0-3)."""
+    assert 0 <= item9 <= 3 and item9 <= total <= 24 + item9
+    left = total - item9
+    answers = {}
+    for item in range(1, 9):
+        value = min(3, left)
+        answers[str(item)] = PHQ_CODES[value]
+        left -= value
+    answers["9"] = PHQ_CODES[item9]
+    return answers
+
+
+# A social-needs screen positive for housing and food, negative elsewhere.
+SOCIAL_NEEDS_POSITIVE = {
+    "living": "LA31994-9",
+    "housing-problems": ["LA9-3"],
+    "food-worry": "LA28397-0",
+    "food-last": "LA6729-3",
+    "transport": "LA32-8",
+    "utilities": "LA32-8",
+    "safety-hurt": "LA6270-8",
+    "safety-insult": "LA6270-8",
+    "safety-threaten": "LA6270-8",
+    "safety-scream": "LA6270-8",
+}
 
 
 def unique(prefix: str) -> str:
@@ -238,6 +278,58 @@ class Factory:
             )
             await session.commit()
         return plain
+
+    def context_for(self, user: User) -> AccessContext:
+        """What a request by ``user`` would carry."""
+        return AccessContext(
+            user_id=user.id,
+            username=user.username,
+            role=user.role,
+            organization_id=user.organization_id,
+            clock=self.clock,
+        )
+
+    async def response(
+        self,
+        patient: Patient,
+        by: User,
+        *,
+        instrument: str = "phq-9",
+        answers: dict[str, Any] | None = None,
+        answered_on: date | None = None,
+    ) -> ResponseRead:
+        """An administered instrument, recorded through the service as ``by`` (scored, with
+        its observations, alerts and needs). PHQ-9 answers default to a total of 9."""
+        data = ResponseCreate(
+            instrument=instrument,
+            answers=answers if answers is not None else phq9_answers(9),
+            answered_on=answered_on,
+        )
+        async with self.sessionmaker() as session:
+            read = await assessments.administer(session, self.context_for(by), patient.id, data)
+            await session.commit()
+        return read
+
+    async def assessment(
+        self,
+        patient: Patient,
+        by: User,
+        *,
+        response_ids: list[uuid.UUID] | None = None,
+        need_ids: list[uuid.UUID] | None = None,
+    ) -> AssessmentRead:
+        data = AssessmentCreate(
+            narrative="Low mood since losing work in the spring; sleeping poorly.",
+            priorities="Getting back to work and seeing my grandchildren.",
+            strengths="Close to her sister; walks every day.",
+            response_ids=response_ids or [],
+            need_ids=need_ids or [],
+        )
+        async with self.sessionmaker() as session:
+            ctx = self.context_for(by)
+            read = await comprehensive.create_assessment(session, ctx, patient.id, data)
+            await session.commit()
+        return read
 
     # -- reading back, for assertions ------------------------------------------------------
 

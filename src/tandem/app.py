@@ -13,11 +13,14 @@ from fastapi.staticfiles import StaticFiles
 from tandem import __version__
 from tandem.access.api import router as access_api
 from tandem.admin.api import router as admin_api
+from tandem.assessments.api import router as assessments_api
+from tandem.assessments.definitions import instruments
 from tandem.careteams.api import router as careteams_api
 from tandem.clock import Clock
 from tandem.config import Settings
 from tandem.handlers import install_error_handlers
 from tandem.migrate import is_up_to_date
+from tandem.notify.api import router as notify_api
 from tandem.people.api import router as people_api
 from tandem.runtime import Runtime
 from tandem.web.views import router as web_views
@@ -45,7 +48,14 @@ def create_api(runtime: Runtime) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     api.state.runtime = runtime
-    for router in (access_api, people_api, careteams_api, admin_api):
+    for router in (
+        access_api,
+        people_api,
+        careteams_api,
+        assessments_api,
+        notify_api,
+        admin_api,
+    ):
         api.include_router(router)
     install_error_handlers(api)
     return api
@@ -59,6 +69,8 @@ def create_app(
     check_migrations: bool = True,
 ) -> FastAPI:
     settings = settings or Settings()
+    # Instrument definitions are data: a broken file stops Tandem here, not mid-assessment.
+    instruments()
     rt = runtime or Runtime.build(settings, clock=clock)
 
     @asynccontextmanager

@@ -1,10 +1,20 @@
 """Imports every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from tandem.access.models import BreakGlassGrant
+from tandem.assessments.models import (
+    ComprehensiveAssessment,
+    Need,
+    NeedEvent,
+    Observation,
+    Response,
+    Revision,
+    SafetyAlert,
+)
 from tandem.audit.models import AuditEvent
 from tandem.auth.models import ApiToken, UserSession
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.db import Base
+from tandem.notify.models import Notification
 from tandem.people.models import Organization, Patient, PatientIdentifier, RelatedPerson, User
 
 __all__ = [
@@ -13,11 +23,19 @@ __all__ = [
     "Base",
     "BreakGlassGrant",
     "CareTeamMember",
+    "ComprehensiveAssessment",
     "Enrolment",
+    "Need",
+    "NeedEvent",
+    "Notification",
+    "Observation",
     "Organization",
     "Patient",
     "PatientIdentifier",
     "RelatedPerson",
+    "Response",
+    "Revision",
+    "SafetyAlert",
     "User",
     "UserSession",
 ]

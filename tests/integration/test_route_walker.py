@@ -24,7 +24,7 @@ import pytest
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount
-from tests.factories import Factory, PatientWithTeam
+from tests.factories import SOCIAL_NEEDS_POSITIVE, Factory, PatientWithTeam, phq9_answers
 
 from tandem.access.service import require_patient
 from tandem.app import create_app
@@ -222,7 +222,7 @@ def path_parameters(route: PatientRoute) -> dict[str, Any]:
 @dataclass
 class Scene:
     chart: PatientWithTeam
-    known_ids: dict[str, uuid.UUID]
+    known_ids: dict[str, Any]
 
 
 @pytest.fixture
@@ -234,6 +234,11 @@ async def scene(factory: Factory, care_manager: User) -> Scene:
     person = await factory.related_person(chart.patient)
     enrolment = await factory.enrolment(chart.patient)
     identifier = await factory.identifier(chart.patient)
+    phq9 = await factory.response(chart.patient, care_manager, answers=phq9_answers(12, item9=1))
+    social = await factory.response(
+        chart.patient, care_manager, instrument="social-needs", answers=SOCIAL_NEEDS_POSITIVE
+    )
+    assessment = await factory.assessment(chart.patient, care_manager, response_ids=[phq9.id])
     known_ids = {
         "patient_id": chart.patient.id,
         "member_id": member.id,
@@ -241,11 +246,16 @@ async def scene(factory: Factory, care_manager: User) -> Scene:
         "related_person_id": person.id,
         "enrolment_id": enrolment.id,
         "identifier_id": identifier.id,
+        "response_id": phq9.id,
+        "alert_id": phq9.alerts_raised[0],
+        "need_id": social.needs_identified[0],
+        "assessment_id": assessment.id,
+        "instrument_code": "phq-9",
     }
     return Scene(chart=chart, known_ids=known_ids)
 
 
-def fill_path(route: PatientRoute, known: dict[str, uuid.UUID], *, strict: bool) -> str:
+def fill_path(route: PatientRoute, known: dict[str, Any], *, strict: bool) -> str:
     values: dict[str, str] = {}
     for name, annotation in path_parameters(route).items():
         if name in known:

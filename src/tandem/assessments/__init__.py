@@ -1,0 +1,1 @@
+"""Assessment: instruments as data, scoring, responses, observations, safety alerts, needs."""

@@ -1,0 +1,260 @@
+"""The comprehensive assessment: screens done, the clinician's narrative, what matters to the
+patient, strengths, and the confirmed needs that the care plan starts from."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.service import PatientAccess, require_patient
+from tandem.assessments import needs as needs_service
+from tandem.assessments import repository as repo
+from tandem.assessments.models import ComprehensiveAssessment, Revision
+from tandem.assessments.schemas import (
+    AssessmentAmend,
+    AssessmentCreate,
+    AssessmentRead,
+    EnteredInError,
+    RevisionRead,
+)
+from tandem.errors import NotFound, ValidationProblem
+from tandem.ids import new_id
+from tandem.people.service import audit_patient
+from tandem.records import check_version
+
+
+async def _check_links(
+    session: AsyncSession,
+    ctx: AccessContext,
+    access: PatientAccess,
+    data: AssessmentCreate,
+) -> tuple[list[str], list[str]]:
+    """The screens and needs must be this patient's; candidate needs chosen are confirmed."""
+    responses = {r.id: r for r in await repo.responses(session, access.patient_id)}
+    for response_id in data.response_ids:
+        found = responses.get(response_id)
+        if found is None or found.status == "entered-in-error":
+            raise ValidationProblem(
+                "One of the screens chosen is not a valid response of this patient.",
+                field="response_ids",
+            )
+    needs = {n.id: n for n in await repo.needs(session, access.patient_id)}
+    for need_id in data.need_ids:
+        need = needs.get(need_id)
+        if need is None or need.status in ("dismissed", "entered-in-error"):
+            raise ValidationProblem(
+                "One of the needs chosen is not an open need of this patient.", field="need_ids"
+            )
+    for need_id in data.need_ids:
+        await needs_service.confirm_for_assessment(session, ctx, access, needs[need_id])
+    return (
+        [str(i) for i in dict.fromkeys(data.response_ids)],
+        [str(i) for i in dict.fromkeys(data.need_ids)],
+    )
+
+
+def _check_date(access: PatientAccess, data: AssessmentCreate, ctx: AccessContext) -> None:
+    if data.assessed_on and data.assessed_on > ctx.clock.today():
+        raise ValidationProblem("The assessment date cannot be in the future.", field="assessed_on")
+    if data.assessed_on and data.assessed_on < access.patient.birth_date:
+        raise ValidationProblem(
+            "The assessment date is before the patient's date of birth.", field="assessed_on"
+        )
+
+
+async def create_assessment(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: AssessmentCreate
+) -> AssessmentRead:
+    access = await require_patient(session, ctx, patient_id)
+    _check_date(access, data, ctx)
+    response_ids, need_ids = await _check_links(session, ctx, access, data)
+    now = ctx.now()
+    record = ComprehensiveAssessment(
+        id=new_id(),
+        patient_id=patient_id,
+        assessed_on=data.assessed_on or ctx.clock.today(),
+        narrative=data.narrative.strip(),
+        priorities=data.priorities.strip(),
+        strengths=(data.strengths or "").strip() or None,
+        response_ids=response_ids,
+        need_ids=need_ids,
+        status="final",
+        author_id=ctx.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(record)
+    await session.flush()
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "ComprehensiveAssessment",
+        record.id,
+        action="C",
+        detail={"screens": len(response_ids), "needs": len(need_ids)},
+    )
+    return await _read(session, record, with_history=True)
+
+
+async def list_assessments(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> list[AssessmentRead]:
+    access = await require_patient(session, ctx, patient_id)
+    rows = await repo.assessments(session, patient_id)
+    audit_patient(session, ctx, access, "ComprehensiveAssessment", detail={"count": len(rows)})
+    return [_as_read(record, author) for record, author in rows]
+
+
+async def get_assessment(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, assessment_id: uuid.UUID
+) -> AssessmentRead:
+    access = await require_patient(session, ctx, patient_id)
+    record = await _load(session, patient_id, assessment_id)
+    audit_patient(session, ctx, access, "ComprehensiveAssessment", record.id)
+    return await _read(session, record, with_history=True)
+
+
+async def amend_assessment(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    data: AssessmentAmend,
+) -> AssessmentRead:
+    """Change the assessment with a reason; what it said before stays in its history."""
+    access = await require_patient(session, ctx, patient_id)
+    record = await _load(session, patient_id, assessment_id)
+    check_version(record, data.version)
+    if record.status == "entered-in-error":
+        raise ValidationProblem("This assessment was marked entered in error.", field="status")
+    _check_date(access, data, ctx)
+    response_ids, need_ids = await _check_links(session, ctx, access, data)
+    _keep_revision(session, ctx, record, "amended", data.reason)
+    record.assessed_on = data.assessed_on or record.assessed_on
+    record.narrative = data.narrative.strip()
+    record.priorities = data.priorities.strip()
+    record.strengths = (data.strengths or "").strip() or None
+    record.response_ids = response_ids
+    record.need_ids = need_ids
+    record.status = "amended"
+    record.updated_at = ctx.now()
+    await session.flush()
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "ComprehensiveAssessment",
+        record.id,
+        action="U",
+        detail={"status": "amended", "reason": data.reason},
+    )
+    return await _read(session, record, with_history=True)
+
+
+async def mark_assessment_entered_in_error(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    data: EnteredInError,
+) -> AssessmentRead:
+    access = await require_patient(session, ctx, patient_id)
+    record = await _load(session, patient_id, assessment_id)
+    check_version(record, data.version)
+    if record.status == "entered-in-error":
+        raise ValidationProblem("Already marked entered in error.", field="status")
+    _keep_revision(session, ctx, record, "entered-in-error", data.reason)
+    record.status = "entered-in-error"
+    record.updated_at = ctx.now()
+    await session.flush()
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "ComprehensiveAssessment",
+        record.id,
+        action="U",
+        detail={"status": "entered-in-error", "reason": data.reason},
+    )
+    return await _read(session, record, with_history=True)
+
+
+async def _load(
+    session: AsyncSession, patient_id: uuid.UUID, assessment_id: uuid.UUID
+) -> ComprehensiveAssessment:
+    record = await repo.assessment(session, patient_id, assessment_id)
+    if record is None:
+        raise NotFound("comprehensive assessment")
+    return record
+
+
+def _keep_revision(
+    session: AsyncSession,
+    ctx: AccessContext,
+    record: ComprehensiveAssessment,
+    change: str,
+    reason: str,
+) -> None:
+    session.add(
+        Revision(
+            id=new_id(),
+            patient_id=record.patient_id,
+            record_type="ComprehensiveAssessment",
+            record_id=record.id,
+            version=record.version,
+            snapshot={
+                "status": record.status,
+                "assessed_on": record.assessed_on.isoformat(),
+                "narrative": record.narrative,
+                "priorities": record.priorities,
+                "strengths": record.strengths,
+                "response_ids": record.response_ids,
+                "need_ids": record.need_ids,
+            },
+            change=change,
+            reason=reason,
+            changed_by=ctx.user_id,
+            changed_at=ctx.now(),
+        )
+    )
+
+
+def _as_read(record: ComprehensiveAssessment, author: str | None) -> AssessmentRead:
+    return AssessmentRead(
+        id=record.id,
+        patient_id=record.patient_id,
+        assessed_on=record.assessed_on,
+        narrative=record.narrative,
+        priorities=record.priorities,
+        strengths=record.strengths,
+        response_ids=[uuid.UUID(i) for i in record.response_ids],
+        need_ids=[uuid.UUID(i) for i in record.need_ids],
+        status=record.status,
+        author=author,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        version=record.version,
+    )
+
+
+async def _read(
+    session: AsyncSession, record: ComprehensiveAssessment, *, with_history: bool
+) -> AssessmentRead:
+    names = await repo.user_names(session, [record.author_id])
+    read = _as_read(record, names.get(record.author_id))
+    if with_history:
+        read.revisions = [
+            RevisionRead(
+                version=r.version,
+                change=r.change,
+                reason=r.reason,
+                changed_by=name,
+                changed_at=r.changed_at,
+                snapshot=r.snapshot,
+            )
+            for r, name in await repo.revisions(session, record.patient_id, record.id)
+        ]
+    return read

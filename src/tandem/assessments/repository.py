@@ -1,0 +1,220 @@
+"""Every query on assessment tables, for patients whose access the caller has proven."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.scope import scoped_to_patient
+from tandem.assessments.models import (
+    ComprehensiveAssessment,
+    Need,
+    NeedEvent,
+    Observation,
+    Response,
+    Revision,
+    SafetyAlert,
+)
+from tandem.people.models import User
+
+
+async def responses(
+    session: AsyncSession, patient_id: uuid.UUID, *, instrument: str | None = None
+) -> Sequence[Response]:
+    """A patient's responses, newest first."""
+    stmt = select(Response)
+    if instrument is not None:
+        stmt = stmt.where(Response.instrument == instrument)
+    stmt = scoped_to_patient(stmt, patient_id, Response.patient_id).order_by(
+        Response.answered_on.desc(), Response.recorded_at.desc()
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def response(
+    session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID
+) -> Response | None:
+    stmt = scoped_to_patient(
+        select(Response).where(Response.id == response_id), patient_id, Response.patient_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def previous_response(
+    session: AsyncSession, patient_id: uuid.UUID, current: Response
+) -> Response | None:
+    """The last valid response to the same instrument answered before this one."""
+    stmt = scoped_to_patient(
+        select(Response).where(
+            Response.instrument == current.instrument,
+            Response.status != "entered-in-error",
+            Response.id != current.id,
+            Response.answered_on <= current.answered_on,
+        ),
+        patient_id,
+        Response.patient_id,
+    ).order_by(Response.answered_on.desc(), Response.recorded_at.desc())
+    candidates = (await session.execute(stmt.limit(5))).scalars().all()
+    # On the same day, only a response recorded earlier counts as "previous".
+    for candidate in candidates:
+        if candidate.answered_on < current.answered_on or (
+            candidate.recorded_at < current.recorded_at
+        ):
+            return candidate
+    return None
+
+
+async def observations_of(
+    session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID
+) -> Sequence[Observation]:
+    stmt = scoped_to_patient(
+        select(Observation).where(Observation.response_id == response_id),
+        patient_id,
+        Observation.patient_id,
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def observations(
+    session: AsyncSession, patient_id: uuid.UUID, *, code: str | None = None
+) -> Sequence[Observation]:
+    """A patient's observations (optionally one code), oldest first."""
+    stmt = select(Observation)
+    if code is not None:
+        stmt = stmt.where(Observation.code == code)
+    stmt = scoped_to_patient(stmt, patient_id, Observation.patient_id).order_by(
+        Observation.effective_on, Observation.recorded_at
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def score_points(
+    session: AsyncSession, patient_id: uuid.UUID, code: str
+) -> Sequence[tuple[Observation, Response]]:
+    """Valid total-score observations for one code with their responses, oldest first."""
+    stmt = scoped_to_patient(
+        select(Observation, Response)
+        .join(Response, Response.id == Observation.response_id)
+        .where(
+            Observation.code == code,
+            Observation.status != "entered-in-error",
+            Observation.value_integer.is_not(None),
+        ),
+        patient_id,
+        Observation.patient_id,
+    ).order_by(Observation.effective_on, Observation.recorded_at)
+    return [(o, r) for o, r in (await session.execute(stmt)).all()]
+
+
+async def revisions(
+    session: AsyncSession, patient_id: uuid.UUID, record_id: uuid.UUID
+) -> Sequence[tuple[Revision, str | None]]:
+    """A record's earlier versions, newest first, with who changed it."""
+    stmt = scoped_to_patient(
+        select(Revision, User.full_name)
+        .outerjoin(User, User.id == Revision.changed_by)
+        .where(Revision.record_id == record_id),
+        patient_id,
+        Revision.patient_id,
+    ).order_by(Revision.version.desc())
+    return [(r, name) for r, name in (await session.execute(stmt)).all()]
+
+
+async def alerts(
+    session: AsyncSession, patient_id: uuid.UUID, *, active_only: bool = False
+) -> Sequence[tuple[SafetyAlert, str | None]]:
+    """Safety alerts, active first then newest, with who resolved each."""
+    stmt = select(SafetyAlert, User.full_name).outerjoin(User, User.id == SafetyAlert.resolved_by)
+    if active_only:
+        stmt = stmt.where(SafetyAlert.status == "active")
+    stmt = scoped_to_patient(stmt, patient_id, SafetyAlert.patient_id).order_by(
+        SafetyAlert.status, SafetyAlert.raised_at.desc()
+    )
+    return [(a, name) for a, name in (await session.execute(stmt)).all()]
+
+
+async def alert(
+    session: AsyncSession, patient_id: uuid.UUID, alert_id: uuid.UUID
+) -> SafetyAlert | None:
+    stmt = scoped_to_patient(
+        select(SafetyAlert).where(SafetyAlert.id == alert_id), patient_id, SafetyAlert.patient_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def alerts_from(
+    session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID
+) -> Sequence[SafetyAlert]:
+    stmt = scoped_to_patient(
+        select(SafetyAlert).where(
+            SafetyAlert.response_id == response_id, SafetyAlert.status == "active"
+        ),
+        patient_id,
+        SafetyAlert.patient_id,
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def needs(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[Need]:
+    stmt = scoped_to_patient(select(Need), patient_id, Need.patient_id).order_by(
+        Need.identified_on.desc(), Need.created_at.desc()
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def need(session: AsyncSession, patient_id: uuid.UUID, need_id: uuid.UUID) -> Need | None:
+    stmt = scoped_to_patient(select(Need).where(Need.id == need_id), patient_id, Need.patient_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def need_events(
+    session: AsyncSession, patient_id: uuid.UUID, need_ids: Sequence[uuid.UUID]
+) -> Sequence[tuple[NeedEvent, str | None]]:
+    if not need_ids:
+        return []
+    stmt = scoped_to_patient(
+        select(NeedEvent, User.full_name)
+        .outerjoin(User, User.id == NeedEvent.by_user)
+        .where(NeedEvent.need_id.in_(need_ids)),
+        patient_id,
+        NeedEvent.patient_id,
+    ).order_by(NeedEvent.at)
+    return [(e, name) for e, name in (await session.execute(stmt)).all()]
+
+
+async def assessments(
+    session: AsyncSession, patient_id: uuid.UUID
+) -> Sequence[tuple[ComprehensiveAssessment, str | None]]:
+    stmt = scoped_to_patient(
+        select(ComprehensiveAssessment, User.full_name).outerjoin(
+            User, User.id == ComprehensiveAssessment.author_id
+        ),
+        patient_id,
+        ComprehensiveAssessment.patient_id,
+    ).order_by(
+        ComprehensiveAssessment.assessed_on.desc(), ComprehensiveAssessment.created_at.desc()
+    )
+    return [(a, name) for a, name in (await session.execute(stmt)).all()]
+
+
+async def assessment(
+    session: AsyncSession, patient_id: uuid.UUID, assessment_id: uuid.UUID
+) -> ComprehensiveAssessment | None:
+    stmt = scoped_to_patient(
+        select(ComprehensiveAssessment).where(ComprehensiveAssessment.id == assessment_id),
+        patient_id,
+        ComprehensiveAssessment.patient_id,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def user_names(session: AsyncSession, ids: Sequence[uuid.UUID | None]) -> dict[Any, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(User.id, User.full_name).where(User.id.in_(wanted)))
+    return {uid: name for uid, name in rows.all()}

@@ -1,0 +1,177 @@
+"""Safety alerts: raised at once by a response, shown on every page of the chart, and kept
+until a team member records what was done (FHIR Flag, category safety)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.service import PatientAccess, require_patient
+from tandem.assessments import repository as repo
+from tandem.assessments.definitions import FlagRule
+from tandem.assessments.models import Response, SafetyAlert
+from tandem.assessments.schemas import SafetyAlertRead, SafetyAlertResolve
+from tandem.careteams import repository as team_repo
+from tandem.errors import NotFound, ValidationProblem
+from tandem.ids import new_id
+from tandem.notify.service import notify
+from tandem.people.rules import display_name
+from tandem.people.service import audit_patient
+from tandem.records import check_version
+
+
+async def raise_alerts(
+    session: AsyncSession,
+    ctx: AccessContext,
+    access: PatientAccess,
+    response: Response,
+    flags: Iterable[FlagRule],
+) -> list[SafetyAlert]:
+    """Open an alert for each safety flag and tell the lead care manager in the app."""
+    raised = []
+    for flag in flags:
+        if flag.kind != "safety":
+            continue
+        alert = SafetyAlert(
+            id=new_id(),
+            patient_id=access.patient_id,
+            code=flag.code,
+            message=flag.message,
+            response_id=response.id,
+            status="active",
+            raised_at=ctx.now(),
+        )
+        session.add(alert)
+        await session.flush()
+        audit_patient(
+            session, ctx, access, "SafetyAlert", alert.id, action="C", detail={"code": flag.code}
+        )
+        await _tell_the_team(session, ctx, access, alert)
+        raised.append(alert)
+    return raised
+
+
+async def _tell_the_team(
+    session: AsyncSession, ctx: AccessContext, access: PatientAccess, alert: SafetyAlert
+) -> None:
+    """The lead care manager; with no lead, every active staff member of the team."""
+    members = await team_repo.active_membership_of(session, access.patient_id)
+    staff = [m for m in members if m.user_id is not None]
+    leads = [m.user_id for m in staff if m.role == "lead_care_manager" and m.user_id]
+    recipients = leads or [m.user_id for m in staff if m.user_id]
+    patient = access.patient
+    notify(
+        session,
+        ctx,
+        patient_id=access.patient_id,
+        user_ids=recipients,
+        kind="safety_alert",
+        priority="urgent",
+        message=f"Safety alert for {display_name(patient.given_name, patient.family_name)}: "
+        f"{alert.message}",
+        link=f"/patients/{access.patient_id}/safety",
+    )
+
+
+async def follow_amendment(
+    session: AsyncSession,
+    ctx: AccessContext,
+    access: PatientAccess,
+    response: Response,
+    flags: Iterable[FlagRule],
+    reason: str,
+) -> list[SafetyAlert]:
+    """After a correction: withdraw alerts the corrected answers no longer raise, and raise
+    those they now do. Alerts already resolved stay as they are."""
+    wanted = {f.code: f for f in flags if f.kind == "safety"}
+    for alert in await repo.alerts_from(session, access.patient_id, response.id):
+        if alert.code in wanted:
+            wanted.pop(alert.code)
+            continue
+        alert.status = "entered-in-error"
+        alert.action_taken = reason
+        alert.resolved_at = ctx.now()
+        alert.resolved_by = ctx.user_id
+        await session.flush()
+        audit_patient(
+            session,
+            ctx,
+            access,
+            "SafetyAlert",
+            alert.id,
+            action="U",
+            detail={"status": "entered-in-error", "reason": reason},
+        )
+    return await raise_alerts(session, ctx, access, response, wanted.values())
+
+
+async def list_alerts(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, *, active_only: bool = False
+) -> list[SafetyAlertRead]:
+    access = await require_patient(session, ctx, patient_id)
+    rows = await repo.alerts(session, patient_id, active_only=active_only)
+    audit_patient(session, ctx, access, "SafetyAlert", detail={"count": len(rows)})
+    return [_read(alert, name) for alert, name in rows]
+
+
+async def active_alerts(session: AsyncSession, access: PatientAccess) -> list[SafetyAlertRead]:
+    """For the banner: read together with the chart header, whose audit event covers it."""
+    rows = await repo.alerts(session, access.patient_id, active_only=True)
+    return [_read(alert, name) for alert, name in rows]
+
+
+async def resolve_alert(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    alert_id: uuid.UUID,
+    data: SafetyAlertResolve,
+) -> SafetyAlertRead:
+    """Record what was done; the alert then leaves the banner but stays in the history."""
+    access = await require_patient(session, ctx, patient_id)
+    alert = await repo.alert(session, patient_id, alert_id)
+    if alert is None:
+        raise NotFound("safety alert")
+    check_version(alert, data.version)
+    if alert.status != "active":
+        raise ValidationProblem("This alert was already closed.", field="status")
+    action = data.action_taken.strip()
+    if len(action) < 10:
+        raise ValidationProblem(
+            "Describe what was done in at least a few words.", field="action_taken"
+        )
+    alert.status = "resolved"
+    alert.action_taken = action
+    alert.resolved_at = ctx.now()
+    alert.resolved_by = ctx.user_id
+    await session.flush()
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "SafetyAlert",
+        alert.id,
+        action="U",
+        detail={"status": "resolved", "action_taken": action[:200]},
+    )
+    names = await repo.user_names(session, [ctx.user_id])
+    return _read(alert, names.get(ctx.user_id))
+
+
+def _read(alert: SafetyAlert, resolved_by: str | None) -> SafetyAlertRead:
+    return SafetyAlertRead(
+        id=alert.id,
+        patient_id=alert.patient_id,
+        code=alert.code,
+        message=alert.message,
+        response_id=alert.response_id,
+        status=alert.status,
+        raised_at=alert.raised_at,
+        action_taken=alert.action_taken,
+        resolved_at=alert.resolved_at,
+        resolved_by=resolved_by,
+        version=alert.version,
+    )

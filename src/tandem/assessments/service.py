@@ -1,0 +1,332 @@
+"""Administering instruments: score, store the response and its coded observations, raise
+safety alerts and candidate needs; amend or withdraw a response and recompute everything."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.service import PatientAccess, require_patient
+from tandem.assessments import needs as needs_service
+from tandem.assessments import repository as repo
+from tandem.assessments import safety
+from tandem.assessments.definitions import Instrument, instrument
+from tandem.assessments.models import Response, Revision
+from tandem.assessments.observations import derive_observations, withdraw_observations
+from tandem.assessments.rules import Answers, Result, changed_items, check_answers, codes_of, score
+from tandem.assessments.schemas import (
+    EnteredInError,
+    ItemAnswer,
+    ResponseAmend,
+    ResponseCreate,
+    ResponseRead,
+    RevisionRead,
+)
+from tandem.errors import NotFound, ValidationProblem
+from tandem.ids import new_id
+from tandem.people.service import audit_patient
+from tandem.records import check_version
+
+
+def known_instrument(code: str) -> Instrument:
+    found = instrument(code)
+    if found is None:
+        raise ValidationProblem(f"There is no instrument called '{code[:40]}'.", field="instrument")
+    return found
+
+
+def check_answered_on(access: PatientAccess, answered_on: date | None, today: date) -> date:
+    """Today by default; never in the future, never before the patient was born."""
+    answered_on = answered_on or today
+    if answered_on > today:
+        raise ValidationProblem("The date answered cannot be in the future.", field="answered_on")
+    if answered_on < access.patient.birth_date:
+        raise ValidationProblem(
+            "The date answered is before the patient's date of birth.", field="answered_on"
+        )
+    return answered_on
+
+
+async def administer(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: ResponseCreate
+) -> ResponseRead:
+    """Record a completed instrument; its score, band, flags and needs follow at once."""
+    access = await require_patient(session, ctx, patient_id)
+    definition = known_instrument(data.instrument)
+    answered_on = check_answered_on(access, data.answered_on, ctx.clock.today())
+    answers = check_answers(definition, data.answers)
+    result = score(definition, answers, sex=access.patient.gender)
+    now = ctx.now()
+    response = Response(
+        id=new_id(),
+        patient_id=patient_id,
+        instrument=definition.code,
+        instrument_version=definition.version,
+        status="completed",
+        answered_on=answered_on,
+        source=data.source,
+        answers=answers,
+        entered_by=ctx.user_id,
+        recorded_at=now,
+        updated_at=now,
+    )
+    _apply(response, result)
+    session.add(response)
+    await session.flush()
+    await derive_observations(session, definition, response, result, now=now)
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "QuestionnaireResponse",
+        response.id,
+        action="C",
+        detail={"instrument": definition.code, "score": result.total, "band": response.band},
+    )
+    alerts = await safety.raise_alerts(session, ctx, access, response, result.flags)
+    needs = await needs_service.identify_from_screen(session, ctx, access, response, result)
+    read = await read_response(session, ctx, access, response)
+    read.alerts_raised = [a.id for a in alerts]
+    read.needs_identified = [n.id for n in needs]
+    return read
+
+
+def _apply(response: Response, result: Result) -> None:
+    response.total_score = result.total
+    response.band = result.band.code if result.band else None
+    response.band_level = result.band.level if result.band else None
+    response.flags = [f.code for f in result.flags]
+
+
+async def list_responses(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    *,
+    instrument_code: str | None = None,
+) -> list[ResponseRead]:
+    """A patient's responses, newest first (withdrawn ones included, marked as such)."""
+    access = await require_patient(session, ctx, patient_id)
+    rows = await repo.responses(session, patient_id, instrument=instrument_code)
+    audit_patient(session, ctx, access, "QuestionnaireResponse", detail={"count": len(rows)})
+    names = await repo.user_names(session, [r.entered_by for r in rows])
+    return [_summary(r, names.get(r.entered_by)) for r in rows]
+
+
+async def get_response(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, response_id: uuid.UUID
+) -> ResponseRead:
+    access = await require_patient(session, ctx, patient_id)
+    response = await _load(session, patient_id, response_id)
+    audit_patient(session, ctx, access, "QuestionnaireResponse", response.id)
+    return await read_response(session, ctx, access, response)
+
+
+async def _load(session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID) -> Response:
+    response = await repo.response(session, patient_id, response_id)
+    if response is None:
+        raise NotFound("response")
+    return response
+
+
+async def amend_response(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    response_id: uuid.UUID,
+    data: ResponseAmend,
+) -> ResponseRead:
+    """Correct the answers (with a reason); score, observations, alerts and needs follow."""
+    access = await require_patient(session, ctx, patient_id)
+    response = await _load(session, patient_id, response_id)
+    check_version(response, data.version)
+    if response.status == "entered-in-error":
+        raise ValidationProblem("This response was marked entered in error.", field="status")
+    definition = known_instrument(response.instrument)
+    answered_on = check_answered_on(access, data.answered_on, ctx.clock.today())
+    answers = check_answers(definition, data.answers)
+    result = score(definition, answers, sex=access.patient.gender)
+    _keep_revision(session, ctx, response, "amended", data.reason)
+    before = {"score": response.total_score, "band": response.band}
+    response.answers = answers
+    response.answered_on = answered_on
+    response.status = "amended"
+    response.status_reason = data.reason
+    response.instrument_version = definition.version
+    response.updated_at = ctx.now()
+    _apply(response, result)
+    await session.flush()
+    await derive_observations(session, definition, response, result, now=ctx.now(), amend=True)
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "QuestionnaireResponse",
+        response.id,
+        action="U",
+        detail={
+            "status": "amended",
+            "score": [before["score"], result.total],
+            "band": [before["band"], response.band],
+            "reason": data.reason,
+        },
+    )
+    reason = f"The response was amended: {data.reason}"
+    alerts = await safety.follow_amendment(session, ctx, access, response, result.flags, reason)
+    await needs_service.withdraw_candidates(session, ctx, access, response, result, reason)
+    needs = await needs_service.identify_from_screen(session, ctx, access, response, result)
+    read = await read_response(session, ctx, access, response)
+    read.alerts_raised = [a.id for a in alerts]
+    read.needs_identified = [n.id for n in needs]
+    return read
+
+
+async def mark_response_entered_in_error(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    response_id: uuid.UUID,
+    data: EnteredInError,
+) -> ResponseRead:
+    """Withdraw a response recorded by mistake: it stays in the history but counts nowhere."""
+    access = await require_patient(session, ctx, patient_id)
+    response = await _load(session, patient_id, response_id)
+    check_version(response, data.version)
+    if response.status == "entered-in-error":
+        raise ValidationProblem(
+            "This response was already marked entered in error.", field="status"
+        )
+    _keep_revision(session, ctx, response, "entered-in-error", data.reason)
+    response.status = "entered-in-error"
+    response.status_reason = data.reason
+    response.updated_at = ctx.now()
+    await session.flush()
+    await withdraw_observations(session, response)
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "QuestionnaireResponse",
+        response.id,
+        action="U",
+        detail={"status": "entered-in-error", "reason": data.reason},
+    )
+    reason = f"The response was marked entered in error: {data.reason}"
+    await safety.follow_amendment(session, ctx, access, response, (), reason)
+    await needs_service.withdraw_candidates(session, ctx, access, response, None, reason)
+    return await read_response(session, ctx, access, response)
+
+
+def _keep_revision(
+    session: AsyncSession, ctx: AccessContext, response: Response, change: str, reason: str
+) -> None:
+    session.add(
+        Revision(
+            id=new_id(),
+            patient_id=response.patient_id,
+            record_type="QuestionnaireResponse",
+            record_id=response.id,
+            version=response.version,
+            snapshot={
+                "status": response.status,
+                "answered_on": response.answered_on.isoformat(),
+                "answers": response.answers,
+                "total_score": response.total_score,
+                "band": response.band,
+                "flags": response.flags,
+            },
+            change=change,
+            reason=reason,
+            changed_by=ctx.user_id,
+            changed_at=ctx.now(),
+        )
+    )
+
+
+def _summary(response: Response, entered_by: str | None) -> ResponseRead:
+    definition = instrument(response.instrument)
+    band = definition.band(response.band) if definition else None
+    flag_messages = [
+        f.message for f in (definition.flags if definition else ()) if f.code in response.flags
+    ]
+    return ResponseRead(
+        id=response.id,
+        patient_id=response.patient_id,
+        instrument=response.instrument,
+        instrument_title=definition.title if definition else response.instrument,
+        instrument_version=response.instrument_version,
+        status=response.status,
+        answered_on=response.answered_on,
+        source=response.source,
+        total_score=response.total_score,
+        score_max=definition.scoring.max if definition and definition.has_score else None,
+        band=response.band,
+        band_label=band.label if band else None,
+        band_level=response.band_level,
+        flags=list(response.flags),
+        flag_messages=flag_messages,
+        entered_by=entered_by,
+        recorded_at=response.recorded_at,
+        status_reason=response.status_reason,
+        version=response.version,
+    )
+
+
+async def read_response(
+    session: AsyncSession, ctx: AccessContext, access: PatientAccess, response: Response
+) -> ResponseRead:
+    """The whole response: item answers, what changed since the last one, and its history."""
+    names = await repo.user_names(session, [response.entered_by])
+    read = _summary(response, names.get(response.entered_by))
+    definition = known_instrument(response.instrument)
+    previous = await repo.previous_response(session, access.patient_id, response)
+    previous_answers: Answers | None = previous.answers if previous else None
+    changes = changed_items(definition, response.answers, previous_answers)
+    read.items = [
+        _item_answer(definition, link_id, response.answers, changes)
+        for link_id in (item.link_id for item in definition.items)
+    ]
+    if previous is not None:
+        read.previous_on = previous.answered_on
+        read.previous_score = previous.total_score
+        if previous.total_score is not None and response.total_score is not None:
+            read.score_change = response.total_score - previous.total_score
+    read.revisions = [
+        RevisionRead(
+            version=r.version,
+            change=r.change,
+            reason=r.reason,
+            changed_by=name,
+            changed_at=r.changed_at,
+            snapshot=r.snapshot,
+        )
+        for r, name in await repo.revisions(session, access.patient_id, response.id)
+    ]
+    return read
+
+
+def _item_answer(
+    definition: Instrument,
+    link_id: str,
+    answers: dict[str, Any],
+    changes: dict[str, tuple[int | None, int | None]],
+) -> ItemAnswer:
+    item = definition.item(link_id)
+    codes = codes_of(answers.get(link_id))
+    options = [definition.option(item, c) for c in codes]
+    values = [o.value for o in options if o is not None and o.value is not None]
+    change = changes.get(link_id)
+    return ItemAnswer(
+        link_id=link_id,
+        text=item.text,
+        short=item.short,
+        codes=codes,
+        displays=[o.display if o else c for o, c in zip(options, codes, strict=True)],
+        value=sum(values) if values else None,
+        changed=change is not None,
+        changed_from=change[0] if change else None,
+    )

@@ -1,0 +1,44 @@
+"""Code lists of the assessment domain: need domains and statuses, response sources."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class NeedDomain(StrEnum):
+    """Clinical, or a social domain (Gravity SDOH categories, CLINICAL.md §1)."""
+
+    clinical = "clinical"
+    housing_instability = "housing-instability"
+    food_insecurity = "food-insecurity"
+    transportation_insecurity = "transportation-insecurity"
+    utility_insecurity = "utility-insecurity"
+    intimate_partner_violence = "intimate-partner-violence"
+    financial_insecurity = "financial-insecurity"
+    social_connection = "social-connection"
+
+
+DOMAIN_LABELS = {
+    NeedDomain.clinical: "Clinical",
+    NeedDomain.housing_instability: "Housing",
+    NeedDomain.food_insecurity: "Food",
+    NeedDomain.transportation_insecurity: "Transportation",
+    NeedDomain.utility_insecurity: "Utilities",
+    NeedDomain.intimate_partner_violence: "Interpersonal safety",
+    NeedDomain.financial_insecurity: "Money",
+    NeedDomain.social_connection: "Social connection",
+}
+
+
+class NeedStatus(StrEnum):
+    identified = "identified"
+    confirmed = "confirmed"
+    being_addressed = "being_addressed"
+    resolved = "resolved"
+    dismissed = "dismissed"
+    entered_in_error = "entered-in-error"
+
+
+class ResponseSource(StrEnum):
+    staff = "staff"
+    patient = "patient"

@@ -1,0 +1,81 @@
+"""Sending and reading in-app notifications."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.access.scope import count_of, scoped
+from tandem.errors import NotFound
+from tandem.ids import new_id
+from tandem.notify.models import Notification
+
+
+def notify(
+    session: AsyncSession,
+    ctx: AccessContext,
+    *,
+    patient_id: uuid.UUID,
+    user_ids: Iterable[uuid.UUID],
+    kind: str,
+    message: str,
+    link: str,
+    priority: str = "normal",
+) -> list[Notification]:
+    """Queue a notification to each user; it is part of the same transaction as its cause."""
+    sent = []
+    for user_id in dict.fromkeys(user_ids):
+        note = Notification(
+            id=new_id(),
+            patient_id=patient_id,
+            user_id=user_id,
+            kind=kind,
+            message=message[:500],
+            link=link,
+            priority=priority,
+            created_at=ctx.now(),
+        )
+        session.add(note)
+        sent.append(note)
+    return sent
+
+
+def _mine(ctx: AccessContext, *, unread_only: bool) -> Select[Notification]:
+    stmt = select(Notification).where(Notification.user_id == ctx.user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    # Only patients the user still has a care relationship with.
+    return scoped(stmt, ctx, Notification.patient_id)
+
+
+async def my_notifications(
+    session: AsyncSession, ctx: AccessContext, *, limit: int = 50
+) -> list[Notification]:
+    """Unread first (urgent on top), then the most recent."""
+    stmt = _mine(ctx, unread_only=False).order_by(
+        Notification.read_at.is_not(None),
+        (Notification.priority != "urgent"),
+        Notification.created_at.desc(),
+    )
+    return list((await session.execute(stmt.limit(limit))).scalars().all())
+
+
+async def unread_count(session: AsyncSession, ctx: AccessContext) -> int:
+    return int(await session.scalar(count_of(_mine(ctx, unread_only=True))) or 0)
+
+
+async def mark_read(
+    session: AsyncSession, ctx: AccessContext, notification_id: uuid.UUID
+) -> Notification:
+    stmt = _mine(ctx, unread_only=False).where(Notification.id == notification_id)
+    note: Notification | None = (await session.execute(stmt)).scalar_one_or_none()
+    if note is None:
+        raise NotFound("notification")
+    if note.read_at is None:
+        note.read_at = ctx.now()
+        await session.flush()
+    return note
