@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.scope import scoped_to_patient
@@ -66,6 +67,21 @@ async def previous_response(
         ):
             return candidate
     return None
+
+
+async def last_recorded(
+    session: AsyncSession, patient_id: uuid.UUID, instrument: str
+) -> datetime | None:
+    """When a valid response to ``instrument`` was last recorded."""
+    stmt = scoped_to_patient(
+        select(func.max(Response.recorded_at)).where(
+            Response.instrument == instrument, Response.status != "entered-in-error"
+        ),
+        patient_id,
+        Response.patient_id,
+    )
+    value: datetime | None = await session.scalar(stmt)
+    return value
 
 
 async def observations_of(

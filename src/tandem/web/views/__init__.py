@@ -12,9 +12,14 @@ from tandem.access.views import router as access_views
 from tandem.admin.break_glass_views import router as break_glass_views
 from tandem.admin.organization_views import router as organization_views
 from tandem.admin.views import router as user_views
+from tandem.assessments.comprehensive_views import router as comprehensive_views
+from tandem.assessments.needs_views import router as needs_views
+from tandem.assessments.safety_views import router as safety_views
+from tandem.assessments.views import router as assessment_views
 from tandem.auth.views import router as auth_views
 from tandem.careteams.enrolment_views import router as enrolment_views
 from tandem.careteams.views import router as care_team_views
+from tandem.notify.views import router as notification_views
 from tandem.people.demographics_views import router as demographics_views
 from tandem.people.identifier_views import router as identifier_views
 from tandem.people.related_views import router as related_views
@@ -32,6 +37,11 @@ for views in (
     related_views,
     care_team_views,
     enrolment_views,
+    assessment_views,
+    safety_views,
+    needs_views,
+    comprehensive_views,
+    notification_views,
     access_views,
     user_views,
     organization_views,

@@ -1,0 +1,7 @@
+"""The signed-in user's notifications page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
