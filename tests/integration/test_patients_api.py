@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from tests.factories import Factory, PatientWithTeam
+from tests.factories import Factory, PatientWithTeam, phq9_answers
 
 from tandem.clock import FrozenClock
 from tandem.people.models import User
@@ -678,3 +679,27 @@ async def test_the_caseload_pages_with_totals(
     names = [item["display_name"] for p in pages for item in p["items"]]
     assert names == sorted(names)
     assert len(set(names)) == 23
+
+
+async def test_a_patient_with_an_open_safety_alert_heads_the_caseload_until_it_is_resolved(
+    factory: Factory, caseload: dict[str, PatientWithTeam], care_manager: User, client_for: Any
+) -> None:
+    li = caseload["li"].patient
+    response = await factory.response(li, care_manager, answers=phq9_answers(12, item9=1))
+    client = await client_for(care_manager)
+    rows = (await client.get("/api/v1/patients")).json()["items"]
+    assert [(r["display_name"], r["safety_alert"]) for r in rows] == [
+        ("Wei, Li", True),
+        ("Adams, Zoë", False),
+        ("Núñez, José", False),
+    ]
+    alert = (await client.get(f"/api/v1/patients/{li.id}/safety-alerts")).json()[0]
+    resolved = await client.post(
+        f"/api/v1/patients/{li.id}/safety-alerts/{alert['id']}/resolve",
+        json={"version": alert["version"], "action_taken": "Called the patient; safety plan made."},
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert response.alerts_raised == [uuid.UUID(alert["id"])]
+    rows = (await client.get("/api/v1/patients")).json()["items"]
+    assert [r["display_name"] for r in rows] == ["Adams, Zoë", "Núñez, José", "Wei, Li"]
+    assert not any(r["safety_alert"] for r in rows)

@@ -17,6 +17,7 @@ from tandem.access.scope import (
     scoped_to_patients,
     system_query,
 )
+from tandem.assessments.models import SafetyAlert
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.people.models import Organization, Patient, PatientIdentifier, RelatedPerson, User
 from tandem.people.rules import PatientQuery
@@ -29,10 +30,17 @@ async def caseload_page(
     *,
     offset: int,
     limit: int,
-) -> tuple[Sequence[tuple[Patient, str]], int]:
-    """Patients whose care team the caller is on, with the caller's role, one page at a time."""
+) -> tuple[Sequence[tuple[Patient, str, bool]], int]:
+    """Patients whose care team the caller is on, with the caller's role and whether a safety
+    alert is open, one page at a time; patients with an open safety alert come first."""
+    # CLINICAL.md §2: a positive PHQ-9 item 9 puts the patient at the top of the list.
+    alert_open = (
+        exists()
+        .where(SafetyAlert.patient_id == Patient.id, SafetyAlert.status == "active")
+        .label("alert_open")
+    )
     stmt = (
-        select(Patient, CareTeamMember.role)
+        select(Patient, CareTeamMember.role, alert_open)
         .join(CareTeamMember, CareTeamMember.patient_id == Patient.id)
         .where(
             CareTeamMember.user_id == ctx.user_id,
@@ -62,11 +70,11 @@ async def caseload_page(
     stmt = scoped(stmt, ctx, Patient.id)
     total = await session.scalar(count_of(stmt))
     rows = await session.execute(
-        stmt.order_by(Patient.family_name, Patient.given_name, Patient.id)
+        stmt.order_by(alert_open.desc(), Patient.family_name, Patient.given_name, Patient.id)
         .offset(offset)
         .limit(limit)
     )
-    return [(row[0], row[1]) for row in rows], int(total or 0)
+    return [(row[0], row[1], bool(row[2])) for row in rows], int(total or 0)
 
 
 async def current_enrolments(

@@ -141,6 +141,8 @@ class PatientSummary(OutputModel):
     my_role: str | None = None
     programme: str | None = None
     phase: str | None = None
+    # An open safety alert: the row is listed first and flagged.
+    safety_alert: bool = False
 
 
 class PatientRead(OutputModel):

@@ -71,10 +71,10 @@ async def list_caseload(
     rows, total = await repo.caseload_page(
         session, ctx, query, offset=(page - 1) * page_size, limit=page_size
     )
-    enrolments = await repo.current_enrolments(session, [p.id for p, _ in rows])
+    enrolments = await repo.current_enrolments(session, [p.id for p, _, _ in rows])
     today = ctx.clock.today()
     items = []
-    for patient, role in rows:
+    for patient, role, alert_open in rows:
         enrolment = enrolments.get(patient.id)
         items.append(
             PatientSummary(
@@ -89,6 +89,7 @@ async def list_caseload(
                 my_role=role,
                 programme=enrolment.programme if enrolment else None,
                 phase=enrolment.phase if enrolment else None,
+                safety_alert=alert_open,
             )
         )
     # One query event for the page (IHE BALP "Query"); each row is a patient already on my team.
