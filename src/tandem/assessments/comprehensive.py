@@ -11,13 +11,13 @@ from tandem.access.context import AccessContext
 from tandem.access.service import PatientAccess, require_patient
 from tandem.assessments import needs as needs_service
 from tandem.assessments import repository as repo
-from tandem.assessments.models import ComprehensiveAssessment, Revision
+from tandem.assessments.models import ComprehensiveAssessment
+from tandem.assessments.revisions import keep_revision, revision_history
 from tandem.assessments.schemas import (
     AssessmentAmend,
     AssessmentCreate,
     AssessmentRead,
     EnteredInError,
-    RevisionRead,
 )
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
@@ -198,27 +198,22 @@ def _keep_revision(
     change: str,
     reason: str,
 ) -> None:
-    session.add(
-        Revision(
-            id=new_id(),
-            patient_id=record.patient_id,
-            record_type="ComprehensiveAssessment",
-            record_id=record.id,
-            version=record.version,
-            snapshot={
-                "status": record.status,
-                "assessed_on": record.assessed_on.isoformat(),
-                "narrative": record.narrative,
-                "priorities": record.priorities,
-                "strengths": record.strengths,
-                "response_ids": record.response_ids,
-                "need_ids": record.need_ids,
-            },
-            change=change,
-            reason=reason,
-            changed_by=ctx.user_id,
-            changed_at=ctx.now(),
-        )
+    keep_revision(
+        session,
+        ctx,
+        record,
+        record_type="ComprehensiveAssessment",
+        snapshot={
+            "status": record.status,
+            "assessed_on": record.assessed_on.isoformat(),
+            "narrative": record.narrative,
+            "priorities": record.priorities,
+            "strengths": record.strengths,
+            "response_ids": record.response_ids,
+            "need_ids": record.need_ids,
+        },
+        change=change,
+        reason=reason,
     )
 
 
@@ -246,15 +241,5 @@ async def _read(
     names = await repo.user_names(session, [record.author_id])
     read = _as_read(record, names.get(record.author_id))
     if with_history:
-        read.revisions = [
-            RevisionRead(
-                version=r.version,
-                change=r.change,
-                reason=r.reason,
-                changed_by=name,
-                changed_at=r.changed_at,
-                snapshot=r.snapshot,
-            )
-            for r, name in await repo.revisions(session, record.patient_id, record.id)
-        ]
+        read.revisions = await revision_history(session, record.patient_id, record.id)
     return read

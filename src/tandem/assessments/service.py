@@ -15,8 +15,9 @@ from tandem.assessments import needs as needs_service
 from tandem.assessments import repository as repo
 from tandem.assessments import safety
 from tandem.assessments.definitions import Instrument, instrument
-from tandem.assessments.models import Response, Revision
+from tandem.assessments.models import Response
 from tandem.assessments.observations import derive_observations, withdraw_observations
+from tandem.assessments.revisions import keep_revision, revision_history
 from tandem.assessments.rules import Answers, Result, changed_items, check_answers, codes_of, score
 from tandem.assessments.schemas import (
     EnteredInError,
@@ -24,7 +25,6 @@ from tandem.assessments.schemas import (
     ResponseAmend,
     ResponseCreate,
     ResponseRead,
-    RevisionRead,
 )
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
@@ -224,26 +224,21 @@ async def mark_response_entered_in_error(
 def _keep_revision(
     session: AsyncSession, ctx: AccessContext, response: Response, change: str, reason: str
 ) -> None:
-    session.add(
-        Revision(
-            id=new_id(),
-            patient_id=response.patient_id,
-            record_type="QuestionnaireResponse",
-            record_id=response.id,
-            version=response.version,
-            snapshot={
-                "status": response.status,
-                "answered_on": response.answered_on.isoformat(),
-                "answers": response.answers,
-                "total_score": response.total_score,
-                "band": response.band,
-                "flags": response.flags,
-            },
-            change=change,
-            reason=reason,
-            changed_by=ctx.user_id,
-            changed_at=ctx.now(),
-        )
+    keep_revision(
+        session,
+        ctx,
+        response,
+        record_type="QuestionnaireResponse",
+        snapshot={
+            "status": response.status,
+            "answered_on": response.answered_on.isoformat(),
+            "answers": response.answers,
+            "total_score": response.total_score,
+            "band": response.band,
+            "flags": response.flags,
+        },
+        change=change,
+        reason=reason,
     )
 
 
@@ -295,17 +290,7 @@ async def read_response(
         read.previous_score = previous.total_score
         if previous.total_score is not None and response.total_score is not None:
             read.score_change = response.total_score - previous.total_score
-    read.revisions = [
-        RevisionRead(
-            version=r.version,
-            change=r.change,
-            reason=r.reason,
-            changed_by=name,
-            changed_at=r.changed_at,
-            snapshot=r.snapshot,
-        )
-        for r, name in await repo.revisions(session, access.patient_id, response.id)
-    ]
+    read.revisions = await revision_history(session, access.patient_id, response.id)
     return read
 
 
