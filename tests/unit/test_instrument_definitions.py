@@ -347,12 +347,6 @@ class TestLoaderRefusals:
         write(tmp_path, "suicide-risk.json", data)
         assert "rule names unknown answer for q4" in refused(tmp_path)
 
-    @pytest.mark.xfail(
-        raises=KeyError,
-        strict=True,
-        reason="BUG: Instrument._check_answers calls self.item(), whose KeyError escapes "
-        "pydantic and load_directory instead of becoming an InstrumentError",
-    )
     def test_a_triage_level_naming_an_unknown_item_is_refused(self, tmp_path: Path) -> None:
         data = raw("suicide-risk")
         data["scoring"]["levels"][0]["any"][0]["item"] = "q7"

@@ -226,6 +226,9 @@ class Instrument(Definition):
                 raise ValueError(f"{self.code}: need {need.domain} names unknown item")
 
     def _check_answers(self, link_id: str, codes: tuple[str, ...]) -> None:
+        # A KeyError would escape pydantic's validation; say which rule is wrong instead.
+        if link_id not in {i.link_id for i in self.items}:
+            raise ValueError(f"{self.code}: rule names unknown item {link_id}")
         item = self.item(link_id)
         known = {o.code for o in self.options(item)}
         if not set(codes) <= known:
