@@ -27,17 +27,9 @@ from tandem.assessments.schemas import (
 )
 from tandem.deps import Ctx, CurrentUser, RuntimeDep, SessionDep
 from tandem.errors import NotFound
-from tandem.runtime import Runtime
 
 router = APIRouter(tags=["assessments"])
 PATIENT = "/patients/{patient_id}"
-
-
-def trajectory_settings(rt: Runtime) -> trajectories.TrajectorySettings:
-    return trajectories.TrajectorySettings(
-        not_improving_weeks=rt.settings.not_improving_weeks,
-        baseline_lookback_days=rt.settings.baseline_lookback_days,
-    )
 
 
 @router.get("/instruments")
@@ -111,7 +103,7 @@ async def trajectory(
 ) -> TrajectoryRead:
     """Scores over time with baseline, response, remission and not-improving judgements."""
     return await trajectories.trajectory(
-        session, ctx, patient_id, instrument_code, trajectory_settings(rt)
+        session, ctx, patient_id, instrument_code, trajectories.TrajectorySettings.of(rt.settings)
     )
 
 

@@ -121,6 +121,8 @@ class Instrument(Definition):
     code: str = Field(pattern=r"^[a-z0-9-]+$")
     version: str
     title: str
+    # Where the instrument comes in lists and on the Measurements tab (lowest first).
+    order: int = 100
     name: str
     purpose: str
     panel_code: str | None = None
@@ -252,7 +254,7 @@ def load_directory(directory: Path) -> dict[str, Instrument]:
         found[instrument.code] = instrument
     if not found:
         raise InstrumentError(f"no instrument definitions in {directory}")
-    return found
+    return dict(sorted(found.items(), key=lambda pair: (pair[1].order, pair[1].title)))
 
 
 @cache

@@ -14,7 +14,13 @@ from tandem.assessments import repository as repo
 from tandem.assessments.definitions import instrument
 from tandem.assessments.models import Need, NeedEvent, Response
 from tandem.assessments.rules import OPEN_NEED_STATUSES, Result, check_need_transition
-from tandem.assessments.schemas import NeedCreate, NeedEventRead, NeedRead, NeedStatusChange
+from tandem.assessments.schemas import (
+    LinkedNeed,
+    NeedCreate,
+    NeedEventRead,
+    NeedRead,
+    NeedStatusChange,
+)
 from tandem.assessments.vocab import DOMAIN_LABELS, NeedDomain
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
@@ -130,6 +136,18 @@ async def withdraw_candidates(
             action="U",
             detail={"evidence_removed": str(response.id), "status": need.status},
         )
+
+
+async def needs_from_response(
+    session: AsyncSession, access: PatientAccess, response_id: uuid.UUID
+) -> list[LinkedNeed]:
+    """Needs a response is evidence for; read as part of the response (its audit covers it)."""
+    wanted = str(response_id)
+    return [
+        LinkedNeed(id=n.id, domain=n.domain, description=n.description, status=n.status)
+        for n in await repo.needs(session, access.patient_id)
+        if any(e.get("response_id") == wanted for e in n.evidence)
+    ]
 
 
 def _event(

@@ -162,6 +162,20 @@ async def alert(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def alerts_of_response(
+    session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID
+) -> Sequence[tuple[SafetyAlert, str | None]]:
+    """Every alert a response raised, whatever its status, with who closed it."""
+    stmt = scoped_to_patient(
+        select(SafetyAlert, User.full_name)
+        .outerjoin(User, User.id == SafetyAlert.resolved_by)
+        .where(SafetyAlert.response_id == response_id),
+        patient_id,
+        SafetyAlert.patient_id,
+    ).order_by(SafetyAlert.raised_at)
+    return [(a, name) for a, name in (await session.execute(stmt)).all()]
+
+
 async def alerts_from(
     session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID
 ) -> Sequence[SafetyAlert]:

@@ -87,6 +87,11 @@ async def follow_amendment(
     """After a correction: withdraw alerts the corrected answers no longer raise, and raise
     those they now do. Alerts already resolved stay as they are."""
     wanted = {f.code: f for f in flags if f.kind == "safety"}
+    # The team has already recorded what it did about this response's flag: a correction that
+    # keeps the flag must not raise it (and notify) a second time.
+    for alert, _ in await repo.alerts(session, access.patient_id):
+        if alert.response_id == response.id and alert.status == "resolved":
+            wanted.pop(alert.code, None)
     for alert in await repo.alerts_from(session, access.patient_id, response.id):
         if alert.code in wanted:
             wanted.pop(alert.code)
@@ -120,6 +125,14 @@ async def list_alerts(
 async def active_alerts(session: AsyncSession, access: PatientAccess) -> list[SafetyAlertRead]:
     """For the banner: read together with the chart header, whose audit event covers it."""
     rows = await repo.alerts(session, access.patient_id, active_only=True)
+    return [_read(alert, name) for alert, name in rows]
+
+
+async def alerts_of_response(
+    session: AsyncSession, access: PatientAccess, response_id: uuid.UUID
+) -> list[SafetyAlertRead]:
+    """Alerts a response raised; read as part of the response, whose audit event covers it."""
+    rows = await repo.alerts_of_response(session, access.patient_id, response_id)
     return [_read(alert, name) for alert, name in rows]
 
 

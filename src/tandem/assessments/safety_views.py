@@ -1,7 +1,79 @@
-"""Pages for safety alerts: the list, and recording what was done."""
+"""The Safety tab: open safety alerts and recording what was done, suicide-risk screens."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.assessments import safety, service
+from tandem.assessments.schemas import SafetyAlertResolve
+from tandem.deps import SessionDep
+from tandem.people.chart import chart_context
+from tandem.web.deps import PageCtx, PageUser
+from tandem.web.pages import FormState, attempt, form_from, form_status, page, read_form, see_other
 
 router = APIRouter()
+
+SAFETY = "/patients/{patient_id}/safety"
+RISK_SCREEN = "suicide-risk"
+
+
+async def _safety_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    *,
+    alert_id: uuid.UUID | None = None,
+    submitted: FormState | None = None,
+) -> Response:
+    """Every alert; the one whose form was refused shows its error (a stale one afresh)."""
+    chart = await chart_context(session, ctx, patient_id, "safety")
+    alerts = await safety.list_alerts(session, ctx, patient_id)
+    screens = await service.list_responses(session, ctx, patient_id, instrument_code=RISK_SCREEN)
+    forms = {a.id: form_from(None, version=a.version) for a in alerts if a.status == "active"}
+    if alert_id in forms and submitted is not None and not submitted.conflict:
+        forms[alert_id] = submitted
+    return page(
+        request,
+        "assessments/safety.html",
+        {
+            **chart,
+            "active": [a for a in alerts if a.status == "active"],
+            "closed": [a for a in alerts if a.status != "active"],
+            "forms": forms,
+            "conflict": submitted is not None and submitted.conflict,
+            "screens": screens,
+            "risk_screen": RISK_SCREEN,
+        },
+        status_code=form_status(submitted),
+    )
+
+
+@router.get(SAFETY)
+async def safety_tab(
+    request: Request, session: SessionDep, ctx: PageCtx, patient_id: uuid.UUID
+) -> Response:
+    return await _safety_page(request, session, ctx, patient_id)
+
+
+@router.post(SAFETY + "/{alert_id}/resolve")
+async def resolve(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    user: PageUser,
+    patient_id: uuid.UUID,
+    alert_id: uuid.UUID,
+) -> Response:
+    """Record what was done about an alert; it then leaves the banner."""
+    data, form = await read_form(request, SafetyAlertResolve)
+    if data is not None and await attempt(
+        session, user, form, safety.resolve_alert(session, ctx, patient_id, alert_id, data)
+    ):
+        return see_other(f"/patients/{patient_id}/safety", "alert-resolved")
+    return await _safety_page(request, session, ctx, patient_id, alert_id=alert_id, submitted=form)

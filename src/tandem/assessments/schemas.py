@@ -74,6 +74,29 @@ class RevisionRead(OutputModel):
     snapshot: dict[str, Any]
 
 
+class SafetyAlertRead(OutputModel):
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    code: str
+    message: str
+    response_id: uuid.UUID | None
+    status: str
+    raised_at: datetime
+    action_taken: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None = None
+    version: int
+
+
+class LinkedNeed(OutputModel):
+    """A need this response is evidence for, as it stands now."""
+
+    id: uuid.UUID
+    domain: str
+    description: str
+    status: str
+
+
 class ResponseRead(OutputModel):
     id: uuid.UUID
     patient_id: uuid.UUID
@@ -101,6 +124,10 @@ class ResponseRead(OutputModel):
     alerts_raised: list[uuid.UUID] = []
     needs_identified: list[uuid.UUID] = []
     revisions: list[RevisionRead] = []
+    # Every safety alert this response raised (active, resolved or withdrawn) and every need it
+    # is evidence for: what the result page shows beside the score.
+    safety_alerts: list[SafetyAlertRead] = []
+    linked_needs: list[LinkedNeed] = []
 
 
 class TrajectoryPoint(OutputModel):
@@ -109,6 +136,7 @@ class TrajectoryPoint(OutputModel):
     score: int
     band: str | None
     band_label: str | None
+    band_level: int | None = None
     status: str
 
 
@@ -131,20 +159,6 @@ class TrajectoryRead(OutputModel):
     weeks_in_treatment: int | None
     weeks_since_baseline: int | None
     days_since_last: int | None
-
-
-class SafetyAlertRead(OutputModel):
-    id: uuid.UUID
-    patient_id: uuid.UUID
-    code: str
-    message: str
-    response_id: uuid.UUID | None
-    status: str
-    raised_at: datetime
-    action_taken: str | None
-    resolved_at: datetime | None
-    resolved_by: str | None = None
-    version: int
 
 
 class SafetyAlertResolve(InputModel):

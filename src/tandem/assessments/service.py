@@ -114,7 +114,7 @@ async def list_responses(
     rows = await repo.responses(session, patient_id, instrument=instrument_code)
     audit_patient(session, ctx, access, "QuestionnaireResponse", detail={"count": len(rows)})
     names = await repo.user_names(session, [r.entered_by for r in rows])
-    return [_summary(r, names.get(r.entered_by)) for r in rows]
+    return [summarise_response(r, names.get(r.entered_by)) for r in rows]
 
 
 async def get_response(
@@ -147,7 +147,10 @@ async def amend_response(
     if response.status == "entered-in-error":
         raise ValidationProblem("This response was marked entered in error.", field="status")
     definition = known_instrument(response.instrument)
-    answered_on = check_answered_on(access, data.answered_on, ctx.clock.today())
+    # A correction that names no date keeps the date answered; today would move the response.
+    answered_on = check_answered_on(
+        access, data.answered_on or response.answered_on, ctx.clock.today()
+    )
     answers = check_answers(definition, data.answers)
     result = score(definition, answers, sex=access.patient.gender)
     _keep_revision(session, ctx, response, "amended", data.reason)
@@ -242,7 +245,7 @@ def _keep_revision(
     )
 
 
-def _summary(response: Response, entered_by: str | None) -> ResponseRead:
+def summarise_response(response: Response, entered_by: str | None) -> ResponseRead:
     definition = instrument(response.instrument)
     band = definition.band(response.band) if definition else None
     flag_messages = [
@@ -276,7 +279,7 @@ async def read_response(
 ) -> ResponseRead:
     """The whole response: item answers, what changed since the last one, and its history."""
     names = await repo.user_names(session, [response.entered_by])
-    read = _summary(response, names.get(response.entered_by))
+    read = summarise_response(response, names.get(response.entered_by))
     definition = known_instrument(response.instrument)
     previous = await repo.previous_response(session, access.patient_id, response)
     previous_answers: Answers | None = previous.answers if previous else None
@@ -291,6 +294,8 @@ async def read_response(
         if previous.total_score is not None and response.total_score is not None:
             read.score_change = response.total_score - previous.total_score
     read.revisions = await revision_history(session, access.patient_id, response.id)
+    read.safety_alerts = await safety.alerts_of_response(session, access, response.id)
+    read.linked_needs = await needs_service.needs_from_response(session, access, response.id)
     return read
 
 

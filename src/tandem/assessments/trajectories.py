@@ -13,8 +13,10 @@ from tandem.access.service import PatientAccess, require_patient
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import Instrument, instrument, instruments
 from tandem.assessments.rules import Measurement, summarise
-from tandem.assessments.schemas import TrajectoryPoint, TrajectoryRead
+from tandem.assessments.schemas import ResponseRead, TrajectoryPoint, TrajectoryRead
+from tandem.assessments.service import summarise_response
 from tandem.careteams import repository as team_repo
+from tandem.config import Settings
 from tandem.errors import NotFound
 from tandem.people.service import audit_patient
 
@@ -25,6 +27,13 @@ class TrajectorySettings:
 
     not_improving_weeks: int = 10
     baseline_lookback_days: int = 14
+
+    @classmethod
+    def of(cls, settings: Settings) -> TrajectorySettings:
+        return cls(
+            not_improving_weeks=settings.not_improving_weeks,
+            baseline_lookback_days=settings.baseline_lookback_days,
+        )
 
 
 def followed_instruments() -> list[Instrument]:
@@ -42,6 +51,41 @@ async def trajectory(
     access = await require_patient(session, ctx, patient_id)
     audit_patient(session, ctx, access, "Observation", detail={"trajectory": instrument_code})
     return await build_trajectory(session, ctx, access, instrument_code, settings)
+
+
+@dataclass(frozen=True)
+class MeasurementOverview:
+    """The Measurements tab: each followed instrument's trajectory, and every response."""
+
+    trajectories: list[TrajectoryRead]
+    responses: list[ResponseRead]
+
+
+async def measurement_overview(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    settings: TrajectorySettings,
+) -> MeasurementOverview:
+    """Trajectories of PHQ-9, GAD-7 (every followed instrument) and the list of responses,
+    in one audited read."""
+    access = await require_patient(session, ctx, patient_id)
+    followed = followed_instruments()
+    rows = await repo.responses(session, patient_id)
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "Observation",
+        detail={"trajectories": [i.code for i in followed], "responses": len(rows)},
+    )
+    names = await repo.user_names(session, [r.entered_by for r in rows])
+    return MeasurementOverview(
+        trajectories=[
+            await build_trajectory(session, ctx, access, i.code, settings) for i in followed
+        ],
+        responses=[summarise_response(r, names.get(r.entered_by)) for r in rows],
+    )
 
 
 async def build_trajectory(
@@ -64,6 +108,7 @@ async def build_trajectory(
             score=obs.value_integer or 0,
             band=obs.value_code,
             band_label=obs.value_display,
+            band_level=band.level if (band := definition.band(obs.value_code)) else None,
             status=obs.status,
         )
         for obs, response in rows

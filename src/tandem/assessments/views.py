@@ -1,7 +1,137 @@
-"""Pages for administering instruments, their results and trajectories."""
+"""Pages for measurements (PHQ-9 and GAD-7 trajectories) and administering an instrument."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from functools import partial
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.context import AccessContext
+from tandem.assessments import service, trajectories
+from tandem.assessments.answer_form import AnswerForm, read_answer_form
+from tandem.assessments.chart import ChartData, render_chart
+from tandem.assessments.definitions import Instrument, instrument, instruments
+from tandem.assessments.schemas import ResponseCreate, TrajectoryRead
+from tandem.assessments.vocab import ResponseSource
+from tandem.deps import RuntimeDep, SessionDep
+from tandem.errors import NotFound
+from tandem.people.chart import chart_context
+from tandem.web.deps import PageCtx, PageUser
+from tandem.web.pages import attempt, page, see_other
 
 router = APIRouter()
+
+PATIENT = "/patients/{patient_id}"
+SOURCES = [
+    (ResponseSource.staff.value, "Asked by a team member"),
+    (ResponseSource.patient.value, "Completed by the patient (self-report)"),
+]
+
+
+def shown_instrument(code: str | None) -> Instrument:
+    """The instrument named in the address; an unknown one is simply not found."""
+    found = instrument(code or "")
+    if found is None:
+        raise NotFound("instrument")
+    return found
+
+
+async def chart_svg(trajectory: TrajectoryRead, ctx: AccessContext) -> str:
+    """The trajectory chart, drawn in a worker thread so that the server keeps answering."""
+    data = ChartData.of(trajectory, today=ctx.clock.today())
+    draw = partial(render_chart, data, caption_id=f"{trajectory.instrument}-chart-caption")
+    return await to_thread.run_sync(draw)
+
+
+@router.get(PATIENT + "/measurements")
+async def measurements(
+    request: Request, session: SessionDep, ctx: PageCtx, rt: RuntimeDep, patient_id: uuid.UUID
+) -> Response:
+    """PHQ-9 and GAD-7 over time: chart, table and the measurement-based-care judgements."""
+    chart = await chart_context(session, ctx, patient_id, "measurements")
+    overview = await trajectories.measurement_overview(
+        session, ctx, patient_id, trajectories.TrajectorySettings.of(rt.settings)
+    )
+    charts = {t.instrument: await chart_svg(t, ctx) for t in overview.trajectories if t.points}
+    return page(
+        request,
+        "assessments/measurements.html",
+        {
+            **chart,
+            "trajectories": overview.trajectories,
+            "charts": charts,
+            "responses": overview.responses,
+            "instruments": list(instruments().values()),
+        },
+    )
+
+
+async def _record_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    definition: Instrument,
+    form: AnswerForm,
+    *,
+    status_code: int = 200,
+) -> Response:
+    chart = await chart_context(session, ctx, patient_id, "measurements")
+    return page(
+        request,
+        "assessments/record.html",
+        {
+            **chart,
+            "definition": definition,
+            "form": form,
+            "sources": SOURCES,
+            "today_iso": ctx.clock.today().isoformat(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get(PATIENT + "/responses/new")
+async def record_form(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    patient_id: uuid.UUID,
+    instrument: str | None = None,
+) -> Response:
+    """Choose an instrument, or the form for the one chosen."""
+    if not instrument:
+        chart = await chart_context(session, ctx, patient_id, "measurements")
+        context: dict[str, Any] = {**chart, "instruments": list(instruments().values())}
+        return page(request, "assessments/choose.html", context)
+    definition = shown_instrument(instrument)
+    form = AnswerForm(
+        values={"answered_on": ctx.clock.today().isoformat(), "source": ResponseSource.staff}
+    )
+    return await _record_page(request, session, ctx, patient_id, definition, form)
+
+
+@router.post(PATIENT + "/responses")
+async def record(
+    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
+) -> Response:
+    """Save a completed instrument, then show its result."""
+    submitted = await request.form()
+    code = submitted.get("instrument")
+    definition = shown_instrument(code if isinstance(code, str) else None)
+    data, form = await read_answer_form(
+        request, definition, ResponseCreate, instrument=definition.code
+    )
+    saved: list[uuid.UUID] = []
+
+    async def administer(data: ResponseCreate) -> None:
+        saved.append((await service.administer(session, ctx, patient_id, data)).id)
+
+    if data is not None and await attempt(session, user, form, administer(data)):
+        return see_other(f"/patients/{patient_id}/responses/{saved[0]}", "response-recorded")
+    return await _record_page(request, session, ctx, patient_id, definition, form, status_code=422)

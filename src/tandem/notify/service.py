@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.scope import count_of, scoped
+from tandem.audit import log as audit
 from tandem.errors import NotFound
 from tandem.ids import new_id
 from tandem.notify.models import Notification
@@ -61,7 +62,16 @@ async def my_notifications(
         (Notification.priority != "urgent"),
         Notification.created_at.desc(),
     )
-    return list((await session.execute(stmt.limit(limit))).scalars().all())
+    notes = list((await session.execute(stmt.limit(limit))).scalars().all())
+    # Messages name patients: one query event for the list, as the caseload does.
+    audit.record(
+        session,
+        ctx,
+        action="E",
+        record_type="Notification",
+        detail={"patients": sorted({str(n.patient_id) for n in notes})},
+    )
+    return notes
 
 
 async def unread_count(session: AsyncSession, ctx: AccessContext) -> int:
@@ -78,4 +88,13 @@ async def mark_read(
     if note.read_at is None:
         note.read_at = ctx.now()
         await session.flush()
+    audit.record(
+        session,
+        ctx,
+        action="U",
+        record_type="Notification",
+        record_id=note.id,
+        patient_id=note.patient_id,
+        detail={"read": True},
+    )
     return note

@@ -8,8 +8,9 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from tandem.access.context import AccessContext
-from tandem.deps import CSRF_FIELD, OptionalUser, access_context, check_csrf
+from tandem.deps import CSRF_FIELD, OptionalUser, SessionDep, access_context, check_csrf
 from tandem.errors import DomainError, NotAuthenticated
+from tandem.notify.service import unread_count
 from tandem.people.models import User
 
 M = TypeVar("M", bound=BaseModel)
@@ -28,13 +29,15 @@ class Redirect(DomainError):
 ALWAYS_ALLOWED = {"/account/password", "/logout"}
 
 
-async def page_user(request: Request, user: OptionalUser) -> User:
+async def page_user(request: Request, session: SessionDep, user: OptionalUser) -> User:
     if user is None or getattr(request.state, "auth_via", "") != "session":
         raise NotAuthenticated("Sign in to continue.")
     request.state.user = user
     await check_csrf(request)
     if user.must_change_password and request.url.path not in ALWAYS_ALLOWED:
         raise Redirect("/account/password")
+    # The top bar's count: a number only, no patient named, so nothing to audit.
+    request.state.unread_notifications = await unread_count(session, access_context(request, user))
     return user
 
 

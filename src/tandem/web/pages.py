@@ -156,8 +156,11 @@ async def attempt(
 
 
 def error_messages(exc: DomainError, *, default_field: str = "form") -> dict[str, str]:
-    """A service's refusal as a form error next to the field it names."""
-    return {exc.field or default_field: exc.message}
+    """A service's refusal as form errors next to the fields it names (all of them, when the
+    refusal lists several, as answers to an instrument do)."""
+    listed = exc.extra.get("errors")
+    messages = {str(k): str(v) for k, v in listed.items()} if isinstance(listed, dict) else {}
+    return messages or {exc.field or default_field: exc.message}
 
 
 # Missing or hidden records and forbidden actions get the error page, not a form message.
@@ -254,6 +257,10 @@ RECORD_STATUS = {
     "active": "Active",
     "inactive": "Ended",
     "entered-in-error": "Entered in error",
+    "completed": "Completed",
+    "amended": "Amended",
+    "final": "Final",
+    "resolved": "Resolved",
 }
 
 AUDIT_ACTIONS = {
@@ -286,6 +293,12 @@ RECORD_TYPES = {
     "BreakGlass": "Emergency access",
     "Caseload": "Caseload search",
     "DuplicateCheck": "Duplicate check",
+    "QuestionnaireResponse": "Questionnaire",
+    "Observation": "Measurements",
+    "SafetyAlert": "Safety alert",
+    "Need": "Needs",
+    "ComprehensiveAssessment": "Comprehensive assessment",
+    "Notification": "Notifications",
 }
 
 

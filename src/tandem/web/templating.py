@@ -36,6 +36,7 @@ def render(
     ctx = {
         "user": getattr(request.state, "user", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
+        "unread_notifications": getattr(request.state, "unread_notifications", 0),
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -14,6 +14,7 @@ from tandem.admin.organization_views import router as organization_views
 from tandem.admin.views import router as user_views
 from tandem.assessments.comprehensive_views import router as comprehensive_views
 from tandem.assessments.needs_views import router as needs_views
+from tandem.assessments.response_views import router as response_views
 from tandem.assessments.safety_views import router as safety_views
 from tandem.assessments.views import router as assessment_views
 from tandem.auth.views import router as auth_views
@@ -38,6 +39,7 @@ for views in (
     care_team_views,
     enrolment_views,
     assessment_views,
+    response_views,
     safety_views,
     needs_views,
     comprehensive_views,
