@@ -1,0 +1,65 @@
+"""Need and assessment statuses in the care team's words, as template filters for their pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tandem.assessments.needs import domain_label
+from tandem.assessments.vocab import NeedStatus
+from tandem.web.pages import day
+from tandem.web.templating import templates
+
+# "identified" is a candidate nobody has confirmed with the patient yet.
+NEED_STATUS_LABELS: dict[str, str] = {
+    NeedStatus.identified: "Unconfirmed",
+    NeedStatus.confirmed: "Confirmed",
+    NeedStatus.being_addressed: "Being addressed",
+    NeedStatus.resolved: "Resolved",
+    NeedStatus.dismissed: "Dismissed",
+    NeedStatus.entered_in_error: "Entered in error",
+}
+
+ASSESSMENT_STATUS_LABELS: dict[str, str] = {
+    "final": "Final",
+    "amended": "Amended",
+    "entered-in-error": "Entered in error",
+}
+
+
+# What a revision records: the change that replaced the version it keeps.
+REVISION_CHANGES: dict[str, str] = {
+    "amended": "Amended",
+    "entered-in-error": "Marked entered in error",
+}
+
+
+def _words(labels: dict[str, str], status: str | None) -> str:
+    return labels.get(status or "", (status or "—").replace("_", " ").capitalize())
+
+
+def need_status_label(status: str | None) -> str:
+    return _words(NEED_STATUS_LABELS, status)
+
+
+def assessment_status_label(status: str | None) -> str:
+    return _words(ASSESSMENT_STATUS_LABELS, status)
+
+
+def revision_change_label(change: str | None) -> str:
+    return _words(REVISION_CHANGES, change)
+
+
+def iso_day(value: object) -> str:
+    """A date kept as ISO text (in a revision's snapshot) written as people write it."""
+    try:
+        return day(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "—")
+
+
+# Named for their records, so they cannot clash with other pages' status filters.
+templates.env.filters["need_status"] = need_status_label
+templates.env.filters["need_domain"] = domain_label
+templates.env.filters["assessment_status"] = assessment_status_label
+templates.env.filters["revision_change"] = revision_change_label
+templates.env.filters["iso_day"] = iso_day
