@@ -38,7 +38,24 @@ API_PREFIX = "/api/v1"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 # Bodies for routes whose schema-generated sample is not good enough, keyed "METHOD /path".
-SAMPLE_BODIES: dict[str, dict[str, Any]] = {}
+SAMPLE_BODIES: dict[str, dict[str, Any]] = {
+    # The comprehensive-assessment pages live at /assessments, the JSON API at
+    # /comprehensive-assessments, so their forms cannot borrow the API's sample.
+    "POST /patients/{patient_id}/assessments": {
+        "narrative": "Sample narrative written by the route walker",
+        "priorities": "What matters, in the patient's words",
+    },
+    "POST /patients/{patient_id}/assessments/{assessment_id}/amend": {
+        "version": 1,
+        "narrative": "Sample narrative written by the route walker",
+        "priorities": "What matters, in the patient's words",
+        "reason": "Corrected by the route walker",
+    },
+    "POST /patients/{patient_id}/assessments/{assessment_id}/entered-in-error": {
+        "version": 1,
+        "reason": "Entered in error by the route walker",
+    },
+}
 
 
 @dataclass(frozen=True)
