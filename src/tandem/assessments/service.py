@@ -18,7 +18,15 @@ from tandem.assessments.definitions import Instrument, instrument
 from tandem.assessments.models import Response
 from tandem.assessments.observations import derive_observations, withdraw_observations
 from tandem.assessments.revisions import keep_revision, revision_history
-from tandem.assessments.rules import Answers, Result, changed_items, check_answers, codes_of, score
+from tandem.assessments.rules import (
+    AnswerProblems,
+    Answers,
+    Result,
+    changed_items,
+    check_answers,
+    codes_of,
+    score,
+)
 from tandem.assessments.schemas import (
     EnteredInError,
     ItemAnswer,
@@ -51,14 +59,37 @@ def check_answered_on(access: PatientAccess, answered_on: date | None, today: da
     return answered_on
 
 
+def check_submission(
+    access: PatientAccess,
+    definition: Instrument,
+    answered_on: date | None,
+    raw_answers: dict[str, Any],
+    ctx: AccessContext,
+) -> tuple[date, Answers]:
+    """The date and the answers, checked together so that every problem is named at once."""
+    problems: dict[str, str] = {}
+    checked_on = ctx.clock.today()
+    try:
+        checked_on = check_answered_on(access, answered_on, ctx.clock.today())
+    except ValidationProblem as exc:
+        problems[exc.field or "answered_on"] = exc.message
+    answers: Answers = {}
+    try:
+        answers = check_answers(definition, raw_answers)
+    except AnswerProblems as exc:
+        problems.update(exc.problems)
+    if problems:
+        raise AnswerProblems(problems)
+    return checked_on, answers
+
+
 async def administer(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: ResponseCreate
 ) -> ResponseRead:
     """Record a completed instrument; its score, band, flags and needs follow at once."""
     access = await require_patient(session, ctx, patient_id)
     definition = known_instrument(data.instrument)
-    answered_on = check_answered_on(access, data.answered_on, ctx.clock.today())
-    answers = check_answers(definition, data.answers)
+    answered_on, answers = check_submission(access, definition, data.answered_on, data.answers, ctx)
     result = score(definition, answers, sex=access.patient.gender)
     now = ctx.now()
     response = Response(
@@ -148,10 +179,9 @@ async def amend_response(
         raise ValidationProblem("This response was marked entered in error.", field="status")
     definition = known_instrument(response.instrument)
     # A correction that names no date keeps the date answered; today would move the response.
-    answered_on = check_answered_on(
-        access, data.answered_on or response.answered_on, ctx.clock.today()
+    answered_on, answers = check_submission(
+        access, definition, data.answered_on or response.answered_on, data.answers, ctx
     )
-    answers = check_answers(definition, data.answers)
     result = score(definition, answers, sex=access.patient.gender)
     _keep_revision(session, ctx, response, "amended", data.reason)
     before = {"score": response.total_score, "band": response.band}
