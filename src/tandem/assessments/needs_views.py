@@ -180,8 +180,8 @@ async def _needs_page(
             "add": add or form_from(None, status=NeedStatus.confirmed.value),
             "domains": [(d.value, label) for d, label in DOMAIN_LABELS.items()],
             "new_statuses": [
-                (NeedStatus.confirmed.value, "Confirmed with the patient"),
-                (NeedStatus.identified.value, "Unconfirmed — to talk over with the patient"),
+                (NeedStatus.confirmed.value, "Confirmed"),
+                (NeedStatus.identified.value, "Unconfirmed"),
             ],
         },
         status_code=form_status(add or change),
