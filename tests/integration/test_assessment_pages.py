@@ -295,3 +295,15 @@ async def test_someone_elses_notification_is_not_found(
     assert (await post(browser, f"/notifications/{note_id}/open", {})).status_code == 404
     listing = await browser.client.get("/notifications")
     assert "Safety alert for" not in listing.text
+
+
+async def test_a_positive_phq2_offers_a_phq9_next(
+    chart: PatientWithTeam, care_manager: User, browser_for: Any
+) -> None:
+    browser = await browser_for(care_manager)
+    base = f"/patients/{chart.patient.id}"
+    fields = {"instrument": "phq-2", "answers.1": PHQ_CODES[2], "answers.2": PHQ_CODES[1]}
+    saved = await post(browser, f"{base}/responses", fields)
+    result = await browser.client.get(f"{base}/responses/{location_id(saved)}")
+    assert "Positive screen" in result.text
+    assert f'href="{base}/responses/new?instrument=phq-9">Record PHQ-9 now' in result.text

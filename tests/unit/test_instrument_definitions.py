@@ -298,8 +298,11 @@ BROKEN_FILES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 class TestLoaderRefusals:
     @pytest.mark.parametrize("code", SHIPPED)
     def test_an_unmodified_copy_of_each_file_loads(self, tmp_path: Path, code: str) -> None:
-        write(tmp_path, f"{code}.json", raw(code))
-        assert list(load_directory(tmp_path)) == [code]
+        # With the instruments its flags prompt for, which must be there too.
+        prompted = {f["prompt"] for f in raw(code).get("flags", []) if f.get("prompt")}
+        for name in {code} | prompted:
+            write(tmp_path, f"{name}.json", raw(name))
+        assert sorted(load_directory(tmp_path)) == sorted({code} | prompted)
 
     @pytest.mark.parametrize(
         ("code", "breaks", "message"),
@@ -358,6 +361,19 @@ class TestLoaderRefusals:
         data["scoring"]["default_level"] = "minimal"
         write(tmp_path, "suicide-risk.json", data)
         assert "triage levels and bands differ" in refused(tmp_path)
+
+    def test_a_flag_prompting_for_an_unknown_instrument_is_refused(self, tmp_path: Path) -> None:
+        data = raw("phq-2")
+        data["flags"][0]["prompt"] = "phq-99"
+        write(tmp_path, "phq-2.json", data)
+        assert (
+            refused(tmp_path) == "phq-2: flag phq2-positive prompts for unknown instrument phq-99"
+        )
+
+    def test_shipped_flags_prompt_for_the_next_instrument(self) -> None:
+        prompts = {f.code: f.prompt for i in instruments().values() for f in i.flags}
+        assert prompts["phq2-positive"] == "phq-9"
+        assert prompts["phq9-item9"] == "suicide-risk"
 
     def test_the_same_instrument_code_in_two_files_is_refused(self, tmp_path: Path) -> None:
         write(tmp_path, "a.json", raw("phq-9"))

@@ -96,6 +96,8 @@ class FlagRule(Definition):
     item: str | None = None
     value_at_least: int | None = None
     bands: tuple[str, ...] = ()
+    # The instrument to administer next (a positive PHQ-2 asks for a PHQ-9).
+    prompt: str | None = None
     source: str
 
 
@@ -254,6 +256,12 @@ def load_directory(directory: Path) -> dict[str, Instrument]:
         found[instrument.code] = instrument
     if not found:
         raise InstrumentError(f"no instrument definitions in {directory}")
+    for code, definition in found.items():
+        for flag in definition.flags:
+            if flag.prompt is not None and flag.prompt not in found:
+                raise InstrumentError(
+                    f"{code}: flag {flag.code} prompts for unknown instrument {flag.prompt}"
+                )
     return dict(sorted(found.items(), key=lambda pair: (pair[1].order, pair[1].title)))
 
 

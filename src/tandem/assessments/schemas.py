@@ -88,6 +88,13 @@ class SafetyAlertRead(OutputModel):
     version: int
 
 
+class InstrumentLink(OutputModel):
+    """An instrument to administer next, as a flag asks (a positive PHQ-2 asks for a PHQ-9)."""
+
+    code: str
+    title: str
+
+
 class LinkedNeed(OutputModel):
     """A need this response is evidence for, as it stands now."""
 
@@ -113,6 +120,7 @@ class ResponseRead(OutputModel):
     band_level: int | None
     flags: list[str]
     flag_messages: list[str]
+    next_instruments: list[InstrumentLink] = []
     entered_by: str | None
     recorded_at: datetime
     status_reason: str | None

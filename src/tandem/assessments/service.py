@@ -29,6 +29,7 @@ from tandem.assessments.rules import (
 )
 from tandem.assessments.schemas import (
     EnteredInError,
+    InstrumentLink,
     ItemAnswer,
     ResponseAmend,
     ResponseCreate,
@@ -278,9 +279,8 @@ def _keep_revision(
 def summarise_response(response: Response, entered_by: str | None) -> ResponseRead:
     definition = instrument(response.instrument)
     band = definition.band(response.band) if definition else None
-    flag_messages = [
-        f.message for f in (definition.flags if definition else ()) if f.code in response.flags
-    ]
+    raised = [f for f in (definition.flags if definition else ()) if f.code in response.flags]
+    prompts = [found for f in raised if f.prompt and (found := instrument(f.prompt))]
     return ResponseRead(
         id=response.id,
         patient_id=response.patient_id,
@@ -296,7 +296,8 @@ def summarise_response(response: Response, entered_by: str | None) -> ResponseRe
         band_label=band.label if band else None,
         band_level=response.band_level,
         flags=list(response.flags),
-        flag_messages=flag_messages,
+        flag_messages=[f.message for f in raised],
+        next_instruments=[InstrumentLink(code=i.code, title=i.title) for i in prompts],
         entered_by=entered_by,
         recorded_at=response.recorded_at,
         status_reason=response.status_reason,
