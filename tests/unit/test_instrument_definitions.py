@@ -298,11 +298,16 @@ BROKEN_FILES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 class TestLoaderRefusals:
     @pytest.mark.parametrize("code", SHIPPED)
     def test_an_unmodified_copy_of_each_file_loads(self, tmp_path: Path, code: str) -> None:
-        # With the instruments its flags prompt for, which must be there too.
-        prompted = {f["prompt"] for f in raw(code).get("flags", []) if f.get("prompt")}
-        for name in {code} | prompted:
+        # With the instruments its flags prompt for (and theirs), which must be there too.
+        needed, todo = set(), [code]
+        while todo:
+            name = todo.pop()
+            if name not in needed:
+                needed.add(name)
+                todo += [f["prompt"] for f in raw(name).get("flags", []) if f.get("prompt")]
+        for name in needed:
             write(tmp_path, f"{name}.json", raw(name))
-        assert sorted(load_directory(tmp_path)) == sorted({code} | prompted)
+        assert sorted(load_directory(tmp_path)) == sorted(needed)
 
     @pytest.mark.parametrize(
         ("code", "breaks", "message"),
