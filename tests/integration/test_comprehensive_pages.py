@@ -227,3 +227,16 @@ async def test_an_assessment_is_marked_entered_in_error_with_a_reason(
     page = await browser.client.get(url)
     assert "Recorded on the wrong patient" in page.text
     assert f"{url}/amend" not in page.text
+
+    late = await post(
+        browser,
+        f"{url}/amend",
+        [
+            ("version", str(stored.version)),
+            ("narrative", NARRATIVE),
+            ("priorities", PRIORITIES),
+            ("reason", "Sent from an older page"),
+        ],
+    )
+    assert late.status_code == 422
+    assert "was marked entered in error" in late.text

@@ -187,3 +187,20 @@ async def test_adding_a_need_with_a_mistake_keeps_what_was_typed(
     assert refused.status_code == 422
     assert "Needs help with the electricity bill" in refused.text
     assert 'id="add-domain-error"' in refused.text
+
+
+async def test_a_need_entered_in_error_can_no_longer_change_and_says_why(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any
+) -> None:
+    housing, _ = await candidate_needs(factory, chart, care_manager)
+    browser = await browser_for(care_manager)
+    url = f"/patients/{chart.patient.id}/needs/{housing.id}/status"
+    withdrawn = await post(
+        browser, url, version=housing.version, status="entered-in-error", reason="Wrong patient"
+    )
+    assert withdrawn.status_code == 303
+    stored = await factory.reload(Need, housing.id)
+    again = await post(browser, url, version=stored.version, status="confirmed")
+    assert again.status_code == 422
+    assert "cannot become confirmed" in again.text
+    assert (await factory.reload(Need, housing.id)).status == "entered-in-error"

@@ -101,6 +101,11 @@ class NeedCard:
     def is_open(self) -> bool:
         return self.need.status in OPEN_NEED_STATUSES
 
+    @property
+    def has_side(self) -> bool:
+        """Whether the card has a column for its actions, a conflict or a refusal."""
+        return bool(self.actions or self.conflict or self.change.errors)
+
 
 def evidence_of(need: NeedRead) -> list[Evidence]:
     found = []
@@ -143,7 +148,7 @@ def need_card(
     if submitted is not None and submitted_for == need.id:
         if submitted.conflict:
             card.conflict = True
-        elif submitted.value("status") == WITHDRAW:
+        elif submitted.value("status") == WITHDRAW and card.can_withdraw:
             card.withdraw = submitted
         else:
             card.change = submitted
