@@ -1,20 +1,26 @@
-"""Bulk loading in batches (Core executemany; binary COPY on PostgreSQL), audited per patient."""
+"""Bulk loading in batches (Core executemany; binary COPY on PostgreSQL), audited per patient.
+
+A patient's measurement history (responses, observations, alerts, notifications, needs) is
+covered by the patient's creation event, as the rest of their synthetic record is."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import JSON, Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tandem.access.context import AccessContext
+from tandem.assessments.models import Need, NeedEvent, Observation, Response, SafetyAlert
 from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.errors import Conflict
+from tandem.notify.models import Notification
 from tandem.people.models import Organization, Patient, PatientIdentifier, RelatedPerson, User
 from tandem.synth.pool import Network, Row
 from tandem.synth.population import Bundle, PopulationSpec, batched, generate
@@ -49,11 +55,31 @@ async def _insert(
         columns = list(rows[0])
         raw = await connection.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            table.name, records=[tuple(row[c] for c in columns) for row in rows], columns=columns
+            table.name, records=_copy_records(table, columns, rows), columns=columns
         )
     else:
         await session.execute(insert(table), rows)
     summary.rows[table.name] += len(rows)
+
+
+def _copy_records(table: Table, columns: list[str], rows: list[Row]) -> list[tuple[object, ...]]:
+    """Row tuples for COPY. JSON goes as text, as SQLAlchemy sends it: asyncpg's codec takes a
+    string. Answer sets are shared between responses, so each object is serialised once."""
+    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    if not json_columns:
+        return [tuple(row[c] for c in columns) for row in rows]
+    texts: dict[int, str] = {}
+
+    def value(row: Row, column: str) -> object:
+        found = row[column]
+        if column not in json_columns or found is None:
+            return found
+        key = id(found)
+        if key not in texts:
+            texts[key] = json.dumps(found)
+        return texts[key]
+
+    return [tuple(value(row, c) for c in columns) for row in rows]
 
 
 async def username_taken(session: AsyncSession, username: str) -> bool:
@@ -83,6 +109,13 @@ async def insert_patients(
     await _insert(session, RelatedPerson, [r for b in bundles for r in b.related], summary)
     await _insert(session, CareTeamMember, [r for b in bundles for r in b.members], summary)
     await _insert(session, Enrolment, [r for b in bundles for r in b.enrolments], summary)
+    histories = [b.history for b in bundles]
+    await _insert(session, Response, [r for h in histories for r in h.responses], summary)
+    await _insert(session, Observation, [r for h in histories for r in h.observations], summary)
+    await _insert(session, SafetyAlert, [r for h in histories for r in h.alerts], summary)
+    await _insert(session, Notification, [r for h in histories for r in h.notifications], summary)
+    await _insert(session, Need, [r for h in histories for r in h.needs], summary)
+    await _insert(session, NeedEvent, [r for h in histories for r in h.need_events], summary)
     for bundle in bundles:
         pid = bundle.patient["id"]
         audit.record(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 
 from tandem.synth import keys, people, teams
+from tandem.synth.courses import HistoryRates
+from tandem.synth.measurements import History, HistoryMaker, PatientFacts
 from tandem.synth.pool import CareManager, CarePool, Row
 from tandem.synth.teams import Rates
 
@@ -25,6 +27,7 @@ class PopulationSpec:
     count: int
     as_of: date
     rates: Rates = field(default_factory=Rates)
+    history: HistoryRates = field(default_factory=HistoryRates)
 
 
 @dataclass
@@ -36,6 +39,8 @@ class Bundle:
     related: list[Row]
     members: list[Row]
     enrolments: list[Row]
+    # Responses, observations, safety alerts, notifications and needs.
+    history: History = field(default_factory=History)
 
 
 def _identifiers(
@@ -93,7 +98,12 @@ def deal_leads(rng: random.Random, pool: CarePool, count: int) -> list[CareManag
 
 
 def _bundle(
-    rng: random.Random, spec: PopulationSpec, pool: CarePool, index: int, cm: CareManager
+    rng: random.Random,
+    spec: PopulationSpec,
+    pool: CarePool,
+    index: int,
+    cm: CareManager,
+    maker: HistoryMaker,
 ) -> Bundle:
     clinic = rng.choice(cm.clinics)
     patient, person = people.patient(
@@ -101,6 +111,13 @@ def _bundle(
     )
     episode = teams.episodes(rng, person, clinic, spec.rates, spec.as_of)
     created = teams.at(rng, episode.registered)
+    # The measurement history has a generator of its own, so the rest stays as it was.
+    own = maker.patient_rng(index)
+    plan = maker.plan(own, episode.rows, spec.as_of)
+    recorded = maker.recorded_times(own, plan) if plan else []
+    if recorded:
+        # Registered in Tandem before the first measurement was recorded in it.
+        created = min(created, min(recorded) - timedelta(minutes=10))
     patient["created_at"] = patient["updated_at"] = created
     draw = rng.random()
     related = people.related_persons(
@@ -118,7 +135,13 @@ def _bundle(
         as_of=spec.as_of,
     )
     identifiers = _identifiers(rng, spec, index, patient, clinic.code, clinic.name)
-    return Bundle(patient, identifiers, related, members, episode.rows)
+    bundle = Bundle(patient, identifiers, related, members, episode.rows)
+    if plan is not None:
+        facts = PatientFacts(
+            person.id, patient["given_name"], patient["family_name"], person.gender
+        )
+        bundle.history = maker.write(own, plan, recorded, facts, members)
+    return bundle
 
 
 def generate(spec: PopulationSpec, pool: CarePool) -> Iterator[Bundle]:
@@ -127,8 +150,9 @@ def generate(spec: PopulationSpec, pool: CarePool) -> Iterator[Bundle]:
         raise ValueError("the number of patients cannot be negative")
     keys.mrn(spec.block, max(spec.count - 1, 0))  # validates block and size before any work
     rng = random.Random(f"tandem-{spec.namespace}:{spec.seed}")
+    maker = HistoryMaker(spec.namespace, spec.seed, spec.history)
     for index, cm in enumerate(deal_leads(rng, pool, spec.count)):
-        yield _bundle(rng, spec, pool, index, cm)
+        yield _bundle(rng, spec, pool, index, cm, maker)
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
