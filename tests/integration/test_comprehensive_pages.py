@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 from tests.factories import SOCIAL_NEEDS_POSITIVE, Browser, Factory, PatientWithTeam
+from tests.integration.test_forms import redirected_to
 
 from tandem.assessments.models import ComprehensiveAssessment, Need
 from tandem.people.models import User
@@ -22,10 +23,6 @@ async def post(browser: Browser, url: str, data: list[tuple[str, str]]) -> httpx
     for name, value in data:
         fields.setdefault(name, []).append(value)
     return await browser.client.post(url, data=fields)
-
-
-def redirected_to(response: httpx.Response, path: str) -> bool:
-    return response.status_code == 303 and response.headers["location"].startswith(path)
 
 
 async def screens(factory: Factory, chart: PatientWithTeam, by: User) -> tuple[Any, Any]:

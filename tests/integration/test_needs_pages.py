@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-from tests.factories import SOCIAL_NEEDS_POSITIVE, Browser, Factory, PatientWithTeam
+from tests.factories import SOCIAL_NEEDS_POSITIVE, Factory, PatientWithTeam
+from tests.integration.test_forms import post, redirected_to
 
 from tandem.assessments.models import Need
 from tandem.people.models import User
-
-
-async def post(browser: Browser, url: str, **fields: Any) -> httpx.Response:
-    data = {k: str(v) for k, v in fields.items()}
-    return await browser.client.post(url, data={"csrf_token": browser.csrf, **data})
-
-
-def redirected_to(response: httpx.Response, path: str) -> bool:
-    return response.status_code == 303 and response.headers["location"].startswith(path)
 
 
 async def candidate_needs(factory: Factory, chart: PatientWithTeam, by: User) -> list[Need]:
