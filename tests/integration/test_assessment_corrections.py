@@ -383,3 +383,73 @@ async def test_a_refused_entered_in_error_changes_nothing(
     [row] = await stored(factory, Response, chart.patient.id)
     assert (row.status, row.version) == ("completed", 1)
     assert [a["status"] for a in await alerts(client, chart.patient.id)] == ["active"]
+
+
+async def test_an_amended_screen_that_stays_positive_updates_its_evidence(
+    chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
+) -> None:
+    client = await client_for(care_manager)
+    pid = chart.patient.id
+    screen = await administer(client, pid, SOCIAL_NEEDS_POSITIVE, instrument="social-needs")
+    corrected = SOCIAL_NEEDS_POSITIVE | {"living": "LA31993-1", "housing-problems": ["LA28580-1"]}
+    answered = days_ago(clock, 2)
+    ok(await amend(client, screen, corrected, answered_on=answered.isoformat()))
+    [housing] = [n for n in await needs(client, pid) if n["domain"] == "housing-instability"]
+    assert housing["status"] == "identified"
+    assert housing["evidence"] == [
+        {
+            "response_id": screen["id"],
+            "instrument": "social-needs",
+            "answered_on": answered.isoformat(),
+            "items": ["housing-problems"],
+        }
+    ]
+
+
+async def test_a_candidate_need_backed_by_another_screen_stays_when_one_is_withdrawn(
+    chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
+) -> None:
+    client = await client_for(care_manager)
+    pid = chart.patient.id
+    older = await administer(
+        client,
+        pid,
+        SOCIAL_NEEDS_POSITIVE,
+        instrument="social-needs",
+        answered_on=days_ago(clock, 30),
+    )
+    newer = await administer(client, pid, SOCIAL_NEEDS_POSITIVE, instrument="social-needs")
+    ok(await withdraw(client, newer))
+    for need in await needs(client, pid):
+        assert need["status"] == "identified"
+        assert [e["response_id"] for e in need["evidence"]] == [older["id"]]
+
+
+async def test_an_alert_withdrawn_by_a_correction_cannot_be_resolved(
+    chart: PatientWithTeam, care_manager: User, client_for: Any
+) -> None:
+    client = await client_for(care_manager)
+    first = await administer(client, chart.patient.id, phq9_answers(12, item9=1))
+    ok(await amend(client, first, phq9_answers(11)))
+    [alert] = await alerts(client, chart.patient.id)
+    url = patient_url(chart.patient.id, f"/safety-alerts/{alert['id']}/resolve")
+    body = {"version": alert["version"], "action_taken": "Called her anyway to check in."}
+    refused = await client.post(url, json=body)
+    assert (refused.status_code, detail(refused)["field"]) == (422, "status")
+
+
+async def test_correcting_a_screen_does_not_raise_again_a_need_the_team_dismissed(
+    chart: PatientWithTeam, care_manager: User, client_for: Any
+) -> None:
+    client = await client_for(care_manager)
+    pid = chart.patient.id
+    screen = await administer(client, pid, SOCIAL_NEEDS_POSITIVE, instrument="social-needs")
+    [housing] = [n for n in await needs(client, pid) if n["domain"] == "housing-instability"]
+    url = patient_url(pid, f"/needs/{housing['id']}/status")
+    reason = "Her lease was renewed for two years"
+    dismissed = await client.post(url, json={"version": 1, "status": "dismissed", "reason": reason})
+    assert dismissed.status_code == 200, dismissed.text
+    body = ok(await amend(client, screen, SOCIAL_NEEDS_POSITIVE | {"food-last": "LA28398-8"}))
+    assert body["needs_identified"] == []
+    housing_needs = [n for n in await needs(client, pid) if n["domain"] == "housing-instability"]
+    assert [(n["id"], n["status"]) for n in housing_needs] == [(housing["id"], "dismissed")]

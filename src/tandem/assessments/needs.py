@@ -46,23 +46,34 @@ async def identify_from_screen(
     if not result.needs:
         return []
     title = d.title if (d := instrument(response.instrument)) else response.instrument
-    open_needs = {
-        n.domain: n
-        for n in await repo.needs(session, access.patient_id)
-        if n.status in OPEN_NEED_STATUSES
+    response_key = str(response.id)
+    known = await repo.needs(session, access.patient_id)
+    open_needs = {n.domain: n for n in known if n.status in OPEN_NEED_STATUSES}
+    # A need already holding this response's evidence covers its domain whatever its status:
+    # an amended screen updates that evidence, and never raises a dismissed need again.
+    holding = {
+        n.domain: n for n in known if any(e.get("response_id") == response_key for e in n.evidence)
     }
     created = []
     for positive in result.needs:
         evidence = {
-            "response_id": str(response.id),
+            "response_id": response_key,
             "instrument": response.instrument,
             "answered_on": response.answered_on.isoformat(),
             "items": list(positive.evidence),
         }
-        existing = open_needs.get(positive.domain)
+        existing = holding.get(positive.domain) or open_needs.get(positive.domain)
         if existing is not None:
-            if not any(e.get("response_id") == str(response.id) for e in existing.evidence):
-                existing.evidence = [*existing.evidence, evidence]
+            if evidence not in existing.evidence:
+                held = positive.domain in holding
+                existing.evidence = (
+                    [
+                        evidence if e.get("response_id") == response_key else e
+                        for e in existing.evidence
+                    ]
+                    if held
+                    else [*existing.evidence, evidence]
+                )
                 existing.updated_at = ctx.now()
                 await session.flush()
                 audit_patient(
@@ -72,7 +83,7 @@ async def identify_from_screen(
                     "Need",
                     existing.id,
                     action="U",
-                    detail={"evidence_added": str(response.id)},
+                    detail={("evidence_updated" if held else "evidence_added"): response_key},
                 )
             continue
         need = Need(
