@@ -76,6 +76,38 @@ async def administer(
     return result
 
 
+# A correction without a proper reason, or based on a stale copy: (change, status, field).
+REFUSED_CORRECTIONS: list[tuple[dict[str, Any], int, str]] = [
+    ({"reason": None}, 422, "reason"),
+    ({"reason": "no"}, 422, "reason"),
+    ({"version": 9}, 409, "version"),
+]
+REFUSED_CORRECTION_IDS = ["no-reason", "short-reason", "stale"]
+AMEND_REASON = "Item 4 was read from the wrong row of the paper form"
+
+
+async def amend(
+    client: httpx.AsyncClient, response: dict[str, Any], answers: dict[str, Any], **body: Any
+) -> httpx.Response:
+    url = patient_url(response["patient_id"], f"/responses/{response['id']}/amend")
+    payload = {"version": response["version"], "answers": answers, "reason": AMEND_REASON, **body}
+    return await client.post(url, json={k: v for k, v in payload.items() if v is not None})
+
+
+async def withdraw(
+    client: httpx.AsyncClient, response: dict[str, Any], **body: Any
+) -> httpx.Response:
+    url = patient_url(response["patient_id"], f"/responses/{response['id']}/entered-in-error")
+    payload = {"version": response["version"], "reason": "Recorded on the wrong patient", **body}
+    return await client.post(url, json={k: v for k, v in payload.items() if v is not None})
+
+
+def ok(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 async def get_json(client: httpx.AsyncClient, url: str, **params: Any) -> Any:
     response = await client.get(url, params=params)
     assert response.status_code == 200, response.text

@@ -1,57 +1,34 @@
 """Corrections: a response amended with a reason, or marked entered in error, has its score,
-observations, safety alerts and candidate needs recomputed; its history stays; nothing is
-deleted."""
+observations and safety alerts recomputed; its history stays; nothing is deleted."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
-from tests.factories import SOCIAL_NEEDS_POSITIVE, Factory, PatientWithTeam, phq9_answers
+from tests.factories import Factory, PatientWithTeam, phq9_answers
 from tests.integration.assessment_support import (
-    YES,
+    AMEND_REASON,
+    REFUSED_CORRECTION_IDS,
+    REFUSED_CORRECTIONS,
     administer,
     alerts,
+    amend,
     days_ago,
     detail,
     get_json,
     named_fields,
-    needs,
+    ok,
     patient_url,
     stored,
     trajectory,
+    withdraw,
 )
 
-from tandem.assessments.models import Need, Observation, Response, Revision, SafetyAlert
+from tandem.assessments.models import Observation, Response, Revision, SafetyAlert
 from tandem.clock import FrozenClock
 from tandem.notify.models import Notification
 from tandem.people.models import User
-
-REASON = "Item 4 was read from the wrong row of the paper form"
-
-
-async def amend(
-    client: httpx.AsyncClient, response: dict[str, Any], answers: dict[str, Any], **body: Any
-) -> httpx.Response:
-    url = patient_url(response["patient_id"], f"/responses/{response['id']}/amend")
-    payload = {"version": response["version"], "answers": answers, "reason": REASON, **body}
-    return await client.post(url, json={k: v for k, v in payload.items() if v is not None})
-
-
-async def withdraw(
-    client: httpx.AsyncClient, response: dict[str, Any], **body: Any
-) -> httpx.Response:
-    url = patient_url(response["patient_id"], f"/responses/{response['id']}/entered-in-error")
-    payload = {"version": response["version"], "reason": "Recorded on the wrong patient", **body}
-    return await client.post(url, json={k: v for k, v in payload.items() if v is not None})
-
-
-def ok(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
 
 # -- amending ---------------------------------------------------------------------------------
 
@@ -74,7 +51,7 @@ async def test_amending_a_phq9_recomputes_its_score_band_and_observation(
         "amended",
     )
     assert (body["status_reason"], body["version"], body["answered_on"]) == (
-        REASON,
+        AMEND_REASON,
         2,
         answered.isoformat(),
     )
@@ -104,7 +81,7 @@ async def test_the_revision_history_shows_what_the_response_said_before(
     history = [(r["version"], r["change"], r["reason"]) for r in body["revisions"]]
     assert history == [
         (2, "amended", "Item 5 was also misread"),
-        (1, "amended", REASON),
+        (1, "amended", AMEND_REASON),
     ]
     oldest = body["revisions"][-1]
     assert oldest["changed_by"] == care_manager.full_name
@@ -157,7 +134,7 @@ async def test_a_refused_amendment_is_422_naming_the_field_and_changes_nothing(
     client = await client_for(care_manager)
     first = await administer(client, chart.patient.id, phq9_answers(12))
     before = await factory.last_audit_id()
-    payload = {"version": 1, "answers": phq9_answers(20), "reason": REASON, **change}
+    payload = {"version": 1, "answers": phq9_answers(20), "reason": AMEND_REASON, **change}
     url = patient_url(chart.patient.id, f"/responses/{first['id']}/amend")
     response = await client.post(url, json={k: v for k, v in payload.items() if v is not None})
     assert response.status_code == 422, response.text
@@ -243,29 +220,17 @@ async def test_an_amendment_does_not_raise_again_an_alert_the_team_already_resol
     assert len(await stored(factory, Notification, chart.patient.id)) == 1
 
 
-# -- amendments and candidate needs -----------------------------------------------------------
-
-
-async def test_amending_a_social_needs_screen_withdraws_and_raises_candidate_needs(
+async def test_an_alert_withdrawn_by_a_correction_cannot_be_resolved(
     chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
-    pid = chart.patient.id
-    screen = await administer(client, pid, SOCIAL_NEEDS_POSITIVE, instrument="social-needs")
-    corrected = SOCIAL_NEEDS_POSITIVE | {"living": "LA31993-1", "transport": YES}
-    body = ok(await amend(client, screen, corrected, reason="Living situation misheard"))
-    by_domain = {n["domain"]: n for n in await needs(client, pid)}
-    assert {d: n["status"] for d, n in by_domain.items()} == {
-        "housing-instability": "entered-in-error",
-        "food-insecurity": "identified",
-        "transportation-insecurity": "identified",
-    }
-    assert body["needs_identified"] == [by_domain["transportation-insecurity"]["id"]]
-    housing = by_domain["housing-instability"]
-    assert housing["evidence"] == []
-    assert "Living situation misheard" in housing["status_reason"]
-    assert [h["to_status"] for h in housing["history"]] == ["identified", "entered-in-error"]
-    assert [e["response_id"] for e in by_domain["food-insecurity"]["evidence"]] == [screen["id"]]
+    first = await administer(client, chart.patient.id, phq9_answers(12, item9=1))
+    ok(await amend(client, first, phq9_answers(11)))
+    [alert] = await alerts(client, chart.patient.id)
+    url = patient_url(chart.patient.id, f"/safety-alerts/{alert['id']}/resolve")
+    body = {"version": alert["version"], "action_taken": "Called her anyway to check in."}
+    refused = await client.post(url, json=body)
+    assert (refused.status_code, detail(refused)["field"]) == (422, "status")
 
 
 # -- entered in error -------------------------------------------------------------------------
@@ -326,25 +291,6 @@ async def test_nothing_is_deleted_when_a_response_is_entered_in_error(
     assert (revision.record_id, revision.change) == (row.id, "entered-in-error")
 
 
-async def test_entered_in_error_withdraws_unconfirmed_candidate_needs_but_not_confirmed_ones(
-    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
-) -> None:
-    client = await client_for(care_manager)
-    pid = chart.patient.id
-    screen = await administer(client, pid, SOCIAL_NEEDS_POSITIVE, instrument="social-needs")
-    food = next(n for n in await needs(client, pid) if n["domain"] == "food-insecurity")
-    ok(
-        await client.post(
-            patient_url(pid, f"/needs/{food['id']}/status"),
-            json={"version": food["version"], "status": "confirmed"},
-        )
-    )
-    ok(await withdraw(client, screen))
-    statuses = {n["domain"]: n["status"] for n in await needs(client, pid)}
-    assert statuses == {"housing-instability": "entered-in-error", "food-insecurity": "confirmed"}
-    assert len(await stored(factory, Need, pid)) == 2
-
-
 async def test_a_response_cannot_be_entered_in_error_twice_or_amended_afterwards(
     chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
@@ -358,13 +304,7 @@ async def test_a_response_cannot_be_entered_in_error_twice_or_amended_afterwards
 
 
 @pytest.mark.parametrize(
-    ("change", "status", "field"),
-    [
-        ({"reason": None}, 422, "reason"),
-        ({"reason": "no"}, 422, "reason"),
-        ({"version": 2}, 409, "version"),
-    ],
-    ids=["no-reason", "short-reason", "stale"],
+    ("change", "status", "field"), REFUSED_CORRECTIONS, ids=REFUSED_CORRECTION_IDS
 )
 async def test_a_refused_entered_in_error_changes_nothing(
     factory: Factory,
@@ -383,73 +323,3 @@ async def test_a_refused_entered_in_error_changes_nothing(
     [row] = await stored(factory, Response, chart.patient.id)
     assert (row.status, row.version) == ("completed", 1)
     assert [a["status"] for a in await alerts(client, chart.patient.id)] == ["active"]
-
-
-async def test_an_amended_screen_that_stays_positive_updates_its_evidence(
-    chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
-) -> None:
-    client = await client_for(care_manager)
-    pid = chart.patient.id
-    screen = await administer(client, pid, SOCIAL_NEEDS_POSITIVE, instrument="social-needs")
-    corrected = SOCIAL_NEEDS_POSITIVE | {"living": "LA31993-1", "housing-problems": ["LA28580-1"]}
-    answered = days_ago(clock, 2)
-    ok(await amend(client, screen, corrected, answered_on=answered.isoformat()))
-    [housing] = [n for n in await needs(client, pid) if n["domain"] == "housing-instability"]
-    assert housing["status"] == "identified"
-    assert housing["evidence"] == [
-        {
-            "response_id": screen["id"],
-            "instrument": "social-needs",
-            "answered_on": answered.isoformat(),
-            "items": ["housing-problems"],
-        }
-    ]
-
-
-async def test_a_candidate_need_backed_by_another_screen_stays_when_one_is_withdrawn(
-    chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
-) -> None:
-    client = await client_for(care_manager)
-    pid = chart.patient.id
-    older = await administer(
-        client,
-        pid,
-        SOCIAL_NEEDS_POSITIVE,
-        instrument="social-needs",
-        answered_on=days_ago(clock, 30),
-    )
-    newer = await administer(client, pid, SOCIAL_NEEDS_POSITIVE, instrument="social-needs")
-    ok(await withdraw(client, newer))
-    for need in await needs(client, pid):
-        assert need["status"] == "identified"
-        assert [e["response_id"] for e in need["evidence"]] == [older["id"]]
-
-
-async def test_an_alert_withdrawn_by_a_correction_cannot_be_resolved(
-    chart: PatientWithTeam, care_manager: User, client_for: Any
-) -> None:
-    client = await client_for(care_manager)
-    first = await administer(client, chart.patient.id, phq9_answers(12, item9=1))
-    ok(await amend(client, first, phq9_answers(11)))
-    [alert] = await alerts(client, chart.patient.id)
-    url = patient_url(chart.patient.id, f"/safety-alerts/{alert['id']}/resolve")
-    body = {"version": alert["version"], "action_taken": "Called her anyway to check in."}
-    refused = await client.post(url, json=body)
-    assert (refused.status_code, detail(refused)["field"]) == (422, "status")
-
-
-async def test_correcting_a_screen_does_not_raise_again_a_need_the_team_dismissed(
-    chart: PatientWithTeam, care_manager: User, client_for: Any
-) -> None:
-    client = await client_for(care_manager)
-    pid = chart.patient.id
-    screen = await administer(client, pid, SOCIAL_NEEDS_POSITIVE, instrument="social-needs")
-    [housing] = [n for n in await needs(client, pid) if n["domain"] == "housing-instability"]
-    url = patient_url(pid, f"/needs/{housing['id']}/status")
-    reason = "Her lease was renewed for two years"
-    dismissed = await client.post(url, json={"version": 1, "status": "dismissed", "reason": reason})
-    assert dismissed.status_code == 200, dismissed.text
-    body = ok(await amend(client, screen, SOCIAL_NEEDS_POSITIVE | {"food-last": "LA28398-8"}))
-    assert body["needs_identified"] == []
-    housing_needs = [n for n in await needs(client, pid) if n["domain"] == "housing-instability"]
-    assert [(n["id"], n["status"]) for n in housing_needs] == [(housing["id"], "dismissed")]

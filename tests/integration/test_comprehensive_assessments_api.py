@@ -9,6 +9,8 @@ import httpx
 import pytest
 from tests.factories import SOCIAL_NEEDS_POSITIVE, Factory, PatientWithTeam, phq9_answers
 from tests.integration.assessment_support import (
+    REFUSED_CORRECTION_IDS,
+    REFUSED_CORRECTIONS,
     administer,
     days_ago,
     detail,
@@ -252,13 +254,7 @@ async def test_an_amendment_keeps_what_the_assessment_said_before(
 
 
 @pytest.mark.parametrize(
-    ("change", "status", "field"),
-    [
-        ({"reason": None}, 422, "reason"),
-        ({"reason": "no"}, 422, "reason"),
-        ({"version": 3}, 409, "version"),
-    ],
-    ids=["no-reason", "short-reason", "stale"],
+    ("change", "status", "field"), REFUSED_CORRECTIONS, ids=REFUSED_CORRECTION_IDS
 )
 async def test_a_refused_amendment_changes_nothing(
     factory: Factory,
