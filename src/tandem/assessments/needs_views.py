@@ -15,8 +15,12 @@ from tandem.assessments import needs
 from tandem.assessments.definitions import instrument
 from tandem.assessments.rules import NEED_TRANSITIONS, OPEN_NEED_STATUSES
 from tandem.assessments.schemas import NeedCreate, NeedRead, NeedStatusChange
-from tandem.assessments.view_labels import NEED_STATUS_LABELS, need_status_label
-from tandem.assessments.vocab import DOMAIN_LABELS, NeedStatus
+from tandem.assessments.vocab import (
+    DOMAIN_LABELS,
+    NEED_STATUS_LABELS,
+    NeedStatus,
+    need_status_label,
+)
 from tandem.deps import SessionDep
 from tandem.errors import NotFound
 from tandem.people.chart import chart_context

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tandem.assessments.definitions import Band, FlagRule, Instrument, Item
+from tandem.assessments.vocab import need_status_label
 from tandem.errors import ValidationProblem
 
 # One answer code, or several for a multiple-choice item.
@@ -311,9 +312,7 @@ def check_need_transition(current: str, new: str, reason: str | None) -> None:
     if new == current:
         raise ValidationProblem("The need already has this status.", field="status")
     if new not in NEED_TRANSITIONS.get(current, frozenset()):
-        raise ValidationProblem(
-            f"A need that is {current.replace('_', ' ')} cannot become {new.replace('_', ' ')}.",
-            field="status",
-        )
+        was, now = need_status_label(current).lower(), need_status_label(new).lower()
+        raise ValidationProblem(f"A need that is {was} cannot become {now}.", field="status")
     if new in NEEDS_A_REASON and not (reason and len(reason.strip()) >= 3):
         raise ValidationProblem("Give a reason.", field="reason")

@@ -5,19 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from tandem.assessments.needs import domain_label
-from tandem.assessments.vocab import NeedStatus
+from tandem.assessments.vocab import need_status_label
 from tandem.web.pages import day
 from tandem.web.templating import templates
-
-# "identified" is a candidate nobody has confirmed with the patient yet.
-NEED_STATUS_LABELS: dict[str, str] = {
-    NeedStatus.identified: "Unconfirmed",
-    NeedStatus.confirmed: "Confirmed",
-    NeedStatus.being_addressed: "Being addressed",
-    NeedStatus.resolved: "Resolved",
-    NeedStatus.dismissed: "Dismissed",
-    NeedStatus.entered_in_error: "Entered in error",
-}
 
 ASSESSMENT_STATUS_LABELS: dict[str, str] = {
     "final": "Final",
@@ -35,10 +25,6 @@ REVISION_CHANGES: dict[str, str] = {
 
 def _words(labels: dict[str, str], status: str | None) -> str:
     return labels.get(status or "", (status or "—").replace("_", " ").capitalize())
-
-
-def need_status_label(status: str | None) -> str:
-    return _words(NEED_STATUS_LABELS, status)
 
 
 def assessment_status_label(status: str | None) -> str:

@@ -39,6 +39,22 @@ class NeedStatus(StrEnum):
     entered_in_error = "entered-in-error"
 
 
+# "identified" is a candidate nobody has confirmed with the patient yet.
+NEED_STATUS_LABELS: dict[str, str] = {
+    NeedStatus.identified: "Unconfirmed",
+    NeedStatus.confirmed: "Confirmed",
+    NeedStatus.being_addressed: "Being addressed",
+    NeedStatus.resolved: "Resolved",
+    NeedStatus.dismissed: "Dismissed",
+    NeedStatus.entered_in_error: "Entered in error",
+}
+
+
+def need_status_label(status: str | None) -> str:
+    """A need's status in the care team's words."""
+    return NEED_STATUS_LABELS.get(status or "", (status or "—").replace("_", " ").capitalize())
+
+
 class ResponseSource(StrEnum):
     staff = "staff"
     patient = "patient"
