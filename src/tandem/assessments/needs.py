@@ -261,11 +261,13 @@ async def change_need_status(
     if need is None:
         raise NotFound("need")
     check_version(need, data.version)
-    check_need_transition(need.status, data.status, data.reason)
+    # A note of only spaces is no note.
+    reason = (data.reason or "").strip() or None
+    check_need_transition(need.status, data.status, reason)
     before = need.status
-    _event(session, ctx, need, before, data.status, data.reason)
+    _event(session, ctx, need, before, data.status, reason)
     need.status = data.status
-    need.status_reason = data.reason
+    need.status_reason = reason
     need.updated_at = ctx.now()
     await session.flush()
     audit_patient(
@@ -275,7 +277,7 @@ async def change_need_status(
         "Need",
         need.id,
         action="U",
-        detail={"status": [before, data.status], "reason": data.reason},
+        detail={"status": [before, data.status], "reason": reason},
     )
     return (await _read_all(session, patient_id, [need]))[0]
 
