@@ -373,3 +373,14 @@ async def test_a_response_of_another_patient_is_not_found_under_this_one(
     theirs = await administer(client, other.patient.id, phq9_answers(5))
     url = patient_url(chart.patient.id, f"/responses/{theirs['id']}")
     assert (await client.get(url)).status_code == 404
+
+
+async def test_a_self_reported_response_records_its_source(
+    chart: PatientWithTeam, care_manager: User, client_for: Any
+) -> None:
+    client = await client_for(care_manager)
+    body = {"instrument": "phq-9", "answers": phq9_answers(6), "source": "patient"}
+    response = await client.post(patient_url(chart.patient.id, "/responses"), json=body)
+    assert response.status_code == 201, response.text
+    listed = await get_json(client, patient_url(chart.patient.id, "/responses"))
+    assert [(r["source"], r["entered_by"]) for r in listed] == [("patient", care_manager.full_name)]

@@ -294,3 +294,16 @@ async def test_an_alert_of_another_patient_cannot_be_resolved_through_this_one(
     assert response.status_code == 404
     [kept] = await stored(factory, SafetyAlert, other.patient.id)
     assert kept.status == "active"
+
+
+async def test_a_response_shows_the_alerts_it_raised_even_once_resolved(
+    chart: PatientWithTeam, care_manager: User, client_for: Any
+) -> None:
+    client = await client_for(care_manager)
+    alert = await raise_one(client, chart)
+    assert (await resolve(client, alert, action_taken=ACTION)).status_code == 200
+    url = patient_url(chart.patient.id, f"/responses/{alert['response_id']}")
+    shown = (await get_json(client, url))["safety_alerts"]
+    assert [(a["id"], a["status"], a["action_taken"]) for a in shown] == [
+        (alert["id"], "resolved", ACTION)
+    ]
