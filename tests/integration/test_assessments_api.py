@@ -293,6 +293,21 @@ async def test_on_the_same_day_the_response_recorded_earlier_is_the_previous_one
     assert again["previous_score"] is None
 
 
+async def test_an_older_response_finds_its_previous_one_behind_many_later_ones(
+    chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
+) -> None:
+    client = await client_for(care_manager)
+    pid = chart.patient.id
+    await administer(client, pid, phq9_answers(21), answered_on=days_ago(clock, 1))
+    clock.advance(minutes=5)
+    older = await administer(client, pid, phq9_answers(19), answered_on=days_ago(clock, 1))
+    for total in range(10, 16):
+        clock.advance(minutes=5)
+        await administer(client, pid, phq9_answers(total), answered_on=days_ago(clock, 1))
+    again = await get_json(client, patient_url(pid, f"/responses/{older['id']}"))
+    assert (again["previous_score"], again["score_change"]) == (21, -2)
+
+
 async def test_another_instrument_or_a_withdrawn_response_is_not_the_previous_one(
     chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
 ) -> None:

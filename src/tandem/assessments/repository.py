@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.scope import scoped_to_patient
@@ -48,25 +48,26 @@ async def response(
 async def previous_response(
     session: AsyncSession, patient_id: uuid.UUID, current: Response
 ) -> Response | None:
-    """The last valid response to the same instrument answered before this one."""
+    """The last valid response to the same instrument before this one: answered earlier, or
+    on the same day but recorded earlier."""
     stmt = scoped_to_patient(
         select(Response).where(
             Response.instrument == current.instrument,
             Response.status != "entered-in-error",
             Response.id != current.id,
-            Response.answered_on <= current.answered_on,
+            or_(
+                Response.answered_on < current.answered_on,
+                and_(
+                    Response.answered_on == current.answered_on,
+                    Response.recorded_at < current.recorded_at,
+                ),
+            ),
         ),
         patient_id,
         Response.patient_id,
     ).order_by(Response.answered_on.desc(), Response.recorded_at.desc())
-    candidates = (await session.execute(stmt.limit(5))).scalars().all()
-    # On the same day, only a response recorded earlier counts as "previous".
-    for candidate in candidates:
-        if candidate.answered_on < current.answered_on or (
-            candidate.recorded_at < current.recorded_at
-        ):
-            return candidate
-    return None
+    found: Response | None = (await session.execute(stmt.limit(1))).scalar_one_or_none()
+    return found
 
 
 async def last_recorded(
