@@ -331,8 +331,17 @@ def synth(
         str, typer.Option(help="Password of every synthetic staff account")
     ] = "tandem-synth-2026",
     batch: Annotated[int, typer.Option(help="Patients per transaction", min=1)] = 1000,
+    measurements: Annotated[
+        int,
+        typer.Option(
+            help="PHQ-9s per enrolled patient at least, over up to two years (0: no history)",
+            min=0,
+            max=30,
+        ),
+    ] = 12,
 ) -> None:
-    """Add a deterministic synthetic population (staff, patients, care teams) to the database."""
+    """Add a deterministic synthetic population (staff, patients, care teams, measurement
+    histories) to the database."""
     from tandem.synth.command import synth as run_synth
 
     try:
@@ -342,6 +351,7 @@ def synth(
             as_of=as_of.date() if as_of else None,
             password=staff_password,
             batch_size=batch,
+            measurements=measurements,
             console=console,
         )
     except DomainError as exc:

@@ -295,13 +295,16 @@ def test_a_steady_mild_patient_stays_in_the_mild_band() -> None:
         assert {r["band"] for r in in_episode} == {"mild"}
 
 
-@settings(max_examples=200)
+@settings(max_examples=300)
 @given(
     seed=st.integers(min_value=0, max_value=2**32),
     enrolled_days_ago=st.integers(min_value=3, max_value=720),
     phase=st.sampled_from(["active", "relapse_prevention"]),
+    wanted=st.sampled_from([1, 12, 12, 12, 20, 30]),
 )
-def test_course_plans_keep_their_promises(seed: int, enrolled_days_ago: int, phase: str) -> None:
+def test_course_plans_keep_their_promises(
+    seed: int, enrolled_days_ago: int, phase: str, wanted: int
+) -> None:
     enrolled_on = AS_OF - timedelta(days=enrolled_days_ago)
     plan = plan_course(
         random.Random(seed),
@@ -309,10 +312,13 @@ def test_course_plans_keep_their_promises(seed: int, enrolled_days_ago: int, pha
         ended_on=None,
         phase=phase,
         as_of=AS_OF,
-        rates=HistoryRates(),
+        rates=HistoryRates(min_phq9=wanted),
     )
     assert plan is not None
-    assert len(plan.check_ins) >= 12
+    assert len(plan.check_ins) >= wanted
+    days = [c.on for c in plan.check_ins]
+    assert days == sorted(days) and len(set(days)) == len(days)
+    assert AS_OF - timedelta(days=WINDOW_DAYS) <= days[0] and days[-1] < AS_OF
     assert all(0 <= c.phq9 <= 24 and c.phq9 >= c.item9 for c in plan.check_ins)
     assert sum(c.open_alert for c in plan.check_ins) <= 1
     assert not any(c.open_alert for c in plan.check_ins[:-1])

@@ -15,6 +15,7 @@ from tandem.config import Environment, Settings
 from tandem.errors import Conflict, DomainError
 from tandem.migrate import is_up_to_date
 from tandem.runtime import Runtime
+from tandem.synth.courses import HistoryRates
 from tandem.synth.keys import PER_BLOCK
 from tandem.synth.loader import LoadSummary, load, refresh_statistics, username_taken
 from tandem.synth.network import scaled_network
@@ -24,6 +25,8 @@ from tandem.synth.population import PopulationSpec
 MAX_SEED = 8999
 MAX_PATIENTS = PER_BLOCK
 DEFAULT_STAFF_PASSWORD = "tandem-synth-2026"
+# Two years of measurements about every three weeks: more would not fit.
+MAX_MEASUREMENTS = 30
 
 
 def refuse_production(settings: Settings, what: str) -> None:
@@ -86,8 +89,10 @@ def synth(
     password: str,
     batch_size: int,
     console: Console,
+    measurements: int = HistoryRates().min_phq9,
 ) -> LoadSummary:
-    """Add a deterministic population of ``patients`` to the configured database."""
+    """Add a deterministic population of ``patients`` to the configured database, each
+    enrolled patient with at least ``measurements`` PHQ-9s (0: no measurement history)."""
     settings = Settings()
     refuse_production(settings, "tandem synth")
     rt = Runtime.build(settings)
@@ -98,7 +103,18 @@ def synth(
         raise DomainError(f"--seed must be between 0 and {MAX_SEED}.", field="seed")
     if not 1 <= patients <= MAX_PATIENTS:
         raise DomainError(f"--patients must be between 1 and {MAX_PATIENTS:,}.", field="patients")
-    spec = PopulationSpec(namespace="synth", seed=seed, block=seed, count=patients, as_of=day)
+    if not 0 <= measurements <= MAX_MEASUREMENTS:
+        raise DomainError(
+            f"--measurements must be between 0 and {MAX_MEASUREMENTS}.", field="measurements"
+        )
+    spec = PopulationSpec(
+        namespace="synth",
+        seed=seed,
+        block=seed,
+        count=patients,
+        as_of=day,
+        history=HistoryRates(min_phq9=measurements),
+    )
 
     async def main() -> LoadSummary:
         try:

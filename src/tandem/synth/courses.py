@@ -36,6 +36,10 @@ ACTIVE_WEEKS = 24
 # Primary-care screens before enrolment are at least three weeks apart, so none of them falls
 # inside the baseline look-back.
 EARLIER_GAP_DAYS = (21, 42)
+EARLIEST_GAP = 15
+# When more measurements are asked for than that rhythm fits into two years, the gaps close up
+# step by step (--measurements above about 14).
+DENSITIES = (1.0, 0.8, 0.65, 0.5)
 MIN_RELAPSE_WEEKS = 30
 
 
@@ -105,27 +109,49 @@ def _clamp(value: float, low: int, high: int) -> int:
     return max(low, min(high, round(value)))
 
 
-def _schedule(rng: random.Random, baseline_on: date, last_day: date) -> list[date]:
+def _gaps(days: tuple[int, int], density: float) -> tuple[int, int]:
+    """A gap range closed up by ``density`` (1: as the programme schedules), a week at least."""
+    low, high = (max(7, round(d * density)) for d in days)
+    return low, max(low, high)
+
+
+def _schedule(rng: random.Random, baseline_on: date, last_day: date, density: float) -> list[date]:
     days = [baseline_on]
-    day = baseline_on + timedelta(days=rng.randint(*FIRST_FOLLOW_UP_DAYS))
+    day = baseline_on + timedelta(days=rng.randint(*_gaps(FIRST_FOLLOW_UP_DAYS, density)))
+    active, later = _gaps(ACTIVE_GAP_DAYS, density), _gaps(LATER_GAP_DAYS, density)
     while day <= last_day:
         days.append(day)
         weeks = (day - baseline_on).days / 7
-        day += timedelta(
-            days=rng.randint(*(ACTIVE_GAP_DAYS if weeks < ACTIVE_WEEKS else LATER_GAP_DAYS))
-        )
+        day += timedelta(days=rng.randint(*(active if weeks < ACTIVE_WEEKS else later)))
     return days
 
 
-def _earlier(rng: random.Random, baseline_on: date, wanted: int, window_start: date) -> list[date]:
+def _earlier_gaps(density: float) -> tuple[int, int]:
+    # Never inside the baseline look-back: more than 14 days before the baseline.
+    low, high = (max(EARLIEST_GAP, round(d * density)) for d in EARLIER_GAP_DAYS)
+    return low, high
+
+
+def _earlier(
+    rng: random.Random, baseline_on: date, wanted: int, window_start: date, density: float
+) -> list[date]:
     days: list[date] = []
     day = baseline_on
+    gaps = _earlier_gaps(density)
     while len(days) < wanted:
-        day -= timedelta(days=rng.randint(*EARLIER_GAP_DAYS))
+        day -= timedelta(days=rng.randint(*gaps))
         if day < window_start:
             break
         days.append(day)
     return days[::-1]
+
+
+def _enough(
+    days: list[date], baseline_on: date, window_start: date, wanted: int, density: float
+) -> bool:
+    """Whether earlier screens, at their widest spacing, can make up ``wanted`` PHQ-9s."""
+    room = (baseline_on - window_start).days // _earlier_gaps(density)[1]
+    return len(days) + room >= wanted
 
 
 ScoreAt = Callable[[float], int]
@@ -245,7 +271,10 @@ def plan_course(
     baseline_on = max(enrolled_on - timedelta(days=before), window_start)
     if baseline_on > last_day:
         baseline_on = last_day
-    days = [d for d in _schedule(rng, baseline_on, last_day) if d >= window_start]
+    for density in DENSITIES:
+        days = [d for d in _schedule(rng, baseline_on, last_day, density) if d >= window_start]
+        if not enrolled or _enough(days, baseline_on, window_start, rates.min_phq9, density):
+            break
     if not days:
         return None
     weeks = [(d - baseline_on).days / 7 for d in days]
@@ -254,7 +283,8 @@ def plan_course(
     score_at = _scorer(rng, course, baseline, weeks)
     check_ins = [CheckIn(d, score_at(w)) for d, w in zip(days, weeks, strict=True)]
     if enrolled:
-        earlier = _earlier(rng, baseline_on, rates.min_phq9 - len(days), window_start)
+        wanted = rates.min_phq9 - len(days)
+        earlier = _earlier(rng, baseline_on, wanted, window_start, density)
         check_ins = _rising_to(rng, earlier, baseline) + check_ins
         check_ins = _open_alert(rng, check_ins, course, as_of, baseline_on, score_at, rates)
     check_ins = _resolved_alerts(rng, check_ins, rates)
