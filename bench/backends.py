@@ -13,7 +13,8 @@ import asyncpg  # type: ignore[import-untyped]
 
 WORK = Path(__file__).parent / ".work"
 PG_ADMIN_DSN = os.environ.get("TANDEM_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DATABASE = "tandem_bench"
+# Databases are named PREFIX_<size>; a shared server may want its own prefix.
+PG_DATABASE = os.environ.get("TANDEM_BENCH_DB_PREFIX", "tandem_bench")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,13 @@ from pathlib import Path
 from typing import Any
 
 GOAL = 1.2
+# Modes whose median is compared across population sizes (one request or call at a time).
+ONE_AT_A_TIME = ("sequential", "in process")
+SUBMISSION = "PHQ-9 submitted"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part:,} ({100 * part / whole:.1f} %)" if whole else f"{part:,}"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -21,11 +28,12 @@ def _scenario_key(name: str) -> str:
 
 
 def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sequential p50 at the largest size over p50 at the smallest, per backend and scenario."""
+    """One-at-a-time p50 at the largest size over p50 at the smallest, per backend and
+    scenario."""
     p50: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
     for run in runs:
         for stat in run["stats"]:
-            if stat["mode"] == "sequential":
+            if stat["mode"] in ONE_AT_A_TIME:
                 p50[(run["backend"], _scenario_key(stat["scenario"]))][run["size"]] = stat["p50_ms"]
     out = []
     for (backend, scenario), by_size in p50.items():
@@ -72,6 +80,49 @@ def _throughput(runs: list[dict[str, Any]], clients: int) -> list[str]:
     ]
 
 
+def _submissions(runs: list[dict[str, Any]], clients: int) -> list[str]:
+    """What one PHQ-9 submission costs and how many a second the server sustains."""
+    figures = []
+    for run in runs:
+        found = {s["mode"]: s for s in run["stats"] if s["scenario"].startswith(SUBMISSION)}
+        one, many = found.get("sequential"), found.get(f"{clients} concurrent")
+        if one is not None and many is not None:
+            figures.append(
+                f"{run['backend']} at {run['size']:,} patients {one['p50_ms']:.1f} / "
+                f"{one['p99_ms']:.1f} ms and {many['throughput_rps']:.0f} a second"
+            )
+    if not figures:
+        return []
+    return [
+        "A PHQ-9 submission checks the answers, scores them, stores the response with its "
+        "coded observation and flags (and any safety alert with its notification) and audits "
+        "it, in one transaction. Median / p99 one at a time, and submissions a second sustained "
+        f"by {clients} concurrent clients: " + "; ".join(figures) + "."
+    ]
+
+
+def _pages(runs: list[dict[str, Any]]) -> list[str]:
+    if not runs:
+        return []
+    points = ", ".join(
+        f"{r['chart_points']:.1f} at {r['size']:,} on {r['backend']}"
+        for r in runs
+        if "chart_points" in r
+    )
+    drawn = (
+        "The chart is drawn on the server (matplotlib, SVG) from the patient's trajectory: "
+        f"PHQ-9 points per chart, on average, {points}."
+    )
+    if all(r.get("measurements_page") for r in runs):
+        return [drawn + " The Measurements page row times the whole page over HTTP."]
+    return [
+        drawn + " This build serves no Measurements page yet (GET /patients/{id}/measurements "
+        "answered 404), so its two parts are timed apart: the trajectory JSON over HTTP and "
+        "`render_chart` in the benchmark's own process. The page costs about their sum plus "
+        "the template."
+    ]
+
+
 def _interpretation(result: dict[str, Any], found: list[dict[str, Any]]) -> list[str]:
     lines: list[str] = []
     if not found:
@@ -82,8 +133,9 @@ def _interpretation(result: dict[str, Any], found: list[dict[str, Any]]) -> list
             f"Every scenario stays within the goal: the median latency at "
             f"{max(r['large'] for r in found):,} patients is at most {GOAL}x the median at "
             f"{min(r['small'] for r in found):,} (worst ratio "
-            f"{max(r['ratio'] for r in found):.2f}). The cost of the caseload list, the search "
-            "and the chart header depends on the caseload and the patient, not on the population."
+            f"{max(r['ratio'] for r in found):.2f}). The cost of each of these requests depends "
+            "on the caseload and the patient (and their two years of measurements), not on the "
+            "population."
         )
     else:
         names = ", ".join(f"{r['scenario']} on {r['backend']} ({r['ratio']:.2f}x)" for r in over)
@@ -98,6 +150,8 @@ def _interpretation(result: dict[str, Any], found: list[dict[str, Any]]) -> list
             + ", ".join(f"{r['scenario']} on {r['backend']} ({r['ratio']:.2f}x)" for r in ok)
             + "."
         )
+    lines += _submissions(result["runs"], result["clients"])
+    lines += _pages(result["runs"])
     lines += _throughput(result["runs"], result["clients"])
     loads = [x for run in result["runs"] for x in run["load_average"]]
     if loads:
@@ -141,13 +195,21 @@ def write(result: dict[str, Any], path: Path) -> None:
         "## Method",
         "",
         "For each backend and population size: a fresh database (SQLite file under "
-        "`bench/.work/`, or PostgreSQL database `tandem_bench_<size>`), `tandem db upgrade`, "
+        "`bench/.work/`, or PostgreSQL database "
+        f"`{result.get('pg_database', 'tandem_bench')}_<size>`), `tandem db upgrade`, "
         f"`tandem synth --patients N --seed {result['seed']}`, then `tandem serve` on a free port "
         "as a separate process. The care manager with the median active caseload gets a token "
-        "from `tandem token issue`; after a warm-up, httpx times real HTTP requests: the "
+        "from `tandem token issue` and signs in through the `/login` form for the HTML pages; "
+        "after a warm-up, httpx times real HTTP requests: the "
         "caseload list (`GET /api/v1/patients`, page 1), a name search within the caseload "
-        "(`?q=`, four letters of a family name on that caseload), and the chart header "
-        "(`GET /api/v1/patients/{id}`, cycling through the whole caseload). "
+        "(`?q=`, four letters of a family name on that caseload), the chart header "
+        "(`GET /api/v1/patients/{id}`), a patient's PHQ-9 trajectory over up to two years "
+        "(`GET /api/v1/patients/{id}/trajectories/phq-9`), the Measurements page with its "
+        "server-drawn chart (`GET /patients/{id}/measurements`, when the build serves it), and "
+        "submitting a PHQ-9 (`POST /api/v1/patients/{id}/responses`, varied answers, item 9 "
+        "above 0 in one in 25), each cycling through the whole caseload. The chart itself "
+        "(`tandem.assessments.chart.render_chart` on those trajectories) is also timed in the "
+        "benchmark's process. "
         f"{result['requests']} requests per scenario one at a time, then {result['requests']} "
         f"from {result['clients']} concurrent clients for throughput. The population sizes of a "
         "backend are served side by side and the timed requests alternate between them (one by "
@@ -171,6 +233,39 @@ def write(result: dict[str, Any], path: Path) -> None:
                 str(r["caseload"]),
             ]
             for r in result["runs"]
+        ],
+    )
+    lines += ["", "## Measurement histories", ""]
+    lines += _table(
+        [
+            "Backend",
+            "Patients",
+            "Responses",
+            "PHQ-9s",
+            "PHQ-9s per patient",
+            "Enrolled with < 12",
+            "Observations",
+            "Safety alerts",
+            "Patients with an open alert",
+            "Notifications",
+            "Needs",
+        ],
+        [
+            [
+                r["backend"],
+                f"{r['size']:,}",
+                f"{c['assessment_response']:,}",
+                f"{c['phq9']:,}",
+                f"{c['phq9'] / c['patient']:.1f}",
+                f"{c['enrolled_under_12_phq9']:,}",
+                f"{c['observation']:,}",
+                f"{c['safety_alert']:,}",
+                _share(c["open_alert_patients"], c["patient"]),
+                f"{c['notification']:,}",
+                f"{c['need']:,}",
+            ]
+            for r in result["runs"]
+            if (c := r.get("rows"))
         ],
     )
     lines += ["", "## Latency and throughput", ""]

@@ -15,7 +15,17 @@ import httpx
 from rich.console import Console
 
 from bench import backends, machine, report, scenarios
-from bench.server import SEED, Server, issue_token, tandem, timed_synth, typical_care_manager
+from bench.server import (
+    SEED,
+    Server,
+    issue_token,
+    population_counts,
+    tandem,
+    timed_synth,
+    typical_care_manager,
+)
+from tandem.deps import SESSION_COOKIE
+from tandem.synth.command import DEFAULT_STAFF_PASSWORD
 
 HERE = Path(__file__).parent
 console = Console()
@@ -45,6 +55,7 @@ class Prepared:
     synth_seconds: float
     username: str
     headers: dict[str, str]
+    rows: dict[str, int]
 
 
 def prepare(backend: backends.Backend) -> Prepared:
@@ -55,11 +66,14 @@ def prepare(backend: backends.Backend) -> Prepared:
     console.print(f"{label}: tandem synth")
     seconds = timed_synth(backend)
     username, caseload = typical_care_manager(backend)
+    rows = population_counts(backend)
     console.print(
-        f"{label}: synth took {seconds:.1f} s; timing as {username} ({caseload} patients)"
+        f"{label}: synth took {seconds:.1f} s "
+        f"({rows['assessment_response']:,} responses, {rows['observation']:,} observations); "
+        f"timing as {username} ({caseload} patients)"
     )
     token = issue_token(backend, username)
-    return Prepared(backend, seconds, username, {"Authorization": f"Bearer {token}"})
+    return Prepared(backend, seconds, username, {"Authorization": f"Bearer {token}"}, rows)
 
 
 def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -67,26 +81,37 @@ def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[dict[str
     with ExitStack() as stack:
         targets: list[scenarios.Target] = []
         runs: list[dict[str, Any]] = []
+        charts: list[list[scenarios.ChartData]] = []
         for p in prepared:
             server = stack.enter_context(Server(p.backend))
-            client = stack.enter_context(
-                httpx.Client(base_url=server.base_url, headers=p.headers, timeout=60)
+            client = stack.enter_context(httpx.Client(base_url=server.base_url, timeout=60))
+            # The HTML pages take a browser's session cookie, not the bearer token.
+            cookie = scenarios.sign_in(server.base_url, p.username, DEFAULT_STAFF_PASSWORD)
+            page_headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
+            plan, patients, term = scenarios.build(client, p.headers, page_headers)
+            target = scenarios.Target(
+                p.backend.size, server.base_url, p.headers, client, plan, page_headers
             )
-            plan, size, term = scenarios.build(client)
-            targets.append(
-                scenarios.Target(p.backend.size, server.base_url, p.headers, client, plan)
-            )
+            targets.append(target)
+            # Before the submissions add to them: the trajectories as synthesised.
+            ids = [str(x["id"]) for x in patients]
+            charts.append(scenarios.chart_inputs(target, ids, datetime.now(UTC).date()))
             runs.append(
                 {
                     "backend": p.backend.name,
                     "size": p.backend.size,
                     "synth_seconds": round(p.synth_seconds, 1),
+                    "rows": p.rows,
                     "care_manager": p.username,
-                    "caseload": size,
+                    "caseload": len(patients),
                     "search_term": term,
+                    "measurements_page": any(s.calls and s.calls[0].page for s in plan),
+                    "chart_points": sum(len(c.points) for c in charts[-1]) / len(charts[-1]),
                     "stats": [],
                 }
             )
+        if len({tuple(s.name.split(" (q=")[0] for s in t.scenarios) for t in targets}) != 1:
+            raise RuntimeError("the population sizes were given different scenarios")
         for target in targets:
             scenarios.warm_up(target, args.warmup)
         loads = [machine.load_average()]
@@ -101,6 +126,11 @@ def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[dict[str
                 run["stats"].append(stat.as_dict())
                 console.print(f"  {run['size']:>7,} {stat}")
             loads.append(machine.load_average())
+        for run, drawn in zip(runs, charts, strict=True):
+            stat = scenarios.chart_drawing(drawn, args.requests, args.warmup)
+            run["stats"].append(stat.as_dict())
+            console.print(f"  {run['size']:>7,} {stat}")
+        loads.append(machine.load_average())
         for run in runs:
             run["load_average"] = loads
     return runs
@@ -116,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         "started_at": started.isoformat(timespec="seconds"),
         "machine": machine.describe(backends.sqlite_version(), pg_version),
         "seed": SEED,
+        "pg_database": backends.PG_DATABASE,
         "requests": args.requests,
         "clients": args.clients,
         "runs": [],

@@ -66,6 +66,44 @@ def typical_care_manager(backend: Backend) -> tuple[str, int]:
     return ranked[len(ranked) // 2]
 
 
+# What the synthetic population holds, for the results: rows of each table and a few shares.
+_COUNTS = {
+    "patient": "SELECT count(*) FROM patient",
+    "assessment_response": "SELECT count(*) FROM assessment_response",
+    "phq9": "SELECT count(*) FROM assessment_response WHERE instrument = 'phq-9'",
+    "observation": "SELECT count(*) FROM observation",
+    "safety_alert": "SELECT count(*) FROM safety_alert",
+    "open_alert_patients": (
+        "SELECT count(DISTINCT patient_id) FROM safety_alert WHERE status = 'active'"
+    ),
+    "notification": "SELECT count(*) FROM notification",
+    "need": "SELECT count(*) FROM need",
+    # Patients in an open enrolment with fewer than 12 PHQ-9s (the synth promises none).
+    "enrolled_under_12_phq9": (
+        "SELECT count(*) FROM enrolment e WHERE e.status = 'active' AND ("
+        "SELECT count(*) FROM assessment_response r WHERE r.patient_id = e.patient_id "
+        "AND r.instrument = 'phq-9') < 12"
+    ),
+}
+
+
+def population_counts(backend: Backend) -> dict[str, int]:
+    """Rows in the synthesised database (see ``_COUNTS``)."""
+
+    async def ask() -> dict[str, int]:
+        engine = create_engine(backend.url)
+        try:
+            async with engine.connect() as connection:
+                return {
+                    name: int((await connection.execute(text(sql))).scalar_one())
+                    for name, sql in _COUNTS.items()
+                }
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(ask())
+
+
 def issue_token(backend: Backend, username: str) -> str:
     """A bearer token from ``tandem token issue``."""
     return tandem(backend, "token", "issue", username).stdout.strip().splitlines()[-1]
