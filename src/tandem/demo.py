@@ -19,6 +19,7 @@ from tandem.migrate import upgrade
 from tandem.people.vocab import LABELS, OrganizationKind, ProfessionalRole
 from tandem.runtime import Runtime
 from tandem.synth.command import progress_bar, refuse_production
+from tandem.synth.courses import HistoryRates
 from tandem.synth.loader import LoadSummary, load, username_taken
 from tandem.synth.network import organization_row, user_row
 from tandem.synth.pool import CareManager, CarePool, Clinic, Network, Partner, Row, Staff
@@ -36,6 +37,8 @@ DEMO_RATES = Rates(
     peer_specialist=0.15,
     community_partner=0.12,
 )
+# More open safety alerts than a real caseload has, so every demo care manager meets one.
+DEMO_HISTORY = HistoryRates(open_alert_not_improving=0.25, open_alert_new=0.6)
 
 ORGANIZATIONS = (
     ("riverside", "Riverside Family Health", OrganizationKind.primary_care),
@@ -128,6 +131,7 @@ async def _load(rt: Runtime, patients: int, seed: int, console: Console) -> Load
         count=patients,
         as_of=today,
         rates=DEMO_RATES,
+        history=DEMO_HISTORY,
     )
     with progress_bar(console) as progress:
         task = progress.add_task("Demo patients", total=patients)
