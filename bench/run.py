@@ -127,9 +127,9 @@ def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[dict[str
                 console.print(f"  {run['size']:>7,} {stat}")
             loads.append(machine.load_average())
         for run, drawn in zip(runs, charts, strict=True):
-            stat = scenarios.chart_drawing(drawn, args.requests, args.warmup)
-            run["stats"].append(stat.as_dict())
-            console.print(f"  {run['size']:>7,} {stat}")
+            for stat in scenarios.chart_drawing(drawn, args.requests, args.warmup):
+                run["stats"].append(stat.as_dict())
+                console.print(f"  {run['size']:>7,} {stat}")
         loads.append(machine.load_average())
         for run in runs:
             run["load_average"] = loads
