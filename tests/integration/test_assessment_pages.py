@@ -307,3 +307,18 @@ async def test_a_positive_phq2_offers_a_phq9_next(
     result = await browser.client.get(f"{base}/responses/{location_id(saved)}")
     assert "Positive screen" in result.text
     assert f'href="{base}/responses/new?instrument=phq-9">Record PHQ-9 now' in result.text
+
+
+async def test_not_improving_says_when_there_was_no_follow_up(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any
+) -> None:
+    await factory.response(
+        chart.patient,
+        care_manager,
+        answers=phq9_answers(16),
+        answered_on=factory.clock.today() - timedelta(weeks=11),
+    )
+    browser = await browser_for(care_manager)
+    page = await browser.client.get(f"/patients/{chart.patient.id}/measurements")
+    assert "Not improving</span>" in page.text
+    assert "11 weeks since the baseline and no follow-up PHQ-9 since" in page.text

@@ -75,6 +75,14 @@ class ChartData:
         )
 
 
+def warm_up() -> None:
+    """Draw one empty chart, so that matplotlib's fonts load at start-up, not on a request."""
+    render_chart(
+        ChartData(points=(), bands=(), score_max=27, remission_below=5, today=date(2026, 1, 1)),
+        caption_id="warm-up",
+    )
+
+
 def render_chart(data: ChartData, *, caption_id: str) -> str:
     """An inline SVG (no XML prolog) labelled by the element ``caption_id``."""
     return _to_svg(draw_chart(data), caption_id)

@@ -149,7 +149,7 @@ async def alerts(
     if active_only:
         stmt = stmt.where(SafetyAlert.status == "active")
     stmt = scoped_to_patient(stmt, patient_id, SafetyAlert.patient_id).order_by(
-        SafetyAlert.status, SafetyAlert.raised_at.desc()
+        SafetyAlert.status != "active", SafetyAlert.raised_at.desc()
     )
     return [(a, name) for a, name in (await session.execute(stmt)).all()]
 
