@@ -143,7 +143,9 @@ def _pages(runs: list[dict[str, Any]]) -> list[str]:
                 else "Drawing a chart, with Python's cyclic garbage collector running and paused: "
             )
             + "; ".join(tails)
-            + "."
+            + ". These are timed in the benchmark's own process. The server freezes what it "
+            "loaded at start-up (`gc.freeze()` in the app's lifespan), so its full collections "
+            "skip that heap; the Measurements page row shows the tail that remains."
         )
     return lines
 
