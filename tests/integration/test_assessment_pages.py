@@ -322,3 +322,21 @@ async def test_not_improving_says_when_there_was_no_follow_up(
     page = await browser.client.get(f"/patients/{chart.patient.id}/measurements")
     assert "Not improving</span>" in page.text
     assert "11 weeks since the baseline and no follow-up PHQ-9 since" in page.text
+
+
+async def test_an_amendment_naming_another_instrument_is_checked_against_the_real_one(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any
+) -> None:
+    read = await factory.response(chart.patient, care_manager, answers=phq9_answers(12))
+    browser = await browser_for(care_manager)
+    url = f"/patients/{chart.patient.id}/responses/{read.id}/amend"
+    gad7 = {f"answers.{n}": PHQ_CODES[0] for n in range(1, 8)}
+    refused = await post(
+        browser,
+        url,
+        {"instrument": "gad-7", **gad7, "version": read.version, "reason": "Crafted"},
+    )
+    assert refused.status_code == 422
+    assert 'id="answers.9-error"' in refused.text
+    stored = await factory.reload(Response, read.id)
+    assert (stored.instrument, stored.total_score, stored.status) == ("phq-9", 12, "completed")

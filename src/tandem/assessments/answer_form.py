@@ -8,8 +8,9 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel
 
-from tandem.assessments.definitions import Instrument
+from tandem.assessments.definitions import Instrument, instrument
 from tandem.assessments.rules import AnswerProblems, answer_field, check_answers, codes_of
+from tandem.errors import NotFound
 from tandem.web.deps import form_values, parse_form
 from tandem.web.pages import FormState
 
@@ -24,6 +25,20 @@ class AnswerForm(FormState):
 
     def picked(self, link_id: str, code: str) -> bool:
         return code in self.chosen.get(link_id, [])
+
+
+def named_instrument(code: object) -> Instrument:
+    """The instrument an address or a form names; an unknown one is simply not found."""
+    found = instrument(code) if isinstance(code, str) else None
+    if found is None:
+        raise NotFound("instrument")
+    return found
+
+
+async def submitted_instrument(request: Request) -> Instrument:
+    """The instrument a posted questionnaire form says it answers (its hidden field). The
+    service checks the answers against the record's own instrument all the same."""
+    return named_instrument((await request.form()).get("instrument"))
 
 
 def answers_from(chosen: dict[str, list[str]], definition: Instrument) -> dict[str, Any]:

@@ -177,19 +177,6 @@ async def alerts_of_response(
     return [(a, name) for a, name in (await session.execute(stmt)).all()]
 
 
-async def alerts_from(
-    session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID
-) -> Sequence[SafetyAlert]:
-    stmt = scoped_to_patient(
-        select(SafetyAlert).where(
-            SafetyAlert.response_id == response_id, SafetyAlert.status == "active"
-        ),
-        patient_id,
-        SafetyAlert.patient_id,
-    )
-    return (await session.execute(stmt)).scalars().all()
-
-
 async def needs(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[Need]:
     stmt = scoped_to_patient(select(Need), patient_id, Need.patient_id).order_by(
         Need.identified_on.desc(), Need.created_at.desc()

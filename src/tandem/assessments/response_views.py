@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.assessments import service
-from tandem.assessments.answer_form import AnswerForm, prefilled, read_answer_form
+from tandem.assessments.answer_form import (
+    AnswerForm,
+    prefilled,
+    read_answer_form,
+    submitted_instrument,
+)
 from tandem.assessments.definitions import instrument
 from tandem.assessments.schemas import EnteredInError, ResponseAmend
 from tandem.deps import SessionDep
@@ -117,10 +122,7 @@ async def amend(
     response_id: uuid.UUID,
 ) -> Response:
     """Correct the answers with a reason; the score, alerts and needs are worked out again."""
-    current = await service.get_response(session, ctx, patient_id, response_id)
-    definition = instrument(current.instrument)
-    if definition is None:
-        raise NotFound("instrument")
+    definition = await submitted_instrument(request)
     data, form = await read_answer_form(request, definition, ResponseAmend)
     if data is not None and await attempt(
         session, user, form, service.amend_response(session, ctx, patient_id, response_id, data)

@@ -87,12 +87,13 @@ async def follow_amendment(
     """After a correction: withdraw alerts the corrected answers no longer raise, and raise
     those they now do. Alerts already resolved stay as they are."""
     wanted = {f.code: f for f in flags if f.kind == "safety"}
+    mine = [a for a, _ in await repo.alerts_of_response(session, access.patient_id, response.id)]
     # The team has already recorded what it did about this response's flag: a correction that
     # keeps the flag must not raise it (and notify) a second time.
-    for alert, _ in await repo.alerts(session, access.patient_id):
-        if alert.response_id == response.id and alert.status == "resolved":
+    for alert in mine:
+        if alert.status == "resolved":
             wanted.pop(alert.code, None)
-    for alert in await repo.alerts_from(session, access.patient_id, response.id):
+    for alert in (a for a in mine if a.status == "active"):
         if alert.code in wanted:
             wanted.pop(alert.code)
             continue
@@ -119,12 +120,6 @@ async def list_alerts(
     access = await require_patient(session, ctx, patient_id)
     rows = await repo.alerts(session, patient_id, active_only=active_only)
     audit_patient(session, ctx, access, "SafetyAlert", detail={"count": len(rows)})
-    return [_read(alert, name) for alert, name in rows]
-
-
-async def active_alerts(session: AsyncSession, access: PatientAccess) -> list[SafetyAlertRead]:
-    """For the banner: read together with the chart header, whose audit event covers it."""
-    rows = await repo.alerts(session, access.patient_id, active_only=True)
     return [_read(alert, name) for alert, name in rows]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,7 +51,15 @@ async def trajectory(
 ) -> TrajectoryRead:
     access = await require_patient(session, ctx, patient_id)
     audit_patient(session, ctx, access, "Observation", detail={"trajectory": instrument_code})
-    return await build_trajectory(session, ctx, access, instrument_code, settings)
+    enrolled_on = await current_enrolment_start(session, access)
+    return await build_trajectory(session, ctx, access, instrument_code, settings, enrolled_on)
+
+
+async def current_enrolment_start(session: AsyncSession, access: PatientAccess) -> date | None:
+    """When the patient's active enrolment began: the episode the baseline belongs to."""
+    enrolments = await team_repo.enrolments(session, access.patient_id)
+    current = next((e for e in enrolments if e.status == "active"), None)
+    return current.start_date if current else None
 
 
 @dataclass(frozen=True)
@@ -80,9 +89,11 @@ async def measurement_overview(
         detail={"trajectories": [i.code for i in followed], "responses": len(rows)},
     )
     names = await repo.user_names(session, [r.entered_by for r in rows])
+    enrolled_on = await current_enrolment_start(session, access)
     return MeasurementOverview(
         trajectories=[
-            await build_trajectory(session, ctx, access, i.code, settings) for i in followed
+            await build_trajectory(session, ctx, access, i.code, settings, enrolled_on)
+            for i in followed
         ],
         responses=[summarise_response(r, names.get(r.entered_by)) for r in rows],
     )
@@ -94,6 +105,7 @@ async def build_trajectory(
     access: PatientAccess,
     instrument_code: str,
     settings: TrajectorySettings,
+    enrolled_on: date | None,
 ) -> TrajectoryRead:
     """The trajectory of a patient already proven and audited by the caller."""
     definition = instrument(instrument_code)
@@ -114,9 +126,6 @@ async def build_trajectory(
         for obs, response in rows
         if response.status != "entered-in-error"
     ]
-    enrolments = await team_repo.enrolments(session, access.patient_id)
-    current = next((e for e in enrolments if e.status == "active"), None)
-    enrolled_on = current.start_date if current else None
     summary = summarise(
         [Measurement(p.on, p.score) for p in points],
         today=ctx.clock.today(),

@@ -1,4 +1,4 @@
-"""Need and assessment statuses in the care team's words, as template filters for their pages."""
+"""Needs and revisions in the care team's words, as template filters for their pages."""
 
 from __future__ import annotations
 
@@ -6,15 +6,8 @@ from datetime import date
 
 from tandem.assessments.needs import domain_label
 from tandem.assessments.vocab import need_status_label
-from tandem.web.pages import day
+from tandem.web.pages import day, record_status
 from tandem.web.templating import templates
-
-ASSESSMENT_STATUS_LABELS: dict[str, str] = {
-    "final": "Final",
-    "amended": "Amended",
-    "entered-in-error": "Entered in error",
-}
-
 
 # What a revision records: the change that replaced the version it keeps.
 REVISION_CHANGES: dict[str, str] = {
@@ -23,16 +16,8 @@ REVISION_CHANGES: dict[str, str] = {
 }
 
 
-def _words(labels: dict[str, str], status: str | None) -> str:
-    return labels.get(status or "", (status or "—").replace("_", " ").capitalize())
-
-
-def assessment_status_label(status: str | None) -> str:
-    return _words(ASSESSMENT_STATUS_LABELS, status)
-
-
 def revision_change_label(change: str | None) -> str:
-    return _words(REVISION_CHANGES, change)
+    return REVISION_CHANGES.get(change or "", record_status(change))
 
 
 def iso_day(value: object) -> str:
@@ -46,6 +31,5 @@ def iso_day(value: object) -> str:
 # Named for their records, so they cannot clash with other pages' status filters.
 templates.env.filters["need_status"] = need_status_label
 templates.env.filters["need_domain"] = domain_label
-templates.env.filters["assessment_status"] = assessment_status_label
 templates.env.filters["revision_change"] = revision_change_label
 templates.env.filters["iso_day"] = iso_day

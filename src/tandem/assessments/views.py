@@ -13,13 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.assessments import service, trajectories
-from tandem.assessments.answer_form import AnswerForm, read_answer_form
+from tandem.assessments.answer_form import (
+    AnswerForm,
+    named_instrument,
+    read_answer_form,
+    submitted_instrument,
+)
 from tandem.assessments.chart import ChartData, render_chart
-from tandem.assessments.definitions import Instrument, instrument, instruments
+from tandem.assessments.definitions import Instrument, instruments
 from tandem.assessments.schemas import ResponseCreate, TrajectoryRead
 from tandem.assessments.vocab import ResponseSource
 from tandem.deps import RuntimeDep, SessionDep
-from tandem.errors import NotFound
 from tandem.people.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import attempt, page, see_other
@@ -31,14 +35,6 @@ SOURCES = [
     (ResponseSource.staff.value, "Asked by a team member"),
     (ResponseSource.patient.value, "Completed by the patient (self-report)"),
 ]
-
-
-def shown_instrument(code: str | None) -> Instrument:
-    """The instrument named in the address; an unknown one is simply not found."""
-    found = instrument(code or "")
-    if found is None:
-        raise NotFound("instrument")
-    return found
 
 
 async def chart_svg(trajectory: TrajectoryRead, ctx: AccessContext) -> str:
@@ -109,7 +105,7 @@ async def record_form(
         chart = await chart_context(session, ctx, patient_id, "measurements")
         context: dict[str, Any] = {**chart, "instruments": list(instruments().values())}
         return page(request, "assessments/choose.html", context)
-    definition = shown_instrument(instrument)
+    definition = named_instrument(instrument)
     form = AnswerForm(
         values={"answered_on": ctx.clock.today().isoformat(), "source": ResponseSource.staff}
     )
@@ -121,9 +117,7 @@ async def record(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
     """Save a completed instrument, then show its result."""
-    submitted = await request.form()
-    code = submitted.get("instrument")
-    definition = shown_instrument(code if isinstance(code, str) else None)
+    definition = await submitted_instrument(request)
     data, form = await read_answer_form(
         request, definition, ResponseCreate, instrument=definition.code
     )
