@@ -23,6 +23,9 @@ class BreakGlassGrant(IdMixin, Base):
     reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
     reviewed_at: Mapped[datetime | None]
     review_note: Mapped[str | None] = mapped_column(String(1000))
+    # Set when the grant was ended before it ran out (the holder's role changed or the account
+    # was deactivated), so that the reviewer sees why it stopped early.
+    ended_reason: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         Index("ix_break_glass_user_patient", "user_id", "patient_id", "expires_at"),

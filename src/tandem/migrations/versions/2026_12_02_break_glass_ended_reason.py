@@ -1,0 +1,26 @@
+"""break glass ended reason
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-02 03:30:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("break_glass_grant", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("ended_reason", sa.String(length=200), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("break_glass_grant", schema=None) as batch_op:
+        batch_op.drop_column("ended_reason")
