@@ -107,6 +107,7 @@ class BreakGlassRead(OutputModel):
     reason: str
     started_at: datetime
     expires_at: datetime
+    ended_reason: str | None
     reviewed_at: datetime | None
     reviewed_by: str | None
     review_note: str | None

@@ -11,6 +11,8 @@ from sqlalchemy.orm import aliased
 from tandem.access.context import AccessContext
 from tandem.access.models import BreakGlassGrant
 from tandem.access.scope import system_query
+from tandem.admin import duties
+from tandem.admin.rules import check_an_administrator_remains, leaves_administration
 from tandem.admin.schemas import (
     BreakGlassRead,
     BreakGlassReview,
@@ -146,39 +148,95 @@ async def update_user(
     session: AsyncSession, ctx: AccessContext, user_id: uuid.UUID, data: UserUpdate
 ) -> UserRead:
     require_admin(ctx)
-    user = await get_user(session, user_id)
-    check_version(user, data.version)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     reject_cleared(changes, ("full_name", "role"))
+    if "role" in changes:
+        user, administrators = await duties.locked_account(session, ctx, user_id)
+    else:
+        user, administrators = await get_user(session, user_id), frozenset()
+    role = str(changes.pop("role", user.role))
+    role_changed = role != user.role
+    if role_changed:
+        duties.refuse_own_role_change(ctx, user)
+    check_version(user, data.version)
     if (
         changes.get("organization_id")
         and await session.get(Organization, changes["organization_id"]) is None
     ):
         raise ValidationProblem("No such organisation.", field="organization_id")
+    changed = sorted(key for key, value in changes.items() if getattr(user, key) != value)
+    if role_changed:
+        await duties.change_role(session, ctx, user, role, administrators, force=False)
     for key, value in changes.items():
         setattr(user, key, value)
     await session.flush()
-    _admin_audit(session, ctx, "U", "User", user.id, {"changed": sorted(changes)})
+    # A role change has its own event; any other save leaves one, even if it changed nothing.
+    if changed or not role_changed:
+        _admin_audit(session, ctx, "U", "User", user.id, {"changed": changed})
+    return UserRead.model_validate(user)
+
+
+async def set_role(
+    session: AsyncSession,
+    ctx: AccessContext,
+    user_id: uuid.UUID,
+    role: str,
+    *,
+    force: bool = False,
+) -> UserRead:
+    """Change an account's role (the command line's recovery path; the forms use update_user)."""
+    require_admin(ctx)
+    duties.check_force(ctx, force)
+    user, administrators = await duties.locked_account(session, ctx, user_id)
+    if role != user.role:
+        await duties.change_role(session, ctx, user, role, administrators, force=force)
+        await session.flush()
     return UserRead.model_validate(user)
 
 
 async def set_active(
-    session: AsyncSession, ctx: AccessContext, user_id: uuid.UUID, *, active: bool
+    session: AsyncSession,
+    ctx: AccessContext,
+    user_id: uuid.UUID,
+    *,
+    active: bool,
+    force: bool = False,
 ) -> UserRead:
-    """Deactivate (signs the user out everywhere) or reactivate an account."""
+    """Deactivate (signs the user out everywhere, ends emergency access) or reactivate."""
     require_admin(ctx)
-    user = await get_user(session, user_id)
-    if not active and user.id == ctx.user_id:
+    duties.check_force(ctx, force)
+    if not active and user_id == ctx.user_id:
         raise ValidationProblem("You cannot deactivate your own account.", field="user_id")
+    if active:
+        user = await get_user(session, user_id)
+    else:
+        user, administrators = await duties.locked_account(session, ctx, user_id)
+        if not force and leaves_administration(
+            role=user.role, active=user.active, new_role=user.role, new_active=False
+        ):
+            check_an_administrator_remains(administrators, user.id, field="active")
+    before = user.active
     user.active = active
+    detail: dict[str, object] = {
+        "username": user.username,
+        "from": _status(before),
+        "to": _status(active),
+    }
     if active:
         user.failed_logins = 0
         user.locked_until = None
     else:
         await revoke_all_sessions(session, user_id=user.id, now=ctx.now())
+        detail["emergency_access_ended"] = await duties.end_emergency_access(
+            session, ctx, user, reason="account deactivated"
+        )
     await session.flush()
-    _admin_audit(session, ctx, "U", "User", user.id, {"active": active})
+    _admin_audit(session, ctx, "U", "UserStatus", user.id, detail)
     return UserRead.model_validate(user)
+
+
+def _status(active: bool) -> str:
+    return "active" if active else "deactivated"
 
 
 async def reset_password(
@@ -186,6 +244,13 @@ async def reset_password(
 ) -> UserRead:
     """Set a temporary password; the user must choose their own at next sign-in."""
     require_admin(ctx)
+    if user_id == ctx.user_id:
+        # A reset asks for no current password: whoever stands at an open session could take
+        # the account. The ordinary change-password form asks for it.
+        raise Forbidden(
+            "Change your own password with the change-password form, /account/password.",
+            field="password",
+        )
     user = await get_user(session, user_id)
     check_password_policy(data.password, username=user.username)
     user.password_hash = hash_password(data.password)
@@ -234,6 +299,7 @@ async def break_glass_list(
             reason=g.reason,
             started_at=g.started_at,
             expires_at=g.expires_at,
+            ended_reason=g.ended_reason,
             reviewed_at=g.reviewed_at,
             reviewed_by=reviewed_by,
             review_note=g.review_note,
