@@ -217,17 +217,64 @@ def users_list(role: ProfessionalRole | None = None) -> None:
     run_in_session(work, reason="users list")
 
 
+FORCE_HELP = (
+    "Go ahead even if no active administrator would remain "
+    "(the command line can make one again: tandem users set-role NAME administrator)"
+)
+
+
 @users_app.command("deactivate")
-def users_deactivate(username: str) -> None:
-    """Deactivate an account and end its sessions."""
+def users_deactivate(
+    username: str,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+) -> None:
+    """Deactivate an account, end its sessions and any emergency access it holds."""
 
     async def work(rt: Runtime, ctx: AccessContext) -> None:
         async with rt.sessionmaker.begin() as session:
             user = await auth.get_user_by_username(session, username)
-            await admin.set_active(session, ctx, user.id, active=False)
-        console.print(f"Deactivated {username}; their sessions are ended.")
+            await admin.set_active(session, ctx, user.id, active=False, force=force)
+        console.print(f"Deactivated {username}; their sessions and emergency access are ended.")
 
     run_in_session(work, reason="users deactivate")
+
+
+@users_app.command("reactivate")
+def users_reactivate(username: str) -> None:
+    """Let a deactivated account sign in again (its sessions stay ended)."""
+
+    async def work(rt: Runtime, ctx: AccessContext) -> None:
+        async with rt.sessionmaker.begin() as session:
+            user = await auth.get_user_by_username(session, username)
+            await admin.set_active(session, ctx, user.id, active=True)
+        console.print(f"Reactivated {username}.")
+
+    run_in_session(work, reason="users reactivate")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    username: str,
+    role: Annotated[ProfessionalRole, typer.Argument(help="The new professional role")],
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+) -> None:
+    """Change a user's role, e.g. make someone administrator when no one can sign in as one.
+
+    Audited like a change in the administration screens; ends any emergency access the user
+    holds."""
+
+    async def work(rt: Runtime, ctx: AccessContext) -> tuple[str, str]:
+        async with rt.sessionmaker.begin() as session:
+            user = await auth.get_user_by_username(session, username)
+            before = user.role
+            changed = await admin.set_role(session, ctx, user.id, role, force=force)
+        return before, changed.role
+
+    before, after = run_in_session(work, reason="users set-role")
+    if before == after:
+        console.print(f"{username} is already {after}; nothing changed.")
+    else:
+        console.print(f"{username}: {before} → {after}; any emergency access they held is ended.")
 
 
 @users_app.command("reset-password")
