@@ -1,0 +1,169 @@
+"""potential duplicates queue; one active membership per person; identifiers unique per patient
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-02 03:34:57.491637
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import tandem.db
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+# A second active membership of the same person was possible before the unique index; keep the
+# earliest and end the others (records are ended, never deleted).
+END_DUPLICATE_MEMBERSHIPS = """
+UPDATE care_team_member SET status = 'inactive', end_date = start_date,
+    end_reason = 'Ended at upgrade: the same person was already an active member'
+WHERE status = 'active' AND {column} IS NOT NULL AND EXISTS (
+    SELECT 1 FROM care_team_member other
+    WHERE other.patient_id = care_team_member.patient_id
+      AND other.{column} = care_team_member.{column}
+      AND other.status = 'active'
+      AND (other.created_at < care_team_member.created_at
+           OR (other.created_at = care_team_member.created_at AND other.id < care_team_member.id))
+)
+"""
+
+
+def upgrade() -> None:
+    for column in ("user_id", "related_person_id"):
+        op.execute(END_DUPLICATE_MEMBERSHIPS.format(column=column))
+    op.create_table(
+        "potential_duplicate",
+        sa.Column("patient_id", sa.Uuid(), nullable=False),
+        sa.Column("other_patient_id", sa.Uuid(), nullable=False),
+        sa.Column("matched", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("raised_by", sa.Uuid(), nullable=True),
+        sa.Column("raised_at", tandem.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_by", sa.Uuid(), nullable=True),
+        sa.Column("resolved_at", tandem.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("note", sa.String(length=1000), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patient.id"], name=op.f("fk_potential_duplicate_patient_id_patient")
+        ),
+        sa.ForeignKeyConstraint(
+            ["raised_by"], ["app_user.id"], name=op.f("fk_potential_duplicate_raised_by_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["resolved_by"],
+            ["app_user.id"],
+            name=op.f("fk_potential_duplicate_resolved_by_app_user"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_potential_duplicate")),
+    )
+    with op.batch_alter_table("potential_duplicate", schema=None) as batch_op:
+        batch_op.create_index("ix_potential_duplicate_patient", ["patient_id"], unique=False)
+        batch_op.create_index(
+            "ix_potential_duplicate_status", ["status", "raised_at"], unique=False
+        )
+        batch_op.create_index(
+            "uq_potential_duplicate_open_pair",
+            ["patient_id", "other_patient_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
+
+    with op.batch_alter_table("care_team_member", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_care_team_member_active_person",
+            ["patient_id", "related_person_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'active' AND related_person_id IS NOT NULL"),
+            postgresql_where=sa.text("status = 'active' AND related_person_id IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "uq_care_team_member_active_user",
+            ["patient_id", "user_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'active' AND user_id IS NOT NULL"),
+            postgresql_where=sa.text("status = 'active' AND user_id IS NOT NULL"),
+        )
+
+    with op.batch_alter_table("enrolment", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_enrolment_active_programme",
+            ["patient_id", "programme"],
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
+
+    with op.batch_alter_table("patient_identifier", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_patient_identifier_patient"))
+        batch_op.drop_index(
+            batch_op.f("uq_patient_identifier_active"), sqlite_where=sa.text("status = 'active'")
+        )
+        batch_op.create_index(
+            "uq_patient_identifier_active",
+            ["patient_id", "system", "value"],
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
+        batch_op.create_index("ix_patient_identifier_value", ["system", "value"], unique=False)
+
+    # ### end Alembic commands ###
+
+
+def downgrade() -> None:
+    # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("patient_identifier", schema=None) as batch_op:
+        batch_op.drop_index("ix_patient_identifier_value")
+        batch_op.drop_index(
+            "uq_patient_identifier_active",
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
+        batch_op.create_index(
+            batch_op.f("uq_patient_identifier_active"),
+            ["system", "value"],
+            unique=1,
+            sqlite_where=sa.text("status = 'active'"),
+        )
+        batch_op.create_index(
+            batch_op.f("ix_patient_identifier_patient"), ["patient_id"], unique=False
+        )
+
+    with op.batch_alter_table("enrolment", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_enrolment_active_programme",
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
+
+    with op.batch_alter_table("care_team_member", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_care_team_member_active_user",
+            sqlite_where=sa.text("status = 'active' AND user_id IS NOT NULL"),
+            postgresql_where=sa.text("status = 'active' AND user_id IS NOT NULL"),
+        )
+        batch_op.drop_index(
+            "uq_care_team_member_active_person",
+            sqlite_where=sa.text("status = 'active' AND related_person_id IS NOT NULL"),
+            postgresql_where=sa.text("status = 'active' AND related_person_id IS NOT NULL"),
+        )
+
+    with op.batch_alter_table("potential_duplicate", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_potential_duplicate_open_pair",
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
+        batch_op.drop_index("ix_potential_duplicate_status")
+        batch_op.drop_index("ix_potential_duplicate_patient")
+
+    op.drop_table("potential_duplicate")
+    # ### end Alembic commands ###
