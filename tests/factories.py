@@ -6,10 +6,12 @@ so what it makes is visible to the requests that follow (inside the test's outer
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import re
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.access.context import AccessContext
-from tandem.access.scope import system_query
+from tandem.access.scope import mark_system
 from tandem.assessments import comprehensive
 from tandem.assessments import service as assessments
 from tandem.assessments.schemas import (
@@ -105,8 +107,16 @@ class Factory:
         self.sessionmaker = sessionmaker
         self.clock = clock
 
-    async def _save(self, *rows: Any) -> None:
+    @contextlib.asynccontextmanager
+    async def system_session(self) -> AsyncIterator[AsyncSession]:
+        """A session the access guard trusts, as an operator's job would have: test set-up and
+        assertions read and write any patient's rows."""
         async with self.sessionmaker() as session:
+            mark_system(session, "test factory")
+            yield session
+
+    async def _save(self, *rows: Any) -> None:
+        async with self.system_session() as session:
             session.add_all(rows)
             await session.commit()
 
@@ -270,7 +280,7 @@ class Factory:
 
     async def token(self, user: User, *, days: int = 90) -> str:
         """A bearer token for ``user``, issued the way ``tandem token issue`` does."""
-        async with self.sessionmaker() as session:
+        async with self.system_session() as session:
             db_user = await session.get(User, user.id)
             assert db_user is not None
             _, plain = await issue_token(
@@ -305,7 +315,7 @@ class Factory:
             answers=answers if answers is not None else phq9_answers(9),
             answered_on=answered_on,
         )
-        async with self.sessionmaker() as session:
+        async with self.system_session() as session:
             read = await assessments.administer(session, self.context_for(by), patient.id, data)
             await session.commit()
         return read
@@ -325,7 +335,7 @@ class Factory:
             response_ids=response_ids or [],
             need_ids=need_ids or [],
         )
-        async with self.sessionmaker() as session:
+        async with self.system_session() as session:
             ctx = self.context_for(by)
             read = await comprehensive.create_assessment(session, ctx, patient.id, data)
             await session.commit()
@@ -336,23 +346,24 @@ class Factory:
     async def audit_events(
         self, *, patient_id: uuid.UUID | None = None, after: int = 0
     ) -> list[AuditEvent]:
-        async with self.sessionmaker() as session:
+        async with self.system_session() as session:
             stmt = select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id)
             if patient_id is not None:
                 stmt = stmt.where(AuditEvent.patient_id == patient_id)
             return list((await session.execute(stmt)).scalars())
 
     async def last_audit_id(self) -> int:
-        async with self.sessionmaker() as session:
+        async with self.system_session() as session:
             return int(await session.scalar(select(func.max(AuditEvent.id))) or 0)
 
     async def reload(self, model: type[Any], row_id: uuid.UUID) -> Any:
-        async with self.sessionmaker() as session:
-            stmt = system_query(select(model).where(model.id == row_id), "test assertion")
-            return (await session.execute(stmt)).scalar_one_or_none()
+        async with self.system_session() as session:
+            return (
+                await session.execute(select(model).where(model.id == row_id))
+            ).scalar_one_or_none()
 
     async def csrf_token_for(self, cookie: str) -> str:
-        async with self.sessionmaker() as session:
+        async with self.system_session() as session:
             value = await session.scalar(
                 select(UserSession.csrf_token).where(UserSession.token_hash == digest(cookie))
             )

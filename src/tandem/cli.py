@@ -48,7 +48,7 @@ def run_in_session(work: Callable[[Runtime, AccessContext], Awaitable[T]], *, re
     """Run ``work`` in one committed transaction; domain errors exit 1 with their message."""
 
     async def runner() -> T:
-        rt = Runtime.build(Settings())
+        rt = Runtime.build(Settings(), system=f"tandem {reason}")
         ctx = AccessContext.system(rt.clock, reason=reason)
         try:
             return await work(rt, ctx)

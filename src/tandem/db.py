@@ -86,8 +86,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+SYSTEM_SESSION = "tandem_system"
+
+
+def create_sessionmaker(
+    engine: AsyncEngine, *, system: str | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests; with ``system`` (a reason), for an operator's command-line job."""
+    info = {SYSTEM_SESSION: system} if system else None
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
 async def session_scope(

@@ -167,7 +167,7 @@ def prepare_demo(*, patients: int, seed: int, console: Console) -> None:
     if not 0 <= seed <= 999:
         raise DomainError("--seed must be between 0 and 999.", field="seed")
     upgrade(settings.resolved_database_url)
-    rt = Runtime.build(settings)
+    rt = Runtime.build(settings, system="tandem demo")
 
     async def main() -> LoadSummary | None:
         try:

@@ -28,12 +28,16 @@ class Runtime:
     clock: Clock
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    def build(
+        cls, settings: Settings, *, clock: Clock | None = None, system: str | None = None
+    ) -> Runtime:
+        """The runtime of a server, or with ``system`` (the job's reason) of an operator's
+        command-line job, whose sessions the access guard trusts (tandem.access.scope)."""
         engine = create_engine(settings.resolved_database_url, echo=settings.sql_echo)
         return cls(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=create_sessionmaker(engine, system=system),
             clock=clock or Clock(),
         )
 

@@ -10,7 +10,6 @@ import httpx
 from sqlalchemy import select
 from tests.factories import PHQ_CODES, Factory
 
-from tandem.access.scope import system_query
 from tandem.clock import FrozenClock
 
 LOINC = "http://loinc.org"
@@ -129,11 +128,8 @@ async def needs(client: httpx.AsyncClient, patient_id: Any) -> Any:
 
 async def stored(factory: Factory, model: type[Any], patient_id: uuid.UUID) -> list[Any]:
     """Every row of a patient-owned table for one patient, read as an operator job would."""
-    async with factory.sessionmaker() as session:
-        stmt = system_query(
-            select(model).where(model.patient_id == patient_id).order_by(model.id),
-            "test assertion: what the database holds",
-        )
+    async with factory.system_session() as session:
+        stmt = select(model).where(model.patient_id == patient_id).order_by(model.id)
         return list((await session.execute(stmt)).scalars())
 
 

@@ -306,14 +306,17 @@ async def test_a_privacy_officer_sees_any_patients_access_log(
     assert (events[-1].record_type, events[-1].purpose) == ("AuditLog", "HOPERAT")
 
 
-async def test_other_team_members_get_404_for_the_access_log(
+async def test_other_team_members_are_refused_the_access_log_with_403_naming_it(
     factory: Factory, chart: PatientWithTeam, client_for: Any
 ) -> None:
+    # They know the patient already, so 403 confirms nothing; it says what is missing.
     pcp = await factory.user(role="primary_care_provider")
     await factory.member(chart.patient, pcp)
     client = await client_for(pcp)
     assert (await client.get(f"/api/v1/patients/{chart.patient.id}")).status_code == 200
-    assert (await client.get(f"/api/v1/patients/{chart.patient.id}/access-log")).status_code == 404
+    refused = await client.get(f"/api/v1/patients/{chart.patient.id}/access-log")
+    assert refused.status_code == 403
+    assert refused.json()["detail"]["capability"] == "read_access_log"
 
 
 async def test_the_access_log_of_an_unknown_patient_is_404_even_for_a_privacy_officer(

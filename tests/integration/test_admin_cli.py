@@ -63,13 +63,13 @@ class Committed:
             started_at=now,
             expires_at=now + timedelta(hours=1),
         )
-        async with self.runtime.sessionmaker() as session:
+        async with self.factory.system_session() as session:
             session.add(grant)
             await session.commit()
         return grant
 
     async def events(self, record_type: str) -> list[AuditEvent]:
-        async with self.runtime.sessionmaker() as session:
+        async with self.factory.system_session() as session:
             stmt = select(AuditEvent).where(AuditEvent.record_type == record_type)
             return list((await session.execute(stmt.order_by(AuditEvent.id))).scalars())
 

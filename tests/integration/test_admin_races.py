@@ -61,7 +61,7 @@ async def test_administrators_removing_each_other_at_once_leave_at_least_one(
         # 403: the caller had been removed by then; 401: its account deactivated; 409: the
         # target was the last administrator.
         assert set(statuses) <= {200, 401, 403, 409}, [r.text for r in responses]
-        async with runtime.sessionmaker() as session:
+        async with factory.system_session() as session:
             remaining = await session.scalar(
                 select(func.count())
                 .select_from(User)

@@ -332,7 +332,7 @@ async def test_a_former_team_member_can_no_longer_write(
 ) -> None:
     therapist = await factory.user(role="therapist")
     membership = await factory.member(scene.chart.patient, therapist, role="therapist")
-    async with factory.sessionmaker() as session:
+    async with factory.system_session() as session:
         await session.execute(
             update(CareTeamMember)
             .where(CareTeamMember.id == membership.id)
@@ -360,7 +360,7 @@ async def test_a_safety_notification_is_not_shown_once_the_lead_leaves_the_team(
 ) -> None:
     client = await client_for(care_manager)
     assert len((await client.get("/api/v1/notifications")).json()) == 1
-    async with factory.sessionmaker() as session:
+    async with factory.system_session() as session:
         await session.execute(
             update(CareTeamMember)
             .where(CareTeamMember.id == scene.chart.lead_membership.id)

@@ -12,7 +12,6 @@ import httpx
 from sqlalchemy import func, select
 from tests.factories import PHQ_CODES, Browser, Factory, PatientWithTeam, phq9_answers
 
-from tandem.access.scope import system_query
 from tandem.assessments.models import Response, SafetyAlert
 from tandem.clock import FrozenClock
 from tandem.notify.models import Notification
@@ -44,10 +43,8 @@ def location_id(response: httpx.Response) -> str:
 
 
 async def count_rows(factory: Factory, model: Any, patient_id: uuid.UUID) -> int:
-    async with factory.sessionmaker() as session:
-        stmt = system_query(
-            select(func.count()).select_from(model).where(model.patient_id == patient_id), "test"
-        )
+    async with factory.system_session() as session:
+        stmt = select(func.count()).select_from(model).where(model.patient_id == patient_id)
         return int(await session.scalar(stmt) or 0)
 
 
@@ -270,12 +267,10 @@ async def test_opening_a_notification_marks_it_read_and_goes_to_the_patient(
     factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any
 ) -> None:
     await factory.response(chart.patient, care_manager, answers=phq9_answers(6, item9=1))
-    async with factory.sessionmaker() as session:
+    async with factory.system_session() as session:
         note = (
             await session.execute(
-                system_query(
-                    select(Notification).where(Notification.user_id == care_manager.id), "test"
-                )
+                select(Notification).where(Notification.user_id == care_manager.id)
             )
         ).scalar_one()
     browser = await browser_for(care_manager)
@@ -289,8 +284,8 @@ async def test_someone_elses_notification_is_not_found(
     factory: Factory, chart: PatientWithTeam, care_manager: User, outsider: User, browser_for: Any
 ) -> None:
     await factory.response(chart.patient, care_manager, answers=phq9_answers(6, item9=1))
-    async with factory.sessionmaker() as session:
-        note_id = await session.scalar(system_query(select(Notification.id), "test"))
+    async with factory.system_session() as session:
+        note_id = await session.scalar(select(Notification.id))
     browser = await browser_for(outsider)
     assert (await post(browser, f"/notifications/{note_id}/open", {})).status_code == 404
     listing = await browser.client.get("/notifications")

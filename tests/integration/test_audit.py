@@ -17,7 +17,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from tests.factories import Factory, PatientWithTeam, api_client
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
+from tandem.access.scope import mark_system
 from tandem.access.service import require_patient
 from tandem.app import create_app
 from tandem.audit import log as audit
@@ -108,7 +110,9 @@ async def test_a_request_that_fails_after_reading_leaves_no_event_and_no_change(
     @router.post("/audit-probe/{patient_id}")
     async def read_change_then_fail(session: SessionDep, ctx: Ctx, patient_id: uuid.UUID) -> None:
         header = await people.chart_header(session, ctx, patient_id)  # audited read
-        access = await require_patient(session, ctx, header.id)
+        access = await require_patient(
+            session, ctx, header.id, capability=Capability.edit_demographics
+        )
         access.patient.preferred_language = "Klingon"
         await session.flush()
         raise Conflict("Something else went wrong.", field="version")
@@ -182,6 +186,7 @@ async def test_the_chain_verifies_after_many_requests_of_every_kind(
         # A refused request in between must not disturb the chain.
         assert (await client.get(f"/api/v1/patients/{factory.clock.now():%Y}")).status_code == 422
     async with sessionmaker() as session:
+        mark_system(session, "tandem audit verify")
         verified, broken = await verify_chain(session)
         assert broken is None
         assert verified == await count_events(session)

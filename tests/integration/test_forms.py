@@ -206,12 +206,14 @@ async def test_a_duplicate_identifier_is_refused_on_the_form(
     factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any
 ) -> None:
     browser = await browser_for(care_manager)
-    other = await factory.patient()
+    # Another of my own patients: I may see them, so I am told who holds it.
+    other = await factory.patient(lead=care_manager)
     taken = await factory.identifier(other.patient, value="MCD-1")
     base = f"/patients/{chart.patient.id}/identifiers"
     refused = await post(browser, base, system="medicaid", value=taken.value)
     assert refused.status_code == 422
     assert "already recorded" in refused.text
+    assert other.patient.mrn in refused.text
     added = await post(browser, base, system="medicaid", value="MCD-2")
     assert redirected_to(added, base)
     identifier = await factory.identifier(chart.patient, value="MCD-3")

@@ -112,7 +112,7 @@ async def test_without_a_lead_every_staff_member_of_the_team_is_told(
     pcp = await factory.user(role="primary_care_provider")
     await factory.member(chart.patient, therapist, role="therapist")
     await factory.member(chart.patient, pcp)
-    async with factory.sessionmaker() as session:
+    async with factory.system_session() as session:
         # The lead left without a hand-over (the API would not allow it; old data might).
         await session.execute(
             update(CareTeamMember)

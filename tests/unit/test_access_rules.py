@@ -1,4 +1,4 @@
-"""access.rules: who is clinical staff, and what a break-the-glass reason needs."""
+"""access.rules: what a break-the-glass reason needs."""
 
 from __future__ import annotations
 
@@ -6,14 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tandem.access.rules import (
-    CLINICAL_ROLES,
-    MIN_BREAK_GLASS_REASON,
-    can_manage_care_team,
-    validate_break_glass_reason,
-)
+from tandem.access.rules import MIN_BREAK_GLASS_REASON, validate_break_glass_reason
 from tandem.errors import ValidationProblem
-from tandem.people.vocab import ProfessionalRole
 
 
 def test_reason_minimum_is_fifteen_characters() -> None:
@@ -50,30 +44,3 @@ def test_a_reason_is_accepted_exactly_when_its_collapsed_form_is_long_enough(tex
     else:
         with pytest.raises(ValidationProblem):
             validate_break_glass_reason(text)
-
-
-@pytest.mark.parametrize(
-    "role",
-    [ProfessionalRole.administrator, ProfessionalRole.privacy_officer, "community_partner"],
-)
-def test_administrators_privacy_officers_and_partners_are_not_clinical(role: str) -> None:
-    assert role not in CLINICAL_ROLES
-
-
-def test_care_managers_and_prescribers_are_clinical() -> None:
-    assert {"care_manager", "primary_care_provider", "psychiatric_consultant"} <= CLINICAL_ROLES
-
-
-@pytest.mark.parametrize("role", sorted(CLINICAL_ROLES))
-def test_clinical_members_of_the_team_may_manage_it(role: str) -> None:
-    assert can_manage_care_team(basis="care_team", role=role)
-
-
-@pytest.mark.parametrize("role", sorted(CLINICAL_ROLES))
-def test_emergency_access_never_manages_the_team(role: str) -> None:
-    assert not can_manage_care_team(basis="break_glass", role=role)
-
-
-@pytest.mark.parametrize("role", ["community_partner", "administrator", "privacy_officer"])
-def test_non_clinical_team_members_do_not_manage_the_team(role: str) -> None:
-    assert not can_manage_care_team(basis="care_team", role=role)

@@ -10,7 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.models import BreakGlassGrant
-from tandem.access.scope import SCOPE_OPTION
+from tandem.access.proof import StaffAccess
+from tandem.access.scope import scoped_for_staff
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class EndedGrant:
 
 
 async def end_live_grants(
-    session: AsyncSession, *, user_id: uuid.UUID, now: datetime, reason: str
+    session: AsyncSession, staff: StaffAccess, *, user_id: uuid.UUID, now: datetime, reason: str
 ) -> list[EndedGrant]:
     """End every live grant of ``user_id`` at ``now``, saying why; the grants it ended."""
     stmt = (
@@ -28,11 +29,10 @@ async def end_live_grants(
         .where(BreakGlassGrant.user_id == user_id, BreakGlassGrant.expires_at > now)
         .values(expires_at=now, ended_reason=reason[:200])
         .returning(BreakGlassGrant.id, BreakGlassGrant.patient_id)
-        # An administrative change to a user, not a read by a request on a patient's behalf:
-        # it touches every patient the holder broke the glass for, so no patient scope applies.
-        .execution_options(**{SCOPE_OPTION: "system:end emergency access with the role"})
     )
-    rows = (await session.execute(stmt)).all()
+    # An administrative change to a user, not a read on a patient's behalf: it touches every
+    # patient the holder broke the glass for, under the administrator's staff capability.
+    rows = (await session.execute(scoped_for_staff(stmt, staff))).all()
     return sorted(
         (EndedGrant(id=row.id, patient_id=row.patient_id) for row in rows), key=lambda g: g.id
     )

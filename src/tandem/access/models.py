@@ -8,12 +8,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tandem.access.capabilities import PatientData
 from tandem.db import Base, IdMixin
 
 
 class BreakGlassGrant(IdMixin, Base):
     __tablename__ = "break_glass_grant"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset())
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))

@@ -1,77 +1,204 @@
-"""Proving a care relationship before touching a patient, and break-the-glass."""
+"""Proving access before touching a patient, staff capabilities, and break-the-glass.
+
+:func:`require_patient` is the one question every service asks before it reads or writes a
+patient's data: may this user do *this* (a capability from the permission table) for *this*
+patient? It answers with one query per request and patient, audits every refusal, and returns
+the proof that repositories and the scope guard ask for.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from tandem.access.capabilities import AccessBasis, Capability, permissions
 from tandem.access.context import AccessContext
 from tandem.access.models import BreakGlassGrant
-from tandem.access.rules import CLINICAL_ROLES, validate_break_glass_reason
-from tandem.access.scope import access_check, scoped, system_query
+from tandem.access.proof import PatientAccess, Proof, StaffAccess
+from tandem.access.rules import validate_break_glass_reason
+from tandem.access.scope import (
+    access_decision,
+    existence_probe,
+    remember_proof,
+    remember_staff_access,
+    remembered_proof,
+)
 from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember
 from tandem.errors import Forbidden, NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people.models import Patient
 
+LEAD = "lead_care_manager"
 
-@dataclass(frozen=True)
-class PatientAccess:
-    """A patient the caller may see, and on what basis (care team or break-the-glass)."""
 
-    patient: Patient
-    basis: str
+class NotPermitted(Forbidden):
+    """The user may see this patient, but their role does not include what they asked."""
 
-    @property
-    def purpose(self) -> str:
-        return "BTG" if self.basis == "break_glass" else "TREAT"
+    code = "not_permitted"
 
-    @property
-    def patient_id(self) -> uuid.UUID:
-        return self.patient.id
+
+def _refuse(
+    session: AsyncSession,
+    ctx: AccessContext,
+    capability: Capability,
+    *,
+    patient_id: uuid.UUID | None,
+    asked_for: uuid.UUID,
+    result: str,
+) -> None:
+    """Leave the refusal on record (it survives the request's rollback: outcome 4)."""
+    audit.record(
+        session,
+        ctx,
+        action="E",
+        record_type="AccessRefused",
+        record_id=asked_for,
+        patient_id=patient_id,
+        outcome=4,
+        detail={"capability": capability.value, "result": result},
+    )
+
+
+async def _prove(session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID) -> Proof | None:
+    """One query: the patient, the caller's active membership and any live emergency grant."""
+    assert ctx.user_id is not None
+    member = aliased(CareTeamMember)
+    grant = aliased(BreakGlassGrant)
+    team_role = (
+        select(member.role)
+        .where(
+            member.user_id == ctx.user_id,
+            member.patient_id == Patient.id,
+            member.status == "active",
+            member.start_date <= ctx.clock.today(),
+        )
+        .order_by(member.start_date)
+        .limit(1)
+        .scalar_subquery()
+    )
+    broke_glass = exists().where(
+        grant.user_id == ctx.user_id,
+        grant.patient_id == Patient.id,
+        grant.expires_at > ctx.now(),
+    )
+    stmt = select(Patient, team_role, broke_glass).where(Patient.id == patient_id)
+    row = (await session.execute(access_decision(stmt))).first()
+    if row is None or row[0].status == "entered-in-error":
+        return None
+    patient, role, emergency = row[0], row[1], bool(row[2])
+    table = permissions()
+    if role is not None:
+        basis = AccessBasis.care_team
+        granted = table.patient_grants(ctx.role, basis=basis, is_lead=role == LEAD)
+    elif emergency:
+        basis = AccessBasis.break_glass
+        # Grants whose holder's role may no longer break the glass give nothing.
+        granted = table.patient_grants(ctx.role, basis=basis, is_lead=False)
+    else:
+        return None
+    return Proof(
+        user_id=ctx.user_id,
+        patient_id=patient.id,
+        basis=basis,
+        team_role=role,
+        granted=granted,
+        patient=patient,
+    )
 
 
 async def require_patient(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    *,
+    capability: Capability,
 ) -> PatientAccess:
-    """The patient if the caller has a care relationship; otherwise 404, never 403."""
-    if ctx.user_id is None:
-        raise NotFound("patient")
-    stmt = scoped(select(Patient).where(Patient.id == patient_id), ctx, Patient.id)
-    patient = (await session.execute(stmt)).scalar_one_or_none()
-    if patient is None or patient.status == "entered-in-error":
-        raise NotFound("patient")
-    on_team = await session.scalar(
-        access_check(
-            select(
-                exists().where(
-                    CareTeamMember.user_id == ctx.user_id,
-                    CareTeamMember.patient_id == patient_id,
-                    CareTeamMember.status == "active",
-                )
+    """The patient, if the caller may do ``capability`` for them.
+
+    No care relationship (or a role with no business on any patient): 404, never 403, so a
+    hidden patient's existence is never confirmed. A relationship whose role lacks the
+    capability: 403 naming what is missing. Both are audited. Asked again for the same patient
+    in the same transaction, the answer comes from the proof already made (no second query).
+    """
+    proof = remembered_proof(session, patient_id)
+    if proof is None or proof.user_id != ctx.user_id:
+        proof = await _prove(session, ctx, patient_id) if ctx.user_id is not None else None
+        if proof is None or not proof.granted:
+            _refuse(
+                session,
+                ctx,
+                capability,
+                patient_id=None,
+                asked_for=patient_id,
+                result="no care relationship",
             )
+            raise NotFound("patient")
+        remember_proof(session, proof)
+    if capability not in proof.granted:
+        _refuse(
+            session,
+            ctx,
+            capability,
+            patient_id=proof.patient_id,
+            asked_for=patient_id,
+            result="not granted on this basis",
         )
-    )
-    return PatientAccess(patient=patient, basis="care_team" if on_team else "break_glass")
+        rule = permissions().rule(capability)
+        why = "emergency access" if proof.basis == AccessBasis.break_glass else "your role"
+        raise NotPermitted(
+            f"This is not part of {why}: {rule.label.lower()}.", capability=capability.value
+        )
+    return PatientAccess(patient=proof.patient, proof=proof, capability=capability)
 
 
-async def is_lead_care_manager(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
-) -> bool:
-    stmt = select(
-        exists().where(
-            CareTeamMember.user_id == ctx.user_id,
-            CareTeamMember.patient_id == patient_id,
-            CareTeamMember.role == "lead_care_manager",
-            CareTeamMember.status == "active",
-        )
+def registrant_access(
+    session: AsyncSession, ctx: AccessContext, patient: Patient, *, team_role: str
+) -> PatientAccess:
+    """The access of the user who has just registered ``patient`` and joined their team."""
+    assert ctx.user_id is not None
+    granted = permissions().patient_grants(
+        ctx.role, basis=AccessBasis.care_team, is_lead=team_role == LEAD
     )
-    return bool(await session.scalar(access_check(stmt)))
+    proof = Proof(
+        user_id=ctx.user_id,
+        patient_id=patient.id,
+        basis=AccessBasis.care_team,
+        team_role=team_role,
+        granted=granted,
+        patient=patient,
+    )
+    remember_proof(session, proof)
+    return PatientAccess(patient=patient, proof=proof, capability=Capability.read_chart)
+
+
+def require_staff(session: AsyncSession, ctx: AccessContext, capability: Capability) -> StaffAccess:
+    """A staff-wide capability (registering, reviews, administration), or 403."""
+    if ctx.role != "system" and capability not in permissions().staff_grants(ctx.role):
+        audit.record(
+            session,
+            ctx,
+            action="E",
+            record_type="AccessRefused",
+            outcome=4,
+            detail={"capability": capability.value, "result": "not granted to this role"},
+        )
+        rule = permissions().rule(capability)
+        raise NotPermitted(
+            f"This is not part of your role: {rule.label.lower()}.", capability=capability.value
+        )
+    access = StaffAccess(user_id=ctx.user_id, capability=capability)
+    remember_staff_access(session, access)
+    return access
+
+
+def may(ctx: AccessContext, capability: Capability) -> bool:
+    """Whether the caller's role has a staff capability (to show or hide a link)."""
+    return ctx.role == "system" or capability in permissions().staff_grants(ctx.role)
 
 
 async def break_the_glass(
@@ -84,22 +211,18 @@ async def break_the_glass(
     minutes: int,
 ) -> BreakGlassGrant:
     """Time-limited emergency access to a patient outside the caller's care teams."""
-    if ctx.role not in CLINICAL_ROLES:
-        raise Forbidden("Only clinical staff may use emergency access.")
+    require_staff(session, ctx, Capability.break_the_glass)
     validate_break_glass_reason(reason)
     if birth_date > ctx.clock.today():
         raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
     # Identifying the patient requires MRN *and* date of birth, so a guess reveals nothing.
-    stmt = system_query(
-        select(Patient).where(
-            Patient.mrn == mrn.strip().upper(),
-            Patient.birth_date == birth_date,
-            Patient.status == "active",
-        ),
-        "break-the-glass lookup",
+    stmt = select(Patient.id).where(
+        Patient.mrn == mrn.strip().upper(),
+        Patient.birth_date == birth_date,
+        Patient.status == "active",
     )
-    patient = (await session.execute(stmt)).scalar_one_or_none()
-    if patient is None:
+    patient_id = await session.scalar(existence_probe(stmt, "emergency-access lookup"))
+    if patient_id is None:
         audit.record(
             session,
             ctx,
@@ -113,7 +236,7 @@ async def break_the_glass(
     now = ctx.now()
     grant = BreakGlassGrant(
         id=new_id(),
-        patient_id=patient.id,
+        patient_id=patient_id,
         user_id=ctx.user_id,
         reason=reason.strip(),
         started_at=now,
@@ -127,7 +250,7 @@ async def break_the_glass(
         action="E",
         record_type="BreakGlass",
         record_id=grant.id,
-        patient_id=patient.id,
+        patient_id=patient_id,
         purpose="BTG",
         detail={"reason": grant.reason, "expires_at": grant.expires_at.isoformat()},
     )

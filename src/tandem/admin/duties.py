@@ -11,8 +11,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.grants import end_live_grants
+from tandem.access.service import require_staff
 from tandem.admin import repository
 from tandem.admin.rules import check_an_administrator_remains, leaves_administration
 from tandem.audit import log as audit
@@ -52,7 +54,8 @@ async def end_emergency_access(
     session: AsyncSession, ctx: AccessContext, user: User, *, reason: str
 ) -> int:
     """End the user's live break-the-glass grants, each audited in its patient's access log."""
-    ended = await end_live_grants(session, user_id=user.id, now=ctx.now(), reason=reason)
+    staff = require_staff(session, ctx, Capability.administer_users)
+    ended = await end_live_grants(session, staff, user_id=user.id, now=ctx.now(), reason=reason)
     for grant in ended:
         audit.record(
             session,

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.models import BreakGlassGrant
-from tandem.access.scope import system_query
+from tandem.access.scope import scoped_for_staff
+from tandem.access.service import require_staff
 from tandem.admin import duties
 from tandem.admin.rules import check_an_administrator_remains, leaves_administration
 from tandem.admin.schemas import (
@@ -267,8 +269,7 @@ async def break_glass_list(
     session: AsyncSession, ctx: AccessContext, *, pending_only: bool
 ) -> list[BreakGlassRead]:
     """Emergency accesses for review; shows who, which MRN and why — no clinical content."""
-    if not (ctx.is_admin or ctx.is_privacy_officer):
-        raise Forbidden("Only administrators and privacy officers review emergency access.")
+    staff = require_staff(session, ctx, Capability.review_emergency_access)
     reviewer = aliased(User)
     stmt = (
         select(BreakGlassGrant, Patient.mrn, User.username, reviewer.username)
@@ -280,7 +281,7 @@ async def break_glass_list(
     )
     if pending_only:
         stmt = stmt.where(BreakGlassGrant.reviewed_at.is_(None))
-    rows = (await session.execute(system_query(stmt, "break-the-glass review"))).all()
+    rows = (await session.execute(scoped_for_staff(stmt, staff))).all()
     audit.record(
         session,
         ctx,
@@ -311,14 +312,10 @@ async def break_glass_list(
 async def review_break_glass(
     session: AsyncSession, ctx: AccessContext, grant_id: uuid.UUID, data: BreakGlassReview
 ) -> None:
-    if not (ctx.is_admin or ctx.is_privacy_officer):
-        raise Forbidden("Only administrators and privacy officers review emergency access.")
+    staff = require_staff(session, ctx, Capability.review_emergency_access)
     grant = (
         await session.execute(
-            system_query(
-                select(BreakGlassGrant).where(BreakGlassGrant.id == grant_id),
-                "break-the-glass review",
-            )
+            scoped_for_staff(select(BreakGlassGrant).where(BreakGlassGrant.id == grant_id), staff)
         )
     ).scalar_one_or_none()
     if grant is None:

@@ -7,8 +7,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
-from tandem.access.service import PatientAccess, require_patient
+from tandem.access.proof import PatientAccess
+from tandem.access.service import require_patient
 from tandem.assessments import needs as needs_service
 from tandem.assessments import repository as repo
 from tandem.assessments.models import ComprehensiveAssessment
@@ -32,7 +34,7 @@ async def _check_links(
     data: AssessmentCreate,
 ) -> tuple[list[str], list[str]]:
     """The screens and needs must be this patient's; candidate needs chosen are confirmed."""
-    responses = {r.id: r for r in await repo.responses(session, access.patient_id)}
+    responses = {r.id: r for r in await repo.responses(session, access)}
     for response_id in data.response_ids:
         found = responses.get(response_id)
         if found is None or found.status == "entered-in-error":
@@ -40,7 +42,7 @@ async def _check_links(
                 "One of the screens chosen is not a valid response of this patient.",
                 field="response_ids",
             )
-    needs = {n.id: n for n in await repo.needs(session, access.patient_id)}
+    needs = {n.id: n for n in await repo.needs(session, access)}
     for need_id in data.need_ids:
         need = needs.get(need_id)
         if need is None or need.status in ("dismissed", "entered-in-error"):
@@ -67,7 +69,9 @@ def _check_date(access: PatientAccess, data: AssessmentCreate, ctx: AccessContex
 async def create_assessment(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: AssessmentCreate
 ) -> AssessmentRead:
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.write_assessments
+    )
     _check_date(access, data, ctx)
     response_ids, need_ids = await _check_links(session, ctx, access, data)
     now = ctx.now()
@@ -96,14 +100,14 @@ async def create_assessment(
         action="C",
         detail={"screens": len(response_ids), "needs": len(need_ids)},
     )
-    return await _read(session, record, with_history=True)
+    return await _read(session, access, record, with_history=True)
 
 
 async def list_assessments(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> list[AssessmentRead]:
-    access = await require_patient(session, ctx, patient_id)
-    rows = await repo.assessments(session, patient_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_assessments)
+    rows = await repo.assessments(session, access)
     audit_patient(session, ctx, access, "ComprehensiveAssessment", detail={"count": len(rows)})
     return [_as_read(record, author) for record, author in rows]
 
@@ -111,10 +115,10 @@ async def list_assessments(
 async def get_assessment(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, assessment_id: uuid.UUID
 ) -> AssessmentRead:
-    access = await require_patient(session, ctx, patient_id)
-    record = await _load(session, patient_id, assessment_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_assessments)
+    record = await _load(session, access, assessment_id)
     audit_patient(session, ctx, access, "ComprehensiveAssessment", record.id)
-    return await _read(session, record, with_history=True)
+    return await _read(session, access, record, with_history=True)
 
 
 async def amend_assessment(
@@ -125,8 +129,10 @@ async def amend_assessment(
     data: AssessmentAmend,
 ) -> AssessmentRead:
     """Change the assessment with a reason; what it said before stays in its history."""
-    access = await require_patient(session, ctx, patient_id)
-    record = await _load(session, patient_id, assessment_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.write_assessments
+    )
+    record = await _load(session, access, assessment_id)
     check_version(record, data.version)
     if record.status == "entered-in-error":
         raise ValidationProblem("This assessment was marked entered in error.", field="status")
@@ -151,7 +157,7 @@ async def amend_assessment(
         action="U",
         detail={"status": "amended", "reason": data.reason},
     )
-    return await _read(session, record, with_history=True)
+    return await _read(session, access, record, with_history=True)
 
 
 async def mark_assessment_entered_in_error(
@@ -161,8 +167,10 @@ async def mark_assessment_entered_in_error(
     assessment_id: uuid.UUID,
     data: EnteredInError,
 ) -> AssessmentRead:
-    access = await require_patient(session, ctx, patient_id)
-    record = await _load(session, patient_id, assessment_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.write_assessments
+    )
+    record = await _load(session, access, assessment_id)
     check_version(record, data.version)
     if record.status == "entered-in-error":
         raise ValidationProblem("Already marked entered in error.", field="status")
@@ -179,13 +187,13 @@ async def mark_assessment_entered_in_error(
         action="U",
         detail={"status": "entered-in-error", "reason": data.reason},
     )
-    return await _read(session, record, with_history=True)
+    return await _read(session, access, record, with_history=True)
 
 
 async def _load(
-    session: AsyncSession, patient_id: uuid.UUID, assessment_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, assessment_id: uuid.UUID
 ) -> ComprehensiveAssessment:
-    record = await repo.assessment(session, patient_id, assessment_id)
+    record = await repo.assessment(session, access, assessment_id)
     if record is None:
         raise NotFound("comprehensive assessment")
     return record
@@ -236,10 +244,14 @@ def _as_read(record: ComprehensiveAssessment, author: str | None) -> AssessmentR
 
 
 async def _read(
-    session: AsyncSession, record: ComprehensiveAssessment, *, with_history: bool
+    session: AsyncSession,
+    access: PatientAccess,
+    record: ComprehensiveAssessment,
+    *,
+    with_history: bool,
 ) -> AssessmentRead:
     names = await repo.user_names(session, [record.author_id])
     read = _as_read(record, names.get(record.author_id))
     if with_history:
-        read.revisions = await revision_history(session, record.patient_id, record.id)
+        read.revisions = await revision_history(session, access, record.id)
     return read

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tandem.access.capabilities import Capability, PatientData
 from tandem.db import Base, IdMixin
 
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -20,7 +21,7 @@ class Response(IdMixin, Base):
     """One administration of an instrument (FHIR QuestionnaireResponse)."""
 
     __tablename__ = "assessment_response"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_measurements}))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     instrument: Mapped[str] = mapped_column(String(40))
@@ -52,7 +53,7 @@ class Observation(IdMixin, Base):
     answer (FHIR Observation with derivedFrom = the response)."""
 
     __tablename__ = "observation"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_measurements}))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     response_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment_response.id"))
@@ -81,7 +82,11 @@ class Revision(IdMixin, Base):
     """What an amended or withdrawn record said before the change, who changed it and why."""
 
     __tablename__ = "assessment_revision"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(
+        read=frozenset(
+            {Capability.read_measurements, Capability.read_assessments, Capability.read_needs}
+        )
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     record_type: Mapped[str] = mapped_column(String(40))
@@ -101,7 +106,7 @@ class SafetyAlert(IdMixin, Base):
     chart until a team member records what was done."""
 
     __tablename__ = "safety_alert"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_safety}))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     code: Mapped[str] = mapped_column(String(60))
@@ -123,7 +128,7 @@ class Need(IdMixin, Base):
     """A clinical or social need (FHIR Condition, category health-concern)."""
 
     __tablename__ = "need"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_needs}))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     domain: Mapped[str] = mapped_column(String(60))
@@ -149,7 +154,7 @@ class NeedEvent(IdMixin, Base):
     """One step in a need's lifecycle, with who took it and why."""
 
     __tablename__ = "need_event"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_needs}))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     need_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("need.id"))
@@ -167,7 +172,7 @@ class ComprehensiveAssessment(IdMixin, Base):
     matters to the patient, their strengths, and the confirmed needs that result."""
 
     __tablename__ = "comprehensive_assessment"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_assessments}))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     assessed_on: Mapped[date]

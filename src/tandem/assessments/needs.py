@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
-from tandem.access.service import PatientAccess, require_patient
+from tandem.access.proof import PatientAccess
+from tandem.access.service import require_patient
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import instrument
 from tandem.assessments.models import Need, NeedEvent, Response
@@ -47,7 +49,7 @@ async def identify_from_screen(
         return []
     title = d.title if (d := instrument(response.instrument)) else response.instrument
     response_key = str(response.id)
-    known = await repo.needs(session, access.patient_id)
+    known = await repo.needs(session, access)
     open_needs = {n.domain: n for n in known if n.status in OPEN_NEED_STATUSES}
     # A need already holding this response's evidence covers its domain whatever its status:
     # an amended screen updates that evidence, and never raises a dismissed need again.
@@ -127,7 +129,7 @@ async def withdraw_candidates(
     An unconfirmed need left with no evidence is marked entered in error; needs the team has
     confirmed with the patient stay."""
     still_positive = {n.domain for n in result.needs} if result else set()
-    for need in await repo.needs(session, access.patient_id):
+    for need in await repo.needs(session, access):
         mine = [e for e in need.evidence if e.get("response_id") == str(response.id)]
         if not mine or need.domain in still_positive:
             continue
@@ -156,7 +158,7 @@ async def needs_from_response(
     wanted = str(response_id)
     return [
         LinkedNeed(id=n.id, domain=n.domain, description=n.description, status=n.status)
-        for n in await repo.needs(session, access.patient_id)
+        for n in await repo.needs(session, access)
         if any(e.get("response_id") == wanted for e in n.evidence)
     ]
 
@@ -187,15 +189,15 @@ async def list_needs(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> list[NeedRead]:
     """Every need with its history, newest first."""
-    access = await require_patient(session, ctx, patient_id)
-    needs = await repo.needs(session, patient_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_needs)
+    needs = await repo.needs(session, access)
     audit_patient(session, ctx, access, "Need", detail={"count": len(needs)})
-    return await _read_all(session, patient_id, needs)
+    return await _read_all(session, access, needs)
 
 
-async def _read_all(session: AsyncSession, patient_id: uuid.UUID, needs: Any) -> list[NeedRead]:
+async def _read_all(session: AsyncSession, access: PatientAccess, needs: Any) -> list[NeedRead]:
     history: dict[uuid.UUID, list[NeedEventRead]] = {}
-    for event, name in await repo.need_events(session, patient_id, [n.id for n in needs]):
+    for event, name in await repo.need_events(session, access, [n.id for n in needs]):
         history.setdefault(event.need_id, []).append(
             NeedEventRead(
                 from_status=event.from_status,
@@ -217,7 +219,7 @@ async def add_need(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: NeedCreate
 ) -> NeedRead:
     """A need a team member recorded (clinical or social), usually already confirmed."""
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.manage_needs)
     if data.status not in ("identified", "confirmed", "being_addressed"):
         raise ValidationProblem("A new need starts as identified or confirmed.", field="status")
     need = Need(
@@ -245,7 +247,7 @@ async def add_need(
         action="C",
         detail={"domain": need.domain, "status": need.status},
     )
-    return (await _read_all(session, patient_id, [need]))[0]
+    return (await _read_all(session, access, [need]))[0]
 
 
 async def change_need_status(
@@ -256,8 +258,8 @@ async def change_need_status(
     data: NeedStatusChange,
 ) -> NeedRead:
     """Confirm with the patient, dismiss with a reason, start addressing, resolve, re-open."""
-    access = await require_patient(session, ctx, patient_id)
-    need = await repo.need(session, patient_id, need_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.manage_needs)
+    need = await repo.need(session, access, need_id)
     if need is None:
         raise NotFound("need")
     check_version(need, data.version)
@@ -279,7 +281,7 @@ async def change_need_status(
         action="U",
         detail={"status": [before, data.status], "reason": reason},
     )
-    return (await _read_all(session, patient_id, [need]))[0]
+    return (await _read_all(session, access, [need]))[0]
 
 
 async def confirm_for_assessment(

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.proof import PatientAccess
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import Instrument
 from tandem.assessments.models import Observation, Response
@@ -64,6 +65,7 @@ def derived_values(definition: Instrument, response: Response, result: Result) -
 
 async def derive_observations(
     session: AsyncSession,
+    access: PatientAccess,
     definition: Instrument,
     response: Response,
     result: Result,
@@ -75,7 +77,7 @@ async def derive_observations(
     "entered-in-error", so the history of each coded result stays readable."""
     wanted = {d.code: d for d in derived_values(definition, response, result)}
     if amend:
-        for existing in await repo.observations_of(session, response.patient_id, response.id):
+        for existing in await repo.observations_of(session, access, response.id):
             if existing.status == "entered-in-error":
                 continue
             new = wanted.pop(existing.code, None)
@@ -115,7 +117,9 @@ async def derive_observations(
     await session.flush()
 
 
-async def withdraw_observations(session: AsyncSession, response: Response) -> None:
-    for existing in await repo.observations_of(session, response.patient_id, response.id):
+async def withdraw_observations(
+    session: AsyncSession, access: PatientAccess, response: Response
+) -> None:
+    for existing in await repo.observations_of(session, access, response.id):
         existing.status = "entered-in-error"
     await session.flush()

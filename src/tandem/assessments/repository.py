@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.proof import PatientAccess
 from tandem.access.scope import scoped_to_patient
 from tandem.assessments.models import (
     ComprehensiveAssessment,
@@ -24,29 +25,29 @@ from tandem.people.models import User
 
 
 async def responses(
-    session: AsyncSession, patient_id: uuid.UUID, *, instrument: str | None = None
+    session: AsyncSession, access: PatientAccess, *, instrument: str | None = None
 ) -> Sequence[Response]:
     """A patient's responses, newest first."""
     stmt = select(Response)
     if instrument is not None:
         stmt = stmt.where(Response.instrument == instrument)
-    stmt = scoped_to_patient(stmt, patient_id, Response.patient_id).order_by(
+    stmt = scoped_to_patient(stmt, access, Response.patient_id).order_by(
         Response.answered_on.desc(), Response.recorded_at.desc()
     )
     return (await session.execute(stmt)).scalars().all()
 
 
 async def response(
-    session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, response_id: uuid.UUID
 ) -> Response | None:
     stmt = scoped_to_patient(
-        select(Response).where(Response.id == response_id), patient_id, Response.patient_id
+        select(Response).where(Response.id == response_id), access, Response.patient_id
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def previous_response(
-    session: AsyncSession, patient_id: uuid.UUID, current: Response
+    session: AsyncSession, access: PatientAccess, current: Response
 ) -> Response | None:
     """The last valid response to the same instrument before this one: answered earlier, or
     on the same day but recorded earlier."""
@@ -63,7 +64,7 @@ async def previous_response(
                 ),
             ),
         ),
-        patient_id,
+        access,
         Response.patient_id,
     ).order_by(Response.answered_on.desc(), Response.recorded_at.desc())
     found: Response | None = (await session.execute(stmt.limit(1))).scalar_one_or_none()
@@ -71,14 +72,14 @@ async def previous_response(
 
 
 async def last_recorded(
-    session: AsyncSession, patient_id: uuid.UUID, instrument: str
+    session: AsyncSession, access: PatientAccess, instrument: str
 ) -> datetime | None:
     """When a valid response to ``instrument`` was last recorded."""
     stmt = scoped_to_patient(
         select(func.max(Response.recorded_at)).where(
             Response.instrument == instrument, Response.status != "entered-in-error"
         ),
-        patient_id,
+        access,
         Response.patient_id,
     )
     value: datetime | None = await session.scalar(stmt)
@@ -86,31 +87,31 @@ async def last_recorded(
 
 
 async def observations_of(
-    session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, response_id: uuid.UUID
 ) -> Sequence[Observation]:
     stmt = scoped_to_patient(
         select(Observation).where(Observation.response_id == response_id),
-        patient_id,
+        access,
         Observation.patient_id,
     )
     return (await session.execute(stmt)).scalars().all()
 
 
 async def observations(
-    session: AsyncSession, patient_id: uuid.UUID, *, code: str | None = None
+    session: AsyncSession, access: PatientAccess, *, code: str | None = None
 ) -> Sequence[Observation]:
     """A patient's observations (optionally one code), oldest first."""
     stmt = select(Observation)
     if code is not None:
         stmt = stmt.where(Observation.code == code)
-    stmt = scoped_to_patient(stmt, patient_id, Observation.patient_id).order_by(
+    stmt = scoped_to_patient(stmt, access, Observation.patient_id).order_by(
         Observation.effective_on, Observation.recorded_at
     )
     return (await session.execute(stmt)).scalars().all()
 
 
 async def score_points(
-    session: AsyncSession, patient_id: uuid.UUID, code: str
+    session: AsyncSession, access: PatientAccess, code: str
 ) -> Sequence[tuple[Observation, Response]]:
     """Valid total-score observations for one code with their responses, oldest first."""
     stmt = scoped_to_patient(
@@ -121,76 +122,77 @@ async def score_points(
             Observation.status != "entered-in-error",
             Observation.value_integer.is_not(None),
         ),
-        patient_id,
+        access,
         Observation.patient_id,
+        Response.patient_id,
     ).order_by(Observation.effective_on, Observation.recorded_at)
     return [(o, r) for o, r in (await session.execute(stmt)).all()]
 
 
 async def revisions(
-    session: AsyncSession, patient_id: uuid.UUID, record_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, record_id: uuid.UUID
 ) -> Sequence[tuple[Revision, str | None]]:
     """A record's earlier versions, newest first, with who changed it."""
     stmt = scoped_to_patient(
         select(Revision, User.full_name)
         .outerjoin(User, User.id == Revision.changed_by)
         .where(Revision.record_id == record_id),
-        patient_id,
+        access,
         Revision.patient_id,
     ).order_by(Revision.version.desc())
     return [(r, name) for r, name in (await session.execute(stmt)).all()]
 
 
 async def alerts(
-    session: AsyncSession, patient_id: uuid.UUID, *, active_only: bool = False
+    session: AsyncSession, access: PatientAccess, *, active_only: bool = False
 ) -> Sequence[tuple[SafetyAlert, str | None]]:
     """Safety alerts, active first then newest, with who resolved each."""
     stmt = select(SafetyAlert, User.full_name).outerjoin(User, User.id == SafetyAlert.resolved_by)
     if active_only:
         stmt = stmt.where(SafetyAlert.status == "active")
-    stmt = scoped_to_patient(stmt, patient_id, SafetyAlert.patient_id).order_by(
+    stmt = scoped_to_patient(stmt, access, SafetyAlert.patient_id).order_by(
         SafetyAlert.status != "active", SafetyAlert.raised_at.desc()
     )
     return [(a, name) for a, name in (await session.execute(stmt)).all()]
 
 
 async def alert(
-    session: AsyncSession, patient_id: uuid.UUID, alert_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, alert_id: uuid.UUID
 ) -> SafetyAlert | None:
     stmt = scoped_to_patient(
-        select(SafetyAlert).where(SafetyAlert.id == alert_id), patient_id, SafetyAlert.patient_id
+        select(SafetyAlert).where(SafetyAlert.id == alert_id), access, SafetyAlert.patient_id
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def alerts_of_response(
-    session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, response_id: uuid.UUID
 ) -> Sequence[tuple[SafetyAlert, str | None]]:
     """Every alert a response raised, whatever its status, with who closed it."""
     stmt = scoped_to_patient(
         select(SafetyAlert, User.full_name)
         .outerjoin(User, User.id == SafetyAlert.resolved_by)
         .where(SafetyAlert.response_id == response_id),
-        patient_id,
+        access,
         SafetyAlert.patient_id,
     ).order_by(SafetyAlert.raised_at)
     return [(a, name) for a, name in (await session.execute(stmt)).all()]
 
 
-async def needs(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[Need]:
-    stmt = scoped_to_patient(select(Need), patient_id, Need.patient_id).order_by(
+async def needs(session: AsyncSession, access: PatientAccess) -> Sequence[Need]:
+    stmt = scoped_to_patient(select(Need), access, Need.patient_id).order_by(
         Need.identified_on.desc(), Need.created_at.desc()
     )
     return (await session.execute(stmt)).scalars().all()
 
 
-async def need(session: AsyncSession, patient_id: uuid.UUID, need_id: uuid.UUID) -> Need | None:
-    stmt = scoped_to_patient(select(Need).where(Need.id == need_id), patient_id, Need.patient_id)
+async def need(session: AsyncSession, access: PatientAccess, need_id: uuid.UUID) -> Need | None:
+    stmt = scoped_to_patient(select(Need).where(Need.id == need_id), access, Need.patient_id)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def need_events(
-    session: AsyncSession, patient_id: uuid.UUID, need_ids: Sequence[uuid.UUID]
+    session: AsyncSession, access: PatientAccess, need_ids: Sequence[uuid.UUID]
 ) -> Sequence[tuple[NeedEvent, str | None]]:
     if not need_ids:
         return []
@@ -198,20 +200,20 @@ async def need_events(
         select(NeedEvent, User.full_name)
         .outerjoin(User, User.id == NeedEvent.by_user)
         .where(NeedEvent.need_id.in_(need_ids)),
-        patient_id,
+        access,
         NeedEvent.patient_id,
     ).order_by(NeedEvent.at)
     return [(e, name) for e, name in (await session.execute(stmt)).all()]
 
 
 async def assessments(
-    session: AsyncSession, patient_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess
 ) -> Sequence[tuple[ComprehensiveAssessment, str | None]]:
     stmt = scoped_to_patient(
         select(ComprehensiveAssessment, User.full_name).outerjoin(
             User, User.id == ComprehensiveAssessment.author_id
         ),
-        patient_id,
+        access,
         ComprehensiveAssessment.patient_id,
     ).order_by(
         ComprehensiveAssessment.assessed_on.desc(), ComprehensiveAssessment.created_at.desc()
@@ -220,11 +222,11 @@ async def assessments(
 
 
 async def assessment(
-    session: AsyncSession, patient_id: uuid.UUID, assessment_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, assessment_id: uuid.UUID
 ) -> ComprehensiveAssessment | None:
     stmt = scoped_to_patient(
         select(ComprehensiveAssessment).where(ComprehensiveAssessment.id == assessment_id),
-        patient_id,
+        access,
         ComprehensiveAssessment.patient_id,
     )
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
+from tandem.access.proof import PatientAccess
 from tandem.assessments import repository as repo
 from tandem.assessments.models import Revision
 from tandem.assessments.schemas import RevisionRead
@@ -42,7 +43,7 @@ def keep_revision(
 
 
 async def revision_history(
-    session: AsyncSession, patient_id: uuid.UUID, record_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, record_id: uuid.UUID
 ) -> list[RevisionRead]:
     """Earlier versions of a record, newest first."""
     return [
@@ -54,5 +55,5 @@ async def revision_history(
             changed_at=r.changed_at,
             snapshot=r.snapshot,
         )
-        for r, name in await repo.revisions(session, patient_id, record_id)
+        for r, name in await repo.revisions(session, access, record_id)
     ]

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
-from tandem.access.service import PatientAccess, require_patient
+from tandem.access.proof import PatientAccess
+from tandem.access.service import require_patient
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import FlagRule
 from tandem.assessments.models import Response, SafetyAlert
@@ -58,7 +60,7 @@ async def _tell_the_team(
     session: AsyncSession, ctx: AccessContext, access: PatientAccess, alert: SafetyAlert
 ) -> None:
     """The lead care manager; with no lead, every active staff member of the team."""
-    members = await team_repo.active_membership_of(session, access.patient_id)
+    members = await team_repo.active_membership_of(session, access)
     staff = [m for m in members if m.user_id is not None]
     leads = [m.user_id for m in staff if m.role == "lead_care_manager" and m.user_id]
     recipients = leads or [m.user_id for m in staff if m.user_id]
@@ -87,7 +89,7 @@ async def follow_amendment(
     """After a correction: withdraw alerts the corrected answers no longer raise, and raise
     those they now do. Alerts already resolved stay as they are."""
     wanted = {f.code: f for f in flags if f.kind == "safety"}
-    mine = [a for a, _ in await repo.alerts_of_response(session, access.patient_id, response.id)]
+    mine = [a for a, _ in await repo.alerts_of_response(session, access, response.id)]
     # The team has already recorded what it did about this response's flag: a correction that
     # keeps the flag must not raise it (and notify) a second time.
     for alert in mine:
@@ -117,8 +119,8 @@ async def follow_amendment(
 async def list_alerts(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, *, active_only: bool = False
 ) -> list[SafetyAlertRead]:
-    access = await require_patient(session, ctx, patient_id)
-    rows = await repo.alerts(session, patient_id, active_only=active_only)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_safety)
+    rows = await repo.alerts(session, access, active_only=active_only)
     audit_patient(session, ctx, access, "SafetyAlert", detail={"count": len(rows)})
     return [_read(alert, name) for alert, name in rows]
 
@@ -127,7 +129,7 @@ async def alerts_of_response(
     session: AsyncSession, access: PatientAccess, response_id: uuid.UUID
 ) -> list[SafetyAlertRead]:
     """Alerts a response raised; read as part of the response, whose audit event covers it."""
-    rows = await repo.alerts_of_response(session, access.patient_id, response_id)
+    rows = await repo.alerts_of_response(session, access, response_id)
     return [_read(alert, name) for alert, name in rows]
 
 
@@ -139,8 +141,10 @@ async def resolve_alert(
     data: SafetyAlertResolve,
 ) -> SafetyAlertRead:
     """Record what was done; the alert then leaves the banner but stays in the history."""
-    access = await require_patient(session, ctx, patient_id)
-    alert = await repo.alert(session, patient_id, alert_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.close_safety_alert
+    )
+    alert = await repo.alert(session, access, alert_id)
     if alert is None:
         raise NotFound("safety alert")
     check_version(alert, data.version)

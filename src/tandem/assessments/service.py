@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
-from tandem.access.service import PatientAccess, require_patient
+from tandem.access.proof import PatientAccess
+from tandem.access.service import require_patient
 from tandem.assessments import needs as needs_service
 from tandem.assessments import repository as repo
 from tandem.assessments import safety
@@ -88,7 +90,9 @@ async def administer(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: ResponseCreate
 ) -> ResponseRead:
     """Record a completed instrument; its score, band, flags and needs follow at once."""
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.record_measurements
+    )
     definition = known_instrument(data.instrument)
     answered_on, answers = check_submission(access, definition, data.answered_on, data.answers, ctx)
     result = score(definition, answers, sex=access.patient.gender)
@@ -109,7 +113,7 @@ async def administer(
     _apply(response, result)
     session.add(response)
     await session.flush()
-    await derive_observations(session, definition, response, result, now=now)
+    await derive_observations(session, access, definition, response, result, now=now)
     audit_patient(
         session,
         ctx,
@@ -142,8 +146,10 @@ async def list_responses(
     instrument_code: str | None = None,
 ) -> list[ResponseRead]:
     """A patient's responses, newest first (withdrawn ones included, marked as such)."""
-    access = await require_patient(session, ctx, patient_id)
-    rows = await repo.responses(session, patient_id, instrument=instrument_code)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.read_measurements
+    )
+    rows = await repo.responses(session, access, instrument=instrument_code)
     audit_patient(session, ctx, access, "QuestionnaireResponse", detail={"count": len(rows)})
     names = await repo.user_names(session, [r.entered_by for r in rows])
     return [summarise_response(r, names.get(r.entered_by)) for r in rows]
@@ -152,14 +158,16 @@ async def list_responses(
 async def get_response(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, response_id: uuid.UUID
 ) -> ResponseRead:
-    access = await require_patient(session, ctx, patient_id)
-    response = await _load(session, patient_id, response_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.read_measurements
+    )
+    response = await _load(session, access, response_id)
     audit_patient(session, ctx, access, "QuestionnaireResponse", response.id)
     return await read_response(session, ctx, access, response)
 
 
-async def _load(session: AsyncSession, patient_id: uuid.UUID, response_id: uuid.UUID) -> Response:
-    response = await repo.response(session, patient_id, response_id)
+async def _load(session: AsyncSession, access: PatientAccess, response_id: uuid.UUID) -> Response:
+    response = await repo.response(session, access, response_id)
     if response is None:
         raise NotFound("response")
     return response
@@ -173,8 +181,10 @@ async def amend_response(
     data: ResponseAmend,
 ) -> ResponseRead:
     """Correct the answers (with a reason); score, observations, alerts and needs follow."""
-    access = await require_patient(session, ctx, patient_id)
-    response = await _load(session, patient_id, response_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.record_measurements
+    )
+    response = await _load(session, access, response_id)
     check_version(response, data.version)
     if response.status == "entered-in-error":
         raise ValidationProblem("This response was marked entered in error.", field="status")
@@ -194,7 +204,9 @@ async def amend_response(
     response.updated_at = ctx.now()
     _apply(response, result)
     await session.flush()
-    await derive_observations(session, definition, response, result, now=ctx.now(), amend=True)
+    await derive_observations(
+        session, access, definition, response, result, now=ctx.now(), amend=True
+    )
     audit_patient(
         session,
         ctx,
@@ -227,8 +239,10 @@ async def mark_response_entered_in_error(
     data: EnteredInError,
 ) -> ResponseRead:
     """Withdraw a response recorded by mistake: it stays in the history but counts nowhere."""
-    access = await require_patient(session, ctx, patient_id)
-    response = await _load(session, patient_id, response_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.record_measurements
+    )
+    response = await _load(session, access, response_id)
     check_version(response, data.version)
     if response.status == "entered-in-error":
         raise ValidationProblem(
@@ -239,7 +253,7 @@ async def mark_response_entered_in_error(
     response.status_reason = data.reason
     response.updated_at = ctx.now()
     await session.flush()
-    await withdraw_observations(session, response)
+    await withdraw_observations(session, access, response)
     audit_patient(
         session,
         ctx,
@@ -312,7 +326,7 @@ async def read_response(
     names = await repo.user_names(session, [response.entered_by])
     read = summarise_response(response, names.get(response.entered_by))
     definition = known_instrument(response.instrument)
-    previous = await repo.previous_response(session, access.patient_id, response)
+    previous = await repo.previous_response(session, access, response)
     previous_answers: Answers | None = previous.answers if previous else None
     changes = changed_items(definition, response.answers, previous_answers)
     read.items = [
@@ -324,7 +338,7 @@ async def read_response(
         read.previous_score = previous.total_score
         if previous.total_score is not None and response.total_score is not None:
             read.score_change = response.total_score - previous.total_score
-    read.revisions = await revision_history(session, access.patient_id, response.id)
+    read.revisions = await revision_history(session, access, response.id)
     read.safety_alerts = await safety.alerts_of_response(session, access, response.id)
     read.linked_needs = await needs_service.needs_from_response(session, access, response.id)
     return read

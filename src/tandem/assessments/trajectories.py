@@ -9,8 +9,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
-from tandem.access.service import PatientAccess, require_patient
+from tandem.access.proof import PatientAccess
+from tandem.access.service import require_patient
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import Instrument, instrument, instruments
 from tandem.assessments.rules import Measurement, summarise
@@ -49,7 +51,9 @@ async def trajectory(
     instrument_code: str,
     settings: TrajectorySettings,
 ) -> TrajectoryRead:
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.read_measurements
+    )
     audit_patient(session, ctx, access, "Observation", detail={"trajectory": instrument_code})
     enrolled_on = await current_enrolment_start(session, access)
     return await build_trajectory(session, ctx, access, instrument_code, settings, enrolled_on)
@@ -57,7 +61,7 @@ async def trajectory(
 
 async def current_enrolment_start(session: AsyncSession, access: PatientAccess) -> date | None:
     """When the patient's active enrolment began: the episode the baseline belongs to."""
-    enrolments = await team_repo.enrolments(session, access.patient_id)
+    enrolments = await team_repo.enrolments(session, access)
     current = next((e for e in enrolments if e.status == "active"), None)
     return current.start_date if current else None
 
@@ -78,9 +82,11 @@ async def measurement_overview(
 ) -> MeasurementOverview:
     """Trajectories of PHQ-9, GAD-7 (every followed instrument) and the list of responses,
     in one audited read."""
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.read_measurements
+    )
     followed = followed_instruments()
-    rows = await repo.responses(session, patient_id)
+    rows = await repo.responses(session, access)
     audit_patient(
         session,
         ctx,
@@ -112,7 +118,7 @@ async def build_trajectory(
     if definition is None or definition.trajectory is None or not definition.scoring.code:
         raise NotFound("trajectory")
     rules = definition.trajectory
-    rows = await repo.score_points(session, access.patient_id, definition.scoring.code)
+    rows = await repo.score_points(session, access, definition.scoring.code)
     points = [
         TrajectoryPoint(
             response_id=response.id,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from tandem.access.context import AccessContext
+from tandem.access.scope import audit_append
 from tandem.audit.chain import GENESIS, link_hash
 from tandem.audit.models import AuditEvent
 
@@ -88,7 +89,7 @@ def _write_pending(session: Session) -> None:
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
     tail = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+        audit_append(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     ).first()
     next_id, prev_hash = (tail[0] + 1, tail[1]) if tail else (1, GENESIS)
     rows = []
@@ -98,7 +99,7 @@ def _write_pending(session: Session) -> None:
         rows.append({**fields, "prev_hash": prev_hash, "hash": digest})
         prev_hash = digest
         next_id += 1
-    session.execute(insert(AuditEvent), rows)
+    session.execute(audit_append(insert(AuditEvent)), rows)
 
 
 def _discard_unwritten(session: Session, transaction: SessionTransaction) -> None:

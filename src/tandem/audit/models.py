@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tandem.access.capabilities import Capability, PatientData
 from tandem.db import Base
 
 
@@ -15,6 +16,8 @@ class AuditEvent(Base):
     """One access or change. Rows are never updated or deleted (triggers refuse it)."""
 
     __tablename__ = "audit_event"
+    # Who opened whose record is itself patient data: the lead reads it through a proof.
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_access_log}))
 
     # The chain order; assigned under a lock by tandem.audit.log, not by a sequence.
     id: Mapped[int] = mapped_column(

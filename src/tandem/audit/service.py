@@ -11,13 +11,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
-from tandem.access.scope import system_query
-from tandem.access.service import is_lead_care_manager, require_patient
+from tandem.access.scope import scoped_for_staff, scoped_to_patient
+from tandem.access.service import may, require_patient, require_staff
 from tandem.audit import log as audit
 from tandem.audit.chain import CHAINED_FIELDS, BrokenLink, ChainVerifier
 from tandem.audit.models import AuditEvent
-from tandem.errors import Forbidden, NotFound
+from tandem.errors import NotFound
 from tandem.people.models import Patient
 from tandem.schemas import Page
 
@@ -38,22 +39,20 @@ class AuditEventRead(BaseModel):
     detail: str | None
 
 
-async def _patient_for_log(
+async def _log_scope(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
-) -> uuid.UUID:
-    """The lead care manager sees their patient's log; a privacy officer sees any patient's."""
-    if ctx.is_privacy_officer:
-        exists_stmt = system_query(
-            select(Patient.id).where(Patient.id == patient_id), "privacy officer access log"
+) -> Callable[[Any], Any]:
+    """The lead care manager reads their patient's log; a privacy officer reads any patient's."""
+    if may(ctx, Capability.read_any_access_log):
+        staff = require_staff(session, ctx, Capability.read_any_access_log)
+        found = await session.scalar(
+            scoped_for_staff(select(Patient.id).where(Patient.id == patient_id), staff)
         )
-        if await session.scalar(exists_stmt) is None:
+        if found is None:
             raise NotFound("patient")
-        return patient_id
-    await require_patient(session, ctx, patient_id)
-    if not await is_lead_care_manager(session, ctx, patient_id):
-        # Team members who are not the lead are told it does not exist, like anyone else.
-        raise NotFound("access log")
-    return patient_id
+        return lambda stmt: scoped_for_staff(stmt.where(AuditEvent.patient_id == patient_id), staff)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_access_log)
+    return lambda stmt: scoped_to_patient(stmt, access, AuditEvent.patient_id)
 
 
 async def patient_access_log(
@@ -64,15 +63,13 @@ async def patient_access_log(
     page: int,
     page_size: int,
 ) -> Page[AuditEventRead]:
-    await _patient_for_log(session, ctx, patient_id)
+    scope = await _log_scope(session, ctx, patient_id)
     page = max(1, page)
-    where = AuditEvent.patient_id == patient_id
-    total = await session.scalar(select(func.count()).select_from(AuditEvent).where(where))
+    total = await session.scalar(scope(select(func.count()).select_from(AuditEvent)))
     rows = (
         (
             await session.execute(
-                select(AuditEvent)
-                .where(where)
+                scope(select(AuditEvent))
                 .order_by(AuditEvent.id.desc())
                 .offset((page - 1) * page_size)
                 .limit(page_size)
@@ -143,12 +140,9 @@ async def find_patient_id_by_mrn_for_privacy(
     session: AsyncSession, ctx: AccessContext, mrn: str
 ) -> uuid.UUID:
     """The patient with this MRN, for a privacy officer about to read their access log."""
-    if not ctx.is_privacy_officer:
-        raise Forbidden("Only privacy officers can look up any patient's access log.")
+    staff = require_staff(session, ctx, Capability.read_any_access_log)
     patient_id = await session.scalar(
-        system_query(
-            select(Patient.id).where(Patient.mrn == mrn.strip().upper()), "privacy officer lookup"
-        )
+        scoped_for_staff(select(Patient.id).where(Patient.mrn == mrn.strip().upper()), staff)
     )
     if patient_id is None:
         raise NotFound("patient")

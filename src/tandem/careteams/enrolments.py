@@ -6,7 +6,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
+from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
 from tandem.careteams import repository as repo
 from tandem.careteams.models import Enrolment
@@ -18,21 +20,25 @@ from tandem.ids import new_id
 from tandem.people import repository as people_repo
 from tandem.people.schemas import EnteredInError
 from tandem.people.service import audit_patient
-from tandem.records import check_version
+from tandem.records import check_version, flush_unique
+
+ALREADY_ENROLLED = "The patient is already enrolled in this programme; change its phase instead."
 
 
 async def list_enrolments(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> list[EnrolmentRead]:
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_enrolments)
     audit_patient(session, ctx, access, "Enrolment")
-    return [EnrolmentRead.model_validate(e) for e in await repo.enrolments(session, patient_id)]
+    return [EnrolmentRead.model_validate(e) for e in await repo.enrolments(session, access)]
 
 
 async def enrol(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: EnrolmentCreate
 ) -> EnrolmentRead:
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.manage_enrolments
+    )
     check_period(data.start_date, None, today=ctx.clock.today())
     if data.phase == Phase.discharged:
         raise ValidationProblem("A new enrolment starts in an open phase.", field="phase")
@@ -40,12 +46,9 @@ async def enrol(
         session, data.organization_id
     ):
         raise ValidationProblem("No such organisation.", field="organization_id")
-    for existing in await repo.enrolments(session, patient_id):
+    for existing in await repo.enrolments(session, access):
         if existing.status == "active" and existing.programme == data.programme:
-            raise Conflict(
-                "The patient is already enrolled in this programme; change its phase instead.",
-                field="programme",
-            )
+            raise Conflict(ALREADY_ENROLLED, field="programme")
     now = ctx.now()
     enrolment = Enrolment(
         id=new_id(),
@@ -60,7 +63,7 @@ async def enrol(
         updated_at=now,
     )
     session.add(enrolment)
-    await session.flush()
+    await flush_unique(session, {"uq_enrolment_active_programme": (ALREADY_ENROLLED, "programme")})
     audit_patient(
         session,
         ctx,
@@ -73,8 +76,8 @@ async def enrol(
     return EnrolmentRead.model_validate(enrolment)
 
 
-async def _load(session: AsyncSession, patient_id: uuid.UUID, enrolment_id: uuid.UUID) -> Enrolment:
-    enrolment = await repo.enrolment(session, patient_id, enrolment_id)
+async def _load(session: AsyncSession, access: PatientAccess, enrolment_id: uuid.UUID) -> Enrolment:
+    enrolment = await repo.enrolment(session, access, enrolment_id)
     if enrolment is None:
         raise NotFound("enrolment")
     return enrolment
@@ -88,8 +91,10 @@ async def update_enrolment(
     data: EnrolmentUpdate,
 ) -> EnrolmentRead:
     """Move between phases; discharging sets the end date and closes the episode."""
-    access = await require_patient(session, ctx, patient_id)
-    enrolment = await _load(session, patient_id, enrolment_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.manage_enrolments
+    )
+    enrolment = await _load(session, access, enrolment_id)
     check_version(enrolment, data.version)
     if enrolment.status != "active":
         raise ValidationProblem("This enrolment is closed.", field="status")
@@ -127,8 +132,10 @@ async def mark_enrolment_entered_in_error(
     enrolment_id: uuid.UUID,
     data: EnteredInError,
 ) -> EnrolmentRead:
-    access = await require_patient(session, ctx, patient_id)
-    enrolment = await _load(session, patient_id, enrolment_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.manage_enrolments
+    )
+    enrolment = await _load(session, access, enrolment_id)
     check_version(enrolment, data.version)
     enrolment.status = "entered-in-error"
     enrolment.updated_at = ctx.now()

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tandem.access.capabilities import Capability, PatientData
 from tandem.db import Base, IdMixin
 
 
@@ -15,7 +16,9 @@ class CareTeamMember(IdMixin, Base):
     """One participant in a patient's care team: a user, or a related person (family caregiver)."""
 
     __tablename__ = "care_team_member"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_care_team, Capability.read_contact})
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     role: Mapped[str] = mapped_column(String(40))
@@ -42,6 +45,24 @@ class CareTeamMember(IdMixin, Base):
             sqlite_where=text("role = 'lead_care_manager' AND status = 'active'"),
             postgresql_where=text("role = 'lead_care_manager' AND status = 'active'"),
         ),
+        # One person, one active membership per team: the caseload and the team list stay
+        # unambiguous, and concurrent adds cannot both win.
+        Index(
+            "uq_care_team_member_active_user",
+            "patient_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'active' AND user_id IS NOT NULL"),
+            postgresql_where=text("status = 'active' AND user_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_care_team_member_active_person",
+            "patient_id",
+            "related_person_id",
+            unique=True,
+            sqlite_where=text("status = 'active' AND related_person_id IS NOT NULL"),
+            postgresql_where=text("status = 'active' AND related_person_id IS NOT NULL"),
+        ),
     )
 
 
@@ -49,7 +70,7 @@ class Enrolment(IdMixin, Base):
     """An episode of care in a programme, with its phase and dates (FHIR EpisodeOfCare)."""
 
     __tablename__ = "enrolment"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_enrolments}))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     programme: Mapped[str] = mapped_column(String(120))
@@ -64,4 +85,15 @@ class Enrolment(IdMixin, Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_enrolment_patient", "patient_id", "start_date"),)
+    __table_args__ = (
+        Index("ix_enrolment_patient", "patient_id", "start_date"),
+        # One open enrolment per programme: change its phase instead of enrolling again.
+        Index(
+            "uq_enrolment_active_programme",
+            "patient_id",
+            "programme",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )

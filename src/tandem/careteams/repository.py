@@ -1,4 +1,4 @@
-"""Every query on care-team members and enrolments, for patients already proven."""
+"""Every query on care-team members and enrolments, each scoped by a proof of access."""
 
 from __future__ import annotations
 
@@ -9,41 +9,43 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.proof import PatientAccess
 from tandem.access.scope import scoped_to_patient
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.people.models import Organization, RelatedPerson, User
 
 
-async def members(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[Any]:
+async def members(session: AsyncSession, access: PatientAccess) -> Sequence[Any]:
     """Members with the person and organisation behind each, active first."""
     stmt = scoped_to_patient(
         select(CareTeamMember, User, RelatedPerson, Organization)
         .outerjoin(User, User.id == CareTeamMember.user_id)
         .outerjoin(RelatedPerson, RelatedPerson.id == CareTeamMember.related_person_id)
         .outerjoin(Organization, Organization.id == CareTeamMember.organization_id),
-        patient_id,
+        access,
         CareTeamMember.patient_id,
+        outer=(RelatedPerson.patient_id,),
     ).order_by(CareTeamMember.status, CareTeamMember.role, CareTeamMember.start_date)
     return (await session.execute(stmt)).all()
 
 
 async def member(
-    session: AsyncSession, patient_id: uuid.UUID, member_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, member_id: uuid.UUID
 ) -> CareTeamMember | None:
     stmt = scoped_to_patient(
         select(CareTeamMember).where(CareTeamMember.id == member_id),
-        patient_id,
+        access,
         CareTeamMember.patient_id,
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def active_lead(session: AsyncSession, patient_id: uuid.UUID) -> CareTeamMember | None:
+async def active_lead(session: AsyncSession, access: PatientAccess) -> CareTeamMember | None:
     stmt = scoped_to_patient(
         select(CareTeamMember).where(
             CareTeamMember.role == "lead_care_manager", CareTeamMember.status == "active"
         ),
-        patient_id,
+        access,
         CareTeamMember.patient_id,
     )
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -51,7 +53,7 @@ async def active_lead(session: AsyncSession, patient_id: uuid.UUID) -> CareTeamM
 
 async def active_membership_of(
     session: AsyncSession,
-    patient_id: uuid.UUID,
+    access: PatientAccess,
     *,
     user_id: uuid.UUID | None = None,
     related_person_id: uuid.UUID | None = None,
@@ -59,7 +61,7 @@ async def active_membership_of(
 ) -> Sequence[CareTeamMember]:
     stmt = scoped_to_patient(
         select(CareTeamMember).where(CareTeamMember.status == "active"),
-        patient_id,
+        access,
         CareTeamMember.patient_id,
     )
     if user_id is not None:
@@ -75,17 +77,17 @@ async def user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 
 
-async def enrolments(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[Enrolment]:
-    stmt = scoped_to_patient(select(Enrolment), patient_id, Enrolment.patient_id).order_by(
+async def enrolments(session: AsyncSession, access: PatientAccess) -> Sequence[Enrolment]:
+    stmt = scoped_to_patient(select(Enrolment), access, Enrolment.patient_id).order_by(
         Enrolment.start_date.desc()
     )
     return (await session.execute(stmt)).scalars().all()
 
 
 async def enrolment(
-    session: AsyncSession, patient_id: uuid.UUID, enrolment_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, enrolment_id: uuid.UUID
 ) -> Enrolment | None:
     stmt = scoped_to_patient(
-        select(Enrolment).where(Enrolment.id == enrolment_id), patient_id, Enrolment.patient_id
+        select(Enrolment).where(Enrolment.id == enrolment_id), access, Enrolment.patient_id
     )
     return (await session.execute(stmt)).scalar_one_or_none()

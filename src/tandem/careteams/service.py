@@ -5,22 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability, permissions
 from tandem.access.context import AccessContext
-from tandem.access.rules import can_manage_care_team
-from tandem.access.service import PatientAccess, require_patient
+from tandem.access.proof import PatientAccess
+from tandem.access.service import require_patient
 from tandem.careteams import repository as repo
 from tandem.careteams.models import CareTeamMember
 from tandem.careteams.rules import check_member_kind, check_period
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
 from tandem.careteams.vocab import CareTeamRole
-from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from tandem.errors import Conflict, NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people import repository as people_repo
 from tandem.people.service import audit_patient
-from tandem.records import check_version
+from tandem.people.vocab import label
+from tandem.records import check_version, flush_unique
 
 
 def _member_read(row: Any) -> MemberRead:
@@ -45,28 +46,42 @@ def _member_read(row: Any) -> MemberRead:
     )
 
 
+# What each uniqueness rule of the team says when two changes race for it.
+UNIQUE_RULES = {
+    "uq_care_team_member_one_lead": (
+        "This patient already has a lead care manager. Hand the lead over instead.",
+        "role",
+    ),
+    "uq_care_team_member_active_user": (
+        "This person is already on the team; change their role instead.",
+        "user_id",
+    ),
+    "uq_care_team_member_active_person": (
+        "This person is already on the team.",
+        "related_person_id",
+    ),
+}
+
+
 async def _require_team_manager(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> PatientAccess:
-    """Clinical members of the team manage it; emergency (break-the-glass) access cannot."""
-    access = await require_patient(session, ctx, patient_id)
-    if not can_manage_care_team(basis=access.basis, role=ctx.role):
-        raise Forbidden("Only clinical members of the care team can change it.")
-    return access
+    """Licensed members of the team manage it; emergency (break-the-glass) access cannot."""
+    return await require_patient(session, ctx, patient_id, capability=Capability.manage_care_team)
 
 
 async def list_members(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> list[MemberRead]:
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_care_team)
     audit_patient(session, ctx, access, "CareTeam")
-    return [_member_read(row) for row in await repo.members(session, patient_id)]
+    return [_member_read(row) for row in await repo.members(session, access)]
 
 
 async def _read_one(
-    session: AsyncSession, patient_id: uuid.UUID, member_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, member_id: uuid.UUID
 ) -> MemberRead:
-    for row in await repo.members(session, patient_id):
+    for row in await repo.members(session, access):
         if row[0].id == member_id:
             return _member_read(row)
     raise NotFound("care-team member")  # pragma: no cover - just written
@@ -89,8 +104,13 @@ async def add_member(
         user = await repo.user(session, data.user_id)
         if user is None or not user.active:
             raise ValidationProblem("No such active user.", field="user_id")
+        if not permissions().team_grants(user.role):
+            # Administrators and privacy officers see no chart, so they join no team.
+            raise ValidationProblem(
+                f"A {label(user.role).lower()} cannot join a care team.", field="user_id"
+            )
         organization_id = organization_id or user.organization_id
-        current = await repo.active_membership_of(session, patient_id, user_id=user.id)
+        current = await repo.active_membership_of(session, access, user_id=user.id)
         if current:
             # One person, one role on a team: keeps the caseload and the team list unambiguous.
             raise Conflict(
@@ -99,17 +119,17 @@ async def add_member(
                 field="user_id",
             )
     if data.related_person_id is not None:
-        person = await people_repo.related_person(session, patient_id, data.related_person_id)
+        person = await people_repo.related_person(session, access, data.related_person_id)
         if person is None or person.status != "active":
             raise ValidationProblem(
                 "No such related person for this patient.", field="related_person_id"
             )
-        if await repo.active_membership_of(session, patient_id, related_person_id=person.id):
+        if await repo.active_membership_of(session, access, related_person_id=person.id):
             raise Conflict(f"{person.name} is already on the team.", field="related_person_id")
     if organization_id and not await people_repo.organization_exists(session, organization_id):
         raise ValidationProblem("No such organisation.", field="organization_id")
     if data.role == CareTeamRole.lead_care_manager:
-        lead = await repo.active_lead(session, patient_id)
+        lead = await repo.active_lead(session, access)
         if lead is not None:
             raise Conflict(
                 "This patient already has a lead care manager. Hand the lead over instead.",
@@ -131,25 +151,19 @@ async def add_member(
     audit_patient(
         session, ctx, access, "CareTeamMember", member.id, action="C", detail={"role": member.role}
     )
-    return await _read_one(session, patient_id, member.id)
+    return await _read_one(session, access, member.id)
 
 
 async def _flush_unique_lead(session: AsyncSession) -> None:
-    """The database's partial unique index is the last word on "one lead at a time"."""
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            "This patient already has a lead care manager. Hand the lead over instead.",
-            field="role",
-        ) from exc
+    """The database's partial unique indexes are the last word on "one lead at a time" and
+    "one membership per person"."""
+    await flush_unique(session, UNIQUE_RULES)
 
 
 async def _load(
-    session: AsyncSession, patient_id: uuid.UUID, member_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, member_id: uuid.UUID
 ) -> CareTeamMember:
-    member = await repo.member(session, patient_id, member_id)
+    member = await repo.member(session, access, member_id)
     if member is None:
         raise NotFound("care-team member")
     return member
@@ -163,7 +177,7 @@ async def update_member(
     data: MemberUpdate,
 ) -> MemberRead:
     access = await _require_team_manager(session, ctx, patient_id)
-    member = await _load(session, patient_id, member_id)
+    member = await _load(session, access, member_id)
     check_version(member, data.version)
     if member.status != "active":
         raise ValidationProblem("This membership has ended.", field="status")
@@ -182,7 +196,7 @@ async def update_member(
                 field="role",
             )
         if changes["role"] == CareTeamRole.lead_care_manager and member.role != changes["role"]:
-            lead = await repo.active_lead(session, patient_id)
+            lead = await repo.active_lead(session, access)
             if lead is not None:
                 raise Conflict("This patient already has a lead care manager.", field="role")
     org_id = changes.get("organization_id")
@@ -200,7 +214,7 @@ async def update_member(
         action="U",
         detail={"changed": sorted(changes)},
     )
-    return await _read_one(session, patient_id, member.id)
+    return await _read_one(session, access, member.id)
 
 
 async def end_member(
@@ -212,7 +226,7 @@ async def end_member(
 ) -> MemberRead:
     """End a membership (or mark it entered in error); the lead must be handed over first."""
     access = await _require_team_manager(session, ctx, patient_id)
-    member = await _load(session, patient_id, member_id)
+    member = await _load(session, access, member_id)
     check_version(member, data.version)
     if member.status != "active":
         raise ValidationProblem("This membership has already ended.", field="status")
@@ -235,7 +249,7 @@ async def end_member(
         action="U",
         detail={"status": member.status, "reason": data.reason},
     )
-    return await _read_one(session, patient_id, member.id)
+    return await _read_one(session, access, member.id)
 
 
 async def make_lead(
@@ -247,7 +261,7 @@ async def make_lead(
     if user is None or not user.active or user.role != "care_manager":
         raise ValidationProblem("The new lead must be an active care manager.", field="user_id")
     today, now = ctx.clock.today(), ctx.now()
-    lead = await repo.active_lead(session, patient_id)
+    lead = await repo.active_lead(session, access)
     if lead is not None:
         if lead.user_id == user.id:
             raise Conflict(f"{user.full_name} is already the lead care manager.", field="user_id")
@@ -264,7 +278,7 @@ async def make_lead(
             action="U",
             detail={"status": "inactive", "reason": lead.end_reason},
         )
-    for previous in await repo.active_membership_of(session, patient_id, user_id=user.id):
+    for previous in await repo.active_membership_of(session, access, user_id=user.id):
         previous.status = "inactive"
         previous.end_date = today
         previous.end_reason = "Became lead care manager"
@@ -299,4 +313,4 @@ async def make_lead(
         action="C",
         detail={"role": member.role, "reason": data.reason},
     )
-    return await _read_one(session, patient_id, member.id)
+    return await _read_one(session, access, member.id)

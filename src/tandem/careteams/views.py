@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
-from tandem.access.rules import CLINICAL_ROLES
 from tandem.admin.service import list_users
 from tandem.careteams import service
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
@@ -37,7 +37,8 @@ from tandem.web.templating import label
 router = APIRouter()
 
 # Staff who can sit on a care team: clinicians and community partners, not administrators.
-TEAM_PROFESSIONS = {*CLINICAL_ROLES, ProfessionalRole.community_partner}
+# Professions that may join a team: those the permission table grants anything on a patient.
+TEAM_PROFESSIONS = {r for r in ProfessionalRole if permissions().team_grants(r)}
 
 
 async def _team_choices(

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tandem.access.capabilities import Capability, PatientData
 from tandem.db import Base, IdMixin
 
 
@@ -16,7 +17,9 @@ class Notification(IdMixin, Base):
     It names a patient, so it is patient data: a user who leaves the care team stops seeing it."""
 
     __tablename__ = "notification"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_contact}), written_by_readers=True
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.scope import count_of, scoped
+from tandem.access.service import require_patient
 from tandem.audit import log as audit
 from tandem.errors import NotFound
 from tandem.ids import new_id
@@ -85,6 +87,10 @@ async def mark_read(
     note: Notification | None = (await session.execute(stmt)).scalar_one_or_none()
     if note is None:
         raise NotFound("notification")
+    # Marking it read writes a row of patient data: prove the relationship, as any write does.
+    access = await require_patient(
+        session, ctx, note.patient_id, capability=Capability.read_contact
+    )
     if note.read_at is None:
         note.read_at = ctx.now()
         await session.flush()
@@ -95,6 +101,7 @@ async def mark_read(
         record_type="Notification",
         record_id=note.id,
         patient_id=note.patient_id,
+        purpose=access.purpose,
         detail={"read": True},
     )
     return note

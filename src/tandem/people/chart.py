@@ -1,4 +1,4 @@
-"""What every page of a patient's chart shows: the header and the tabs."""
+"""What every page of a patient's chart shows: the header and the tabs this user may open."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
-from tandem.access.rules import can_manage_care_team
-from tandem.access.service import is_lead_care_manager
+from tandem.access.service import require_patient
 from tandem.assessments import repository as assessment_repo
 from tandem.people import service
 
@@ -22,43 +22,66 @@ class ChartTab:
     href: str
 
 
-TABS = (
-    ("overview", "Overview", ""),
-    ("measurements", "Measurements", "/measurements"),
-    ("assessments", "Assessment", "/assessments"),
-    ("needs", "Needs", "/needs"),
-    ("safety", "Safety", "/safety"),
-    ("care-team", "Care team", "/care-team"),
-    ("related-persons", "Family & caregivers", "/related-persons"),
-    ("enrolments", "Enrolments", "/enrolments"),
-    ("identifiers", "Identifiers", "/identifiers"),
-    ("access-log", "Access log", "/access-log"),
+# Each tab opens for those whose role includes its capability (the permission table).
+TABS: tuple[tuple[str, str, str, Capability], ...] = (
+    ("overview", "Overview", "", Capability.read_contact),
+    ("measurements", "Measurements", "/measurements", Capability.read_measurements),
+    ("assessments", "Assessment", "/assessments", Capability.read_assessments),
+    ("needs", "Needs", "/needs", Capability.read_needs),
+    ("safety", "Safety", "/safety", Capability.read_safety),
+    ("care-team", "Care team", "/care-team", Capability.read_care_team),
+    ("related-persons", "Family & caregivers", "/related-persons", Capability.read_family),
+    ("enrolments", "Enrolments", "/enrolments", Capability.read_enrolments),
+    ("identifiers", "Identifiers", "/identifiers", Capability.read_identifiers),
+    ("access-log", "Access log", "/access-log", Capability.read_access_log),
 )
+TAB_CAPABILITY = {key: capability for key, _, _, capability in TABS}
 
 
 async def chart_context(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, tab: str
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    tab: str,
+    *,
+    capability: Capability | None = None,
 ) -> dict[str, Any]:
-    """The chart header (an audited read) and the tabs this user may open."""
-    patient = await service.chart_header(session, ctx, patient_id)
+    """The chart header (an audited read) and the tabs this user may open.
+
+    ``capability`` is what the page needs (by default its tab's); without it the page is 404
+    to someone with no care relationship and 403 to a team member whose role lacks it."""
+    access = await require_patient(
+        session, ctx, patient_id, capability=capability or TAB_CAPABILITY[tab]
+    )
+    service.audit_patient(session, ctx, access, "Patient")
+    full_chart = access.can(Capability.read_chart)
+    patient: Any = (
+        await service.patient_read(session, ctx, access)
+        if full_chart
+        else await service.contact_read(session, access)
+    )
     # The chart header's audited read covers the banner: the same patient, the same page.
-    alerts = [a for a, _ in await assessment_repo.alerts(session, patient_id, active_only=True)]
-    screened_at = await assessment_repo.last_recorded(session, patient_id, "suicide-risk")
-    is_lead = await is_lead_care_manager(session, ctx, patient_id)
+    alerts = []
+    screened_at = None
+    if access.can(Capability.read_safety):
+        alerts = [a for a, _ in await assessment_repo.alerts(session, access, active_only=True)]
+        screened_at = await assessment_repo.last_recorded(session, access, "suicide-risk")
     base = f"/patients/{patient_id}"
     tabs = [
         ChartTab(key, label, base + suffix)
-        for key, label, suffix in TABS
-        # Only the lead care manager may read a patient's access log.
-        if key != "access-log" or is_lead
+        for key, label, suffix, needed in TABS
+        if access.can(needed)
     ]
     return {
         "patient": patient,
+        "access": access,
+        "can": {c.value for c in access.capabilities},
+        "full_chart": full_chart,
         "tab": tab,
         "tabs": tabs,
-        "is_lead": is_lead,
+        "is_lead": access.is_lead,
         "base": base,
-        "can_manage_team": can_manage_care_team(basis=patient.access_basis, role=ctx.role),
+        "can_manage_team": access.can(Capability.manage_care_team),
         "safety_alerts": alerts,
         # A safety alert asks for a suicide-risk screen until one is recorded after it.
         "risk_screen_due": any(screened_at is None or screened_at < a.raised_at for a in alerts),

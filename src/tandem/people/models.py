@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tandem.access.capabilities import Capability, PatientData
 from tandem.db import Base, IdMixin
 
 
@@ -47,7 +48,7 @@ class User(IdMixin, Base):
 
 class Patient(IdMixin, Base):
     __tablename__ = "patient"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_contact}), key="id")
 
     mrn: Mapped[str] = mapped_column(String(40), unique=True)
     given_name: Mapped[str] = mapped_column(String(100))
@@ -84,7 +85,7 @@ class PatientIdentifier(IdMixin, Base):
     """An identifier another system gives the patient (clinic MRN, Medicaid ID …)."""
 
     __tablename__ = "patient_identifier"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_identifiers}))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     system: Mapped[str] = mapped_column(String(40))
@@ -96,9 +97,12 @@ class PatientIdentifier(IdMixin, Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        Index("ix_patient_identifier_patient", "patient_id"),
+        Index("ix_patient_identifier_value", "system", "value"),
+        # The same identifier twice on one patient is a conflict; on two patients it is a
+        # possible duplicate for the privacy officer (PotentialDuplicate), not an error.
         Index(
             "uq_patient_identifier_active",
+            "patient_id",
             "system",
             "value",
             unique=True,
@@ -112,7 +116,7 @@ class RelatedPerson(IdMixin, Base):
     """Family member or caregiver; acts for the patient only with the patient's consent."""
 
     __tablename__ = "related_person"
-    __patient_owned__ = True
+    __patient_owned__ = PatientData(read=frozenset({Capability.read_family}))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     name: Mapped[str] = mapped_column(String(200))
@@ -129,3 +133,41 @@ class RelatedPerson(IdMixin, Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_related_person_patient", "patient_id"),)
+
+
+class PotentialDuplicate(IdMixin, Base):
+    """Two registrations that may be the same person, for the privacy officer to decide — as a
+    master patient index does. Opened without telling the user when the other record is one
+    they may not see, so the check never confirms that a hidden patient exists."""
+
+    __tablename__ = "potential_duplicate"
+    # Staff reviews only: no care-team capability reads the queue.
+    __patient_owned__ = PatientData(read=frozenset())
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    # No foreign key: two patients in one row would tie their shards together (ARCHITECTURE).
+    other_patient_id: Mapped[uuid.UUID]
+    # The fields that matched, e.g. ["given_name", "family_name", "birth_date"] or ["medicaid"].
+    matched: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    raised_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    raised_at: Mapped[datetime]
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    resolved_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(String(1000))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_potential_duplicate_status", "status", "raised_at"),
+        Index("ix_potential_duplicate_patient", "patient_id"),
+        # One open question per pair of records.
+        Index(
+            "uq_potential_duplicate_open_pair",
+            "patient_id",
+            "other_patient_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )

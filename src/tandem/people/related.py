@@ -6,7 +6,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
+from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
@@ -25,17 +27,17 @@ from tandem.records import check_version, reject_cleared
 async def list_related_persons(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> list[RelatedPersonRead]:
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_family)
     audit_patient(session, ctx, access, "RelatedPerson")
     return [
-        RelatedPersonRead.model_validate(p) for p in await repo.related_persons(session, patient_id)
+        RelatedPersonRead.model_validate(p) for p in await repo.related_persons(session, access)
     ]
 
 
 async def add_related_person(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: RelatedPersonCreate
 ) -> RelatedPersonRead:
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.edit_family)
     person = RelatedPerson(
         id=new_id(),
         patient_id=patient_id,
@@ -51,9 +53,9 @@ async def add_related_person(
 
 
 async def _load(
-    session: AsyncSession, patient_id: uuid.UUID, person_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, person_id: uuid.UUID
 ) -> RelatedPerson:
-    person = await repo.related_person(session, patient_id, person_id)
+    person = await repo.related_person(session, access, person_id)
     if person is None:
         raise NotFound("related person")
     return person
@@ -66,8 +68,8 @@ async def update_related_person(
     person_id: uuid.UUID,
     data: RelatedPersonUpdate,
 ) -> RelatedPersonRead:
-    access = await require_patient(session, ctx, patient_id)
-    person = await _load(session, patient_id, person_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.edit_family)
+    person = await _load(session, access, person_id)
     check_version(person, data.version)
     if person.status != "active":
         raise ValidationProblem(
@@ -98,8 +100,8 @@ async def end_related_person(
     data: RelatedPersonEnd,
 ) -> RelatedPersonRead:
     """End the relationship (it stays in the history) or mark the entry as made in error."""
-    access = await require_patient(session, ctx, patient_id)
-    person = await _load(session, patient_id, person_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.edit_family)
+    person = await _load(session, access, person_id)
     check_version(person, data.version)
     if person.status != "active":
         raise ValidationProblem("This person's record has already ended.", field="status")

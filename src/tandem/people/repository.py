@@ -1,4 +1,4 @@
-"""Every query on patients, identifiers and related persons, already scoped."""
+"""Every query on patients, identifiers and related persons, each scoped by a proof of access."""
 
 from __future__ import annotations
 
@@ -6,20 +6,29 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability, permissions
 from tandem.access.context import AccessContext
+from tandem.access.proof import PatientAccess, StaffAccess
 from tandem.access.scope import (
     count_of,
+    existence_probe,
     scoped,
+    scoped_for_staff,
     scoped_to_patient,
-    scoped_to_patients,
-    system_query,
 )
 from tandem.assessments.models import SafetyAlert
 from tandem.careteams.models import CareTeamMember, Enrolment
-from tandem.people.models import Organization, Patient, PatientIdentifier, RelatedPerson, User
+from tandem.people.models import (
+    Organization,
+    Patient,
+    PatientIdentifier,
+    PotentialDuplicate,
+    RelatedPerson,
+    User,
+)
 from tandem.people.rules import PatientQuery
 
 
@@ -32,13 +41,22 @@ async def caseload_page(
     limit: int,
 ) -> tuple[Sequence[tuple[Patient, str, bool]], int]:
     """Patients whose care team the caller is on, with the caller's role and whether a safety
-    alert is open, one page at a time; patients with an open safety alert come first."""
+    alert is open, one page at a time; patients with an open safety alert come first.
+
+    A role that may not see safety alerts or identifiers (a community partner) gets neither:
+    no flag, no ordering by it, no search by identifier."""
+    granted = permissions().team_grants(ctx.role)
     # CLINICAL.md §2: a positive PHQ-9 item 9 puts the patient at the top of the list.
-    alert_open = (
-        exists()
-        .where(SafetyAlert.patient_id == Patient.id, SafetyAlert.status == "active")
-        .label("alert_open")
-    )
+    if Capability.read_safety in granted:
+        alert_open = (
+            exists()
+            .where(SafetyAlert.patient_id == Patient.id, SafetyAlert.status == "active")
+            .label("alert_open")
+        )
+        ordering = [alert_open.desc()]
+    else:
+        alert_open = literal(False).label("alert_open")
+        ordering = []
     stmt = (
         select(Patient, CareTeamMember.role, alert_open)
         .join(CareTeamMember, CareTeamMember.patient_id == Patient.id)
@@ -57,34 +75,39 @@ async def caseload_page(
         for word in query.name.split():
             stmt = stmt.where(Patient.search_name.contains(word, autoescape=True))
     if query.identifier:
-        stmt = stmt.where(
-            or_(
-                Patient.mrn == query.identifier.upper(),
-                exists().where(
-                    PatientIdentifier.patient_id == Patient.id,
-                    PatientIdentifier.value == query.identifier,
-                    PatientIdentifier.status == "active",
-                ),
+        held = (
+            exists().where(
+                PatientIdentifier.patient_id == Patient.id,
+                PatientIdentifier.value == query.identifier,
+                PatientIdentifier.status == "active",
             )
+            if Capability.read_identifiers in granted
+            else None
         )
+        mrn_match = Patient.mrn == query.identifier.upper()
+        stmt = stmt.where(or_(mrn_match, held) if held is not None else mrn_match)
     stmt = scoped(stmt, ctx, Patient.id)
     total = await session.scalar(count_of(stmt))
     rows = await session.execute(
-        stmt.order_by(alert_open.desc(), Patient.family_name, Patient.given_name, Patient.id)
+        stmt.order_by(*ordering, Patient.family_name, Patient.given_name, Patient.id)
         .offset(offset)
         .limit(limit)
     )
     return [(row[0], row[1], bool(row[2])) for row in rows], int(total or 0)
 
 
-async def current_enrolments(
-    session: AsyncSession, patient_ids: Sequence[uuid.UUID]
+async def caseload_enrolments(
+    session: AsyncSession, ctx: AccessContext, patient_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Enrolment]:
-    """The open enrolment of each patient (the latest started), for patients already proven."""
+    """The open enrolment of each caseload patient (the latest started)."""
     if not patient_ids:
         return {}
-    stmt = scoped_to_patients(
-        select(Enrolment).where(Enrolment.status == "active"), patient_ids, Enrolment.patient_id
+    stmt = scoped(
+        select(Enrolment).where(
+            Enrolment.status == "active", Enrolment.patient_id.in_(patient_ids)
+        ),
+        ctx,
+        Enrolment.patient_id,
     ).order_by(Enrolment.patient_id, Enrolment.start_date)
     result: dict[uuid.UUID, Enrolment] = {}
     for enrolment in (await session.execute(stmt)).scalars():
@@ -92,81 +115,91 @@ async def current_enrolments(
     return result
 
 
-async def identifiers(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[PatientIdentifier]:
+async def current_enrolment(session: AsyncSession, access: PatientAccess) -> Enrolment | None:
+    """The patient's open enrolment (the latest started)."""
     stmt = scoped_to_patient(
-        select(PatientIdentifier), patient_id, PatientIdentifier.patient_id
+        select(Enrolment).where(Enrolment.status == "active"), access, Enrolment.patient_id
+    ).order_by(Enrolment.start_date.desc())
+    found: Enrolment | None = (await session.execute(stmt.limit(1))).scalar_one_or_none()
+    return found
+
+
+async def identifiers(session: AsyncSession, access: PatientAccess) -> Sequence[PatientIdentifier]:
+    stmt = scoped_to_patient(
+        select(PatientIdentifier), access, PatientIdentifier.patient_id
     ).order_by(PatientIdentifier.created_at)
     return (await session.execute(stmt)).scalars().all()
 
 
 async def identifier(
-    session: AsyncSession, patient_id: uuid.UUID, identifier_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, identifier_id: uuid.UUID
 ) -> PatientIdentifier | None:
     stmt = scoped_to_patient(
         select(PatientIdentifier).where(PatientIdentifier.id == identifier_id),
-        patient_id,
+        access,
         PatientIdentifier.patient_id,
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def identifier_in_use(session: AsyncSession, system: str, value: str) -> bool:
-    """Whether any active identifier has this value (answers yes/no, reveals no patient)."""
-    stmt = system_query(
-        select(
-            exists().where(
-                PatientIdentifier.system == system,
-                PatientIdentifier.value == value,
-                PatientIdentifier.status == "active",
-            )
-        ),
-        "identifier uniqueness",
+async def identifier_holders(session: AsyncSession, system: str, value: str) -> list[uuid.UUID]:
+    """Which patients hold this active identifier (ids only: who they are stays hidden)."""
+    stmt = select(PatientIdentifier.patient_id).where(
+        PatientIdentifier.system == system,
+        PatientIdentifier.value == value,
+        PatientIdentifier.status == "active",
     )
-    return bool(await session.scalar(stmt))
+    probe = existence_probe(stmt, "identifier held by another patient")
+    return list((await session.execute(probe)).scalars().all())
 
 
-async def related_persons(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[RelatedPerson]:
-    stmt = scoped_to_patient(select(RelatedPerson), patient_id, RelatedPerson.patient_id).order_by(
+async def related_persons(session: AsyncSession, access: PatientAccess) -> Sequence[RelatedPerson]:
+    stmt = scoped_to_patient(select(RelatedPerson), access, RelatedPerson.patient_id).order_by(
         RelatedPerson.status, RelatedPerson.name
     )
     return (await session.execute(stmt)).scalars().all()
 
 
 async def related_person(
-    session: AsyncSession, patient_id: uuid.UUID, person_id: uuid.UUID
+    session: AsyncSession, access: PatientAccess, person_id: uuid.UUID
 ) -> RelatedPerson | None:
     stmt = scoped_to_patient(
         select(RelatedPerson).where(RelatedPerson.id == person_id),
-        patient_id,
+        access,
         RelatedPerson.patient_id,
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def same_name_and_birth_date(
-    session: AsyncSession, ctx: AccessContext, *, given: str, family: str, birth_date: date
-) -> tuple[list[uuid.UUID], int]:
-    """Possible duplicates: ids the caller may see, and a count of those they may not."""
-    match = (
+    session: AsyncSession, *, given: str, family: str, birth_date: date
+) -> list[uuid.UUID]:
+    """Ids of active patients with this name and date of birth (who they are stays hidden)."""
+    stmt = select(Patient.id).where(
         func.lower(Patient.given_name) == given.lower(),
         func.lower(Patient.family_name) == family.lower(),
         Patient.birth_date == birth_date,
         Patient.status == "active",
     )
-    everyone = await session.scalar(
-        system_query(select(func.count()).select_from(Patient).where(*match), "duplicate check")
+    probe = existence_probe(stmt, "same name and date of birth")
+    return list((await session.execute(probe)).scalars().all())
+
+
+async def visible_to(
+    session: AsyncSession, ctx: AccessContext, patient_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, str]]:
+    """Of these patients, those the caller has a care relationship with, and their MRNs."""
+    if not patient_ids:
+        return []
+    stmt = scoped(
+        select(Patient.id, Patient.mrn).where(Patient.id.in_(patient_ids)), ctx, Patient.id
     )
-    visible = (
-        (await session.execute(scoped(select(Patient.id).where(*match), ctx, Patient.id)))
-        .scalars()
-        .all()
-    )
-    return list(visible), int(everyone or 0) - len(visible)
+    return [(pid, mrn) for pid, mrn in (await session.execute(stmt)).all()]
 
 
 async def mrn_taken(session: AsyncSession, mrn: str) -> bool:
-    stmt = system_query(select(exists().where(Patient.mrn == mrn)), "MRN uniqueness")
-    return bool(await session.scalar(stmt))
+    stmt = select(exists().where(Patient.mrn == mrn))
+    return bool(await session.scalar(existence_probe(stmt, "MRN uniqueness")))
 
 
 async def organization_name(session: AsyncSession, org_id: uuid.UUID | None) -> str | None:
@@ -179,13 +212,48 @@ async def organization_exists(session: AsyncSession, org_id: uuid.UUID) -> bool:
     return bool(await session.scalar(select(exists().where(Organization.id == org_id))))
 
 
-async def lead_care_manager_name(session: AsyncSession, patient_id: uuid.UUID) -> str | None:
+async def lead_care_manager(session: AsyncSession, access: PatientAccess) -> User | None:
+    """The patient's lead care manager: every team role's first contact at the clinic."""
     stmt = scoped_to_patient(
-        select(User.full_name)
+        select(User)
         .select_from(CareTeamMember)
         .join(User, User.id == CareTeamMember.user_id)
         .where(CareTeamMember.role == "lead_care_manager", CareTeamMember.status == "active"),
-        patient_id,
+        access,
         CareTeamMember.patient_id,
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def potential_duplicates(
+    session: AsyncSession, staff: StaffAccess, *, status: str | None, limit: int = 200
+) -> Sequence[PotentialDuplicate]:
+    """The privacy officer's queue, newest first."""
+    stmt = select(PotentialDuplicate).order_by(PotentialDuplicate.raised_at.desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(PotentialDuplicate.status == status)
+    return (await session.execute(scoped_for_staff(stmt, staff))).scalars().all()
+
+
+async def potential_duplicate(
+    session: AsyncSession, staff: StaffAccess, question_id: uuid.UUID
+) -> PotentialDuplicate | None:
+    stmt = select(PotentialDuplicate).where(PotentialDuplicate.id == question_id)
+    return (await session.execute(scoped_for_staff(stmt, staff))).scalar_one_or_none()
+
+
+async def duplicate_parties(
+    session: AsyncSession, staff: StaffAccess, patient_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Patient]:
+    """The identifying details of the patients in the queue (privacy officer only)."""
+    if not patient_ids:
+        return {}
+    stmt = select(Patient).where(Patient.id.in_(patient_ids))
+    return {p.id: p for p in (await session.execute(scoped_for_staff(stmt, staff))).scalars()}
+
+
+async def usernames(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.username).where(User.id.in_(set(ids))))
+    return {uid: name for uid, name in rows.all()}

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from tandem.people.vocab import ContactPreference, Gender, IdentifierSystem, Relationship
+from tandem.people.vocab import (
+    ContactPreference,
+    DuplicateOutcome,
+    Gender,
+    IdentifierSystem,
+    Relationship,
+)
 from tandem.schemas import (
     Email,
     InputModel,
@@ -130,14 +136,17 @@ class EnrolmentSummary(OutputModel):
 
 
 class PatientSummary(OutputModel):
-    """A caseload row."""
+    """A caseload row. A role that may not open the chart (a community partner) gets the
+    name and contact details only: no MRN, date of birth, programme or alert."""
 
     id: uuid.UUID
-    mrn: str
+    mrn: str | None = None
     display_name: str
-    birth_date: date
-    age: int
-    gender: str
+    birth_date: date | None = None
+    age: int | None = None
+    gender: str | None = None
+    phone: str | None = None
+    preferred_language: str | None = None
     my_role: str | None = None
     programme: str | None = None
     phase: str | None = None
@@ -172,10 +181,78 @@ class PatientRead(OutputModel):
     enrolment: EnrolmentSummary | None = None
     lead_care_manager: str | None = None
     access_basis: str = "care_team"
+    # What the caller may do on this patient (the permission table's capabilities).
+    capabilities: list[str] = []
+
+
+class CareContact(OutputModel):
+    """Whom to call about the patient at the clinic."""
+
+    name: str
+    phone: str | None
+    email: str | None
+
+
+class PatientContactRead(OutputModel):
+    """The minimum necessary for a team member outside clinical care (a community partner):
+    who the patient is, how to reach them, and whom to call at the clinic."""
+
+    id: uuid.UUID
+    display_name: str
+    given_name: str
+    family_name: str
+    preferred_name: str | None
+    pronouns: str | None
+    preferred_language: str
+    interpreter_needed: bool
+    phone: str | None
+    email: str | None
+    address: str | None
+    contact_preference: str
+    lead_care_manager: CareContact | None = None
+    access_basis: str = "care_team"
+    capabilities: list[str] = []
 
 
 class DuplicateWarning(OutputModel):
     code: str = "possible_duplicate"
     message: str
     visible_matches: list[uuid.UUID]
-    hidden_matches: int
+
+
+class DuplicateParty(OutputModel):
+    """Who one side of a possible duplicate is (shown to the privacy officer only)."""
+
+    id: uuid.UUID
+    mrn: str
+    display_name: str
+    birth_date: date
+    status: str
+
+
+class PotentialDuplicateRead(OutputModel):
+    """One question in the potential-duplicates queue. Administrators see the ids and the
+    fields that matched; the privacy officer also sees who the two patients are."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    other_patient_id: uuid.UUID
+    matched: list[str]
+    status: str
+    raised_at: datetime
+    raised_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    note: str | None = None
+    version: int
+    patient: DuplicateParty | None = None
+    other: DuplicateParty | None = None
+
+
+class DuplicateResolve(InputModel):
+    """The privacy officer's decision: the same person (linked), not (dismissed), or the same
+    person to be merged later."""
+
+    outcome: DuplicateOutcome
+    note: Reason
+    version: Version

@@ -8,29 +8,33 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability, permissions
 from tandem.access.context import AccessContext
-from tandem.access.rules import CLINICAL_ROLES
-from tandem.access.service import PatientAccess, is_lead_care_manager, require_patient
+from tandem.access.proof import PatientAccess
+from tandem.access.service import registrant_access, require_patient, require_staff
 from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember
 from tandem.careteams.rules import care_team_role_for
-from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from tandem.errors import Conflict, NotFound, ValidationProblem
 from tandem.ids import new_id
+from tandem.people import duplicates
 from tandem.people import repository as repo
 from tandem.people.models import Patient, PatientIdentifier
 from tandem.people.rules import age_on, display_name, parse_patient_query, search_name
 from tandem.people.schemas import (
+    CareContact,
     DuplicateWarning,
     EnrolmentSummary,
     EnteredInError,
     IdentifierCreate,
     IdentifierRead,
+    PatientContactRead,
     PatientCreate,
     PatientRead,
     PatientSummary,
     PatientUpdate,
 )
-from tandem.records import check_version, reject_cleared
+from tandem.records import check_version, flush_unique, reject_cleared
 from tandem.schemas import Page
 
 
@@ -65,13 +69,20 @@ def audit_patient(
 async def list_caseload(
     session: AsyncSession, ctx: AccessContext, *, q: str | None, page: int, page_size: int
 ) -> Page[PatientSummary]:
-    """My caseload: the patients whose care team I am on, searchable and paged."""
+    """My caseload: the patients whose care team I am on, searchable and paged. Each row shows
+    what my role may see on a team (a community partner: name and contact only)."""
     query = parse_patient_query(q)
     page = max(1, page)
     rows, total = await repo.caseload_page(
         session, ctx, query, offset=(page - 1) * page_size, limit=page_size
     )
-    enrolments = await repo.current_enrolments(session, [p.id for p, _, _ in rows])
+    granted = permissions().team_grants(ctx.role)
+    chart = Capability.read_chart in granted
+    enrolments = (
+        await repo.caseload_enrolments(session, ctx, [p.id for p, _, _ in rows])
+        if Capability.read_enrolments in granted
+        else {}
+    )
     today = ctx.clock.today()
     items = []
     for patient, role, alert_open in rows:
@@ -79,13 +90,15 @@ async def list_caseload(
         items.append(
             PatientSummary(
                 id=patient.id,
-                mrn=patient.mrn,
+                mrn=patient.mrn if chart else None,
                 display_name=display_name(
                     patient.given_name, patient.family_name, patient.preferred_name
                 ),
-                birth_date=patient.birth_date,
-                age=age_on(patient.birth_date, today),
-                gender=patient.gender,
+                birth_date=patient.birth_date if chart else None,
+                age=age_on(patient.birth_date, today) if chart else None,
+                gender=patient.gender if chart else None,
+                phone=patient.phone,
+                preferred_language=patient.preferred_language,
                 my_role=role,
                 programme=enrolment.programme if enrolment else None,
                 phase=enrolment.phase if enrolment else None,
@@ -106,22 +119,67 @@ async def list_caseload(
 async def chart_header(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> PatientRead:
-    access = await require_patient(session, ctx, patient_id)
+    """The chart header and demographics (staff who may open the chart)."""
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_chart)
     audit_patient(session, ctx, access, "Patient")
-    return await _patient_read(session, ctx, access)
+    return await patient_read(session, ctx, access)
 
 
-async def _patient_read(
+async def contact_card(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> PatientContactRead:
+    """Who the patient is and how to reach them: what every team member may see."""
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_contact)
+    audit_patient(session, ctx, access, "Patient", detail={"view": "contact"})
+    return await contact_read(session, access)
+
+
+async def contact_read(session: AsyncSession, access: PatientAccess) -> PatientContactRead:
+    """The contact view of a patient already proven and audited by the caller."""
+    patient = access.patient
+    lead = await repo.lead_care_manager(session, access)
+    return PatientContactRead.model_validate(
+        {
+            **{
+                c: getattr(patient, c)
+                for c in PatientContactRead.model_fields
+                if hasattr(patient, c)
+            },
+            "display_name": display_name(
+                patient.given_name, patient.family_name, patient.preferred_name
+            ),
+            "lead_care_manager": (
+                CareContact(name=lead.full_name, phone=lead.phone, email=lead.email)
+                if lead
+                else None
+            ),
+            "access_basis": access.basis.value,
+            "capabilities": sorted(access.capabilities),
+        }
+    )
+
+
+async def patient_read(
     session: AsyncSession, ctx: AccessContext, access: PatientAccess
 ) -> PatientRead:
+    """The chart header of a patient already proven (read_chart) and audited by the caller;
+    identifiers and the programme only for those who may read them."""
     patient = access.patient
-    enrolments = await repo.current_enrolments(session, [patient.id])
-    enrolment = enrolments.get(patient.id)
-    identifiers = [
-        IdentifierRead.model_validate(i)
-        for i in await repo.identifiers(session, patient.id)
-        if i.status == "active"
-    ]
+    enrolment = (
+        await repo.current_enrolment(session, access)
+        if access.can(Capability.read_enrolments)
+        else None
+    )
+    identifiers = (
+        [
+            IdentifierRead.model_validate(i)
+            for i in await repo.identifiers(session, access)
+            if i.status == "active"
+        ]
+        if access.can(Capability.read_identifiers)
+        else []
+    )
+    lead = await repo.lead_care_manager(session, access)
     return PatientRead.model_validate(
         {
             **{c: getattr(patient, c) for c in PatientRead.model_fields if hasattr(patient, c)},
@@ -134,8 +192,9 @@ async def _patient_read(
             ),
             "identifiers": identifiers,
             "enrolment": EnrolmentSummary.model_validate(enrolment) if enrolment else None,
-            "lead_care_manager": await repo.lead_care_manager_name(session, patient.id),
-            "access_basis": access.basis,
+            "lead_care_manager": lead.full_name if lead else None,
+            "access_basis": access.basis.value,
+            "capabilities": sorted(access.capabilities),
         }
     )
 
@@ -148,12 +207,18 @@ async def _new_mrn(session: AsyncSession) -> str:
     raise RuntimeError("could not allocate a unique MRN")  # pragma: no cover - 1e10 space
 
 
+NAME_AND_BIRTH = ["given_name", "family_name", "birth_date"]
+
+
 async def create_patient(
     session: AsyncSession, ctx: AccessContext, data: PatientCreate
 ) -> PatientRead:
-    """Register a patient; the creator joins the care team (as lead if a care manager)."""
-    if ctx.role not in CLINICAL_ROLES:
-        raise Forbidden("Only clinical staff can register patients.")
+    """Register a patient; the creator joins the care team (as lead if a care manager).
+
+    A possible duplicate the creator may see is shown and must be confirmed; one they may not
+    see is registered without a word and queued for the privacy officer, so the check never
+    reveals that a hidden patient exists."""
+    require_staff(session, ctx, Capability.register_patient)
     today = ctx.clock.today()
     if data.birth_date > today:
         raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
@@ -161,43 +226,33 @@ async def create_patient(
         session, data.managing_organization_id
     ):
         raise ValidationProblem("No such organisation.", field="managing_organization_id")
-    if not data.confirm_not_duplicate:
-        visible, hidden = await repo.same_name_and_birth_date(
+    matches = await repo.same_name_and_birth_date(
+        session, given=data.given_name, family=data.family_name, birth_date=data.birth_date
+    )
+    visible = [pid for pid, _ in await repo.visible_to(session, ctx, matches)]
+    hidden = [pid for pid in matches if pid not in visible]
+    if visible and not data.confirm_not_duplicate:
+        warning = DuplicateWarning(
+            message=(
+                "A patient with the same name and date of birth is already registered. "
+                "If this is the same person, open their record; "
+                "if not, confirm to register a new patient."
+            ),
+            visible_matches=visible,
+        )
+        audit.record(
             session,
             ctx,
-            given=data.given_name,
-            family=data.family_name,
-            birth_date=data.birth_date,
+            action="E",
+            record_type="DuplicateCheck",
+            outcome=4,
+            detail={"visible": [str(v) for v in visible]},
         )
-        if visible or hidden:
-            warning = DuplicateWarning(
-                message=(
-                    "A patient with the same name and date of birth is already registered. "
-                    "If this is the same person, open their record"
-                    + (
-                        " (ask their lead care manager to add you to the care team)"
-                        if hidden
-                        else ""
-                    )
-                    + "; if not, confirm to register a new patient."
-                ),
-                visible_matches=visible,
-                hidden_matches=hidden,
-            )
-            audit.record(
-                session,
-                ctx,
-                action="E",
-                record_type="DuplicateCheck",
-                outcome=4,
-                detail={"visible": [str(v) for v in visible], "hidden": hidden},
-            )
-            raise PossibleDuplicate(
-                warning.message,
-                field="confirm_not_duplicate",
-                visible_matches=[str(v) for v in visible],
-                hidden_matches=hidden,
-            )
+        raise PossibleDuplicate(
+            warning.message,
+            field="confirm_not_duplicate",
+            visible_matches=[str(v) for v in visible],
+        )
     now = ctx.now()
     values = data.model_dump(exclude={"confirm_not_duplicate"})
     patient = Patient(
@@ -209,8 +264,6 @@ async def create_patient(
         updated_at=now,
         **values,
     )
-    session.add(patient)
-    await session.flush()
     member = CareTeamMember(
         id=new_id(),
         patient_id=patient.id,
@@ -221,20 +274,25 @@ async def create_patient(
         status="active",
         created_at=now,
     )
+    access = registrant_access(session, ctx, patient, team_role=member.role)
+    session.add(patient)
+    await session.flush()
     session.add(member)
     await session.flush()
-    access = PatientAccess(patient=patient, basis="care_team")
     audit_patient(session, ctx, access, "Patient", action="C")
     audit_patient(
         session, ctx, access, "CareTeamMember", member.id, action="C", detail={"role": member.role}
     )
-    return await _patient_read(session, ctx, access)
+    await duplicates.open_questions(session, ctx, access, hidden, matched=NAME_AND_BIRTH)
+    return await patient_read(session, ctx, access)
 
 
 async def update_patient(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: PatientUpdate
 ) -> PatientRead:
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.edit_demographics
+    )
     patient = access.patient
     check_version(patient, data.version)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
@@ -266,16 +324,16 @@ async def update_patient(
         patient.updated_at = ctx.now()
         await session.flush()
     audit_patient(session, ctx, access, "Patient", action="U", detail={"changed": sorted(changed)})
-    return await _patient_read(session, ctx, access)
+    return await patient_read(session, ctx, access)
 
 
 async def mark_patient_entered_in_error(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: EnteredInError
 ) -> None:
     """A registration made by mistake (e.g. a duplicate): hidden from lists, never deleted."""
-    access = await require_patient(session, ctx, patient_id)
-    if not await is_lead_care_manager(session, ctx, patient_id):
-        raise Forbidden("Only the lead care manager can mark a registration as entered in error.")
+    access = await require_patient(
+        session, ctx, patient_id, capability=Capability.mark_registration_in_error
+    )
     check_version(access.patient, data.version)
     access.patient.status = "entered-in-error"
     access.patient.updated_at = ctx.now()
@@ -293,17 +351,28 @@ async def mark_patient_entered_in_error(
 async def list_identifiers(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> list[IdentifierRead]:
-    access = await require_patient(session, ctx, patient_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_identifiers)
     audit_patient(session, ctx, access, "PatientIdentifier")
-    return [IdentifierRead.model_validate(i) for i in await repo.identifiers(session, patient_id)]
+    return [IdentifierRead.model_validate(i) for i in await repo.identifiers(session, access)]
 
 
 async def add_identifier(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: IdentifierCreate
 ) -> IdentifierRead:
-    access = await require_patient(session, ctx, patient_id)
-    if await repo.identifier_in_use(session, data.system, data.value):
-        raise Conflict("This identifier is already recorded for a patient.", field="value")
+    """Record an identifier. Held already by another patient the user may see: refused, naming
+    that patient's MRN. Held by one they may not see: recorded, and the pair queued for the
+    privacy officer without a word to the user."""
+    access = await require_patient(session, ctx, patient_id, capability=Capability.edit_identifiers)
+    holders = await repo.identifier_holders(session, data.system, data.value)
+    if access.patient_id in holders:
+        raise Conflict("This patient already has this identifier.", field="value")
+    visible = await repo.visible_to(session, ctx, holders)
+    if visible:
+        raise Conflict(
+            f"This identifier is already recorded for the patient with MRN {visible[0][1]}. "
+            "If they are the same person, mark one registration as entered in error.",
+            field="value",
+        )
     identifier = PatientIdentifier(
         id=new_id(),
         patient_id=patient_id,
@@ -314,8 +383,12 @@ async def add_identifier(
         created_at=ctx.now(),
     )
     session.add(identifier)
-    await session.flush()
+    await flush_unique(
+        session,
+        {"uq_patient_identifier_active": ("This patient already has this identifier.", "value")},
+    )
     audit_patient(session, ctx, access, "PatientIdentifier", identifier.id, action="C")
+    await duplicates.open_questions(session, ctx, access, holders, matched=[data.system])
     return IdentifierRead.model_validate(identifier)
 
 
@@ -326,8 +399,8 @@ async def mark_identifier_entered_in_error(
     identifier_id: uuid.UUID,
     data: EnteredInError,
 ) -> IdentifierRead:
-    access = await require_patient(session, ctx, patient_id)
-    identifier = await repo.identifier(session, patient_id, identifier_id)
+    access = await require_patient(session, ctx, patient_id, capability=Capability.edit_identifiers)
+    identifier = await repo.identifier(session, access, identifier_id)
     if identifier is None:
         raise NotFound("identifier")
     check_version(identifier, data.version)

@@ -50,6 +50,21 @@ class RecordStatus(StrEnum):
     entered_in_error = "entered-in-error"
 
 
+class DuplicateStatus(StrEnum):
+    """Where a possible duplicate stands in the privacy officer's queue."""
+
+    open = "open"
+    linked = "linked"
+    dismissed = "dismissed"
+    merge_later = "merge_later"
+
+
+class DuplicateOutcome(StrEnum):
+    linked = "linked"
+    dismissed = "dismissed"
+    merge_later = "merge_later"
+
+
 class Relationship(StrEnum):
     """A subset of HL7 v3 RoleCode used for family and caregivers."""
 
@@ -111,6 +126,13 @@ LABELS: dict[str, str] = {
     "medicaid": "Medicaid ID",
     "medicare": "Medicare ID",
     "insurance": "Insurance member ID",
+    "open": "Open",
+    "linked": "Same person (linked)",
+    "dismissed": "Not the same person",
+    "merge_later": "Same person — merge later",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "birth_date": "Date of birth",
 }
 
 

@@ -95,7 +95,7 @@ def synth(
     enrolled patient with at least ``measurements`` PHQ-9s (0: no measurement history)."""
     settings = Settings()
     refuse_production(settings, "tandem synth")
-    rt = Runtime.build(settings)
+    rt = Runtime.build(settings, system="tandem synth")
     day = as_of or rt.clock.today()
     if day > rt.clock.today():
         raise DomainError("--as-of cannot be in the future.", field="as_of")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tandem.access.context import AccessContext
+from tandem.access.scope import mark_system
 from tandem.assessments.models import Need, NeedEvent, Observation, Response, SafetyAlert
 from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember, Enrolment
@@ -150,11 +151,13 @@ async def load(
     summary = LoadSummary()
     try:
         async with sessionmaker() as session:
+            mark_system(session, "synthetic population")
             await insert_network(session, ctx, network, summary)
             await session.commit()
         batches: Iterable[list[Bundle]] = batched(generate(spec, network.pool), batch_size)
         for bundles in batches:
             async with sessionmaker() as session:
+                mark_system(session, "synthetic population")
                 await insert_patients(session, ctx, bundles, summary)
                 await session.commit()
             if on_progress:
