@@ -25,6 +25,7 @@ from tandem.migrate import is_up_to_date
 from tandem.notify.api import router as notify_api
 from tandem.people.api import router as people_api
 from tandem.runtime import Runtime
+from tandem.web.security import install_security_headers
 from tandem.web.views import router as web_views
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -105,4 +106,5 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(web_views)
     install_error_handlers(app, pages=True)
+    install_security_headers(app, hsts=settings.serves_https)
     return app
