@@ -25,6 +25,8 @@ from tandem.migrate import is_up_to_date
 from tandem.notify.api import router as notify_api
 from tandem.people.api import router as people_api
 from tandem.runtime import Runtime
+from tandem.web.api_docs import router as api_docs
+from tandem.web.security import install_security_headers
 from tandem.web.views import router as web_views
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -45,9 +47,9 @@ def create_api(runtime: Runtime) -> FastAPI:
             "Patients outside your care teams answer 404."
         ),
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        # Served by tandem.web.api_docs from the vendored Swagger UI instead of a CDN.
+        docs_url=None,
         redoc_url=None,
-        swagger_ui_parameters={"persistAuthorization": True},
     )
     api.state.runtime = runtime
     for router in (
@@ -57,6 +59,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         assessments_api,
         notify_api,
         admin_api,
+        api_docs,
     ):
         api.include_router(router)
     install_error_handlers(api)
@@ -105,4 +108,5 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(web_views)
     install_error_handlers(app, pages=True)
+    install_security_headers(app, hsts=settings.serves_https)
     return app

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     secret_key: str = DEMO_SECRET
     host: str = "127.0.0.1"
     port: int = 8000
-    # Cookies get the Secure flag when the public URL is https.
+    # Cookies get the Secure flag, and responses Strict-Transport-Security, when it is https.
     public_url: str = "http://127.0.0.1:8000"
     session_idle_minutes: int = Field(default=30, ge=1)
     session_max_hours: int = Field(default=12, ge=1)
@@ -64,8 +64,12 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'tandem.sqlite3').resolve()}"
 
     @property
-    def secure_cookies(self) -> bool:
+    def serves_https(self) -> bool:
         return self.public_url.startswith("https://")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.serves_https
 
     @property
     def is_sqlite(self) -> bool:

@@ -42,6 +42,11 @@ _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 _SIZE = re.compile(r'\s(?:width|height)="[^"]*"')
 # Text takes the page's font (inline SVG inherits it) rather than matplotlib's long list.
 _FONT_FAMILY = re.compile(r"font-family: [^;\"]*;? ?")
+# The page's Content-Security-Policy allows no inline style, and that covers an inline SVG's
+# style attributes and <style> element too. Every property matplotlib writes there is also an
+# SVG presentation attribute, which CSP does not restrict, so the styles become attributes.
+_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+_DEFAULT_STYLE = re.compile(r"\s*<defs>\s*<style[^>]*>\*\{([^}]*)\}</style>\s*</defs>")
 
 
 @dataclass(frozen=True)
@@ -215,9 +220,22 @@ def _to_svg(fig: Figure, caption_id: str) -> str:
     svg = _PROLOG.sub("", buffer.getvalue(), count=1)
     svg = _METADATA.sub("", svg, count=1)
     svg = _FONT_FAMILY.sub("", svg)
+    # matplotlib's "*{...}" default style goes on the root element instead: both properties it
+    # sets (stroke-linejoin, stroke-linecap) are inherited, and an element's own attribute wins.
+    default_style = _DEFAULT_STYLE.search(svg)
+    svg = _DEFAULT_STYLE.sub("", svg, count=1)
+    svg = _STYLE_ATTRIBUTE.sub(lambda m: _attributes(m.group(1)), svg)
     # The width follows the page (CSS); the viewBox keeps the proportions.
     head, rest = svg.split(">", 1)
     head = _SIZE.sub("", head)
+    if default_style:
+        head += _attributes(default_style.group(1))
     safe_id = re.sub(r"[^A-Za-z0-9_-]", "", caption_id)
     head += f' class="trajectory-svg" role="img" aria-labelledby="{safe_id}" focusable="false"'
     return (head + ">" + rest).strip()
+
+
+def _attributes(declarations: str) -> str:
+    """CSS declarations ("fill: #fff; stroke-width: 2") as SVG presentation attributes."""
+    pairs = (d.partition(":") for d in declarations.split(";"))
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, _, value in pairs if name.strip())
