@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.assessments import (
     comprehensive,
@@ -123,7 +124,9 @@ async def _new_page(
     patient_id: uuid.UUID,
     form: AssessmentForm | None = None,
 ) -> Response:
-    chart = await chart_context(session, ctx, patient_id, "assessments")
+    chart = await chart_context(
+        session, ctx, patient_id, "assessments", capability=Capability.write_assessments
+    )
     screens, open_needs = choices(
         await service.list_responses(session, ctx, patient_id),
         await needs.list_needs(session, ctx, patient_id),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.assessments import service
 from tandem.assessments.answer_form import (
@@ -77,7 +78,9 @@ async def _amend_page(
     *,
     form: AnswerForm | None = None,
 ) -> Response:
-    chart = await chart_context(session, ctx, patient_id, "measurements")
+    chart = await chart_context(
+        session, ctx, patient_id, "measurements", capability=Capability.record_measurements
+    )
     response = await service.get_response(session, ctx, patient_id, response_id)
     definition = instrument(response.instrument)
     if response.status == "entered-in-error" or definition is None:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.assessments import service, trajectories
 from tandem.assessments.answer_form import (
@@ -77,7 +78,9 @@ async def _record_page(
     *,
     status_code: int = 200,
 ) -> Response:
-    chart = await chart_context(session, ctx, patient_id, "measurements")
+    chart = await chart_context(
+        session, ctx, patient_id, "measurements", capability=Capability.record_measurements
+    )
     return page(
         request,
         "assessments/record.html",
@@ -102,7 +105,9 @@ async def record_form(
 ) -> Response:
     """Choose an instrument, or the form for the one chosen."""
     if not instrument:
-        chart = await chart_context(session, ctx, patient_id, "measurements")
+        chart = await chart_context(
+            session, ctx, patient_id, "measurements", capability=Capability.record_measurements
+        )
         context: dict[str, Any] = {**chart, "instruments": list(instruments().values())}
         return page(request, "assessments/choose.html", context)
     definition = named_instrument(instrument)

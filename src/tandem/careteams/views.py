@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import permissions
+from tandem.access.capabilities import Capability, permissions
 from tandem.access.context import AccessContext
 from tandem.admin.service import list_users
 from tandem.careteams import service
@@ -151,7 +151,9 @@ async def _member_page(
     conflict = submitted is not None and submitted.conflict
     if conflict:
         change = end = None
-    chart = await chart_context(session, ctx, patient_id, "care-team")
+    chart = await chart_context(
+        session, ctx, patient_id, "care-team", capability=Capability.manage_care_team
+    )
     members = await service.list_members(session, ctx, patient_id)
     member = next((m for m in members if m.id == member_id), None)
     if member is None:

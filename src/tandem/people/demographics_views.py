@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
 from tandem.people import service
@@ -45,7 +46,9 @@ async def _edit_page(
     submitted: FormState | None,
 ) -> Response:
     """The edit form; after a stale save it shows the record as it is now, with its version."""
-    chart = await chart_context(session, ctx, patient_id, "overview")
+    chart = await chart_context(
+        session, ctx, patient_id, "overview", capability=Capability.edit_demographics
+    )
     conflict = submitted is not None and submitted.conflict
     form = submitted
     if form is None or conflict:
@@ -92,7 +95,9 @@ async def _withdraw_page(
     *,
     status_code: int = 200,
 ) -> Response:
-    chart = await chart_context(session, ctx, patient_id, "overview")
+    chart = await chart_context(
+        session, ctx, patient_id, "overview", capability=Capability.mark_registration_in_error
+    )
     if form is None:
         form = form_from(None, version=chart["patient"].version)
     return page(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
 from tandem.errors import NotFound
@@ -86,7 +87,9 @@ async def _error_page(
     *,
     status_code: int = 200,
 ) -> Response:
-    chart = await chart_context(session, ctx, patient_id, "identifiers")
+    chart = await chart_context(
+        session, ctx, patient_id, "identifiers", capability=Capability.edit_identifiers
+    )
     identifier = await _find(session, ctx, patient_id, identifier_id)
     return page(
         request,

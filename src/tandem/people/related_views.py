@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
 from tandem.errors import NotFound
@@ -112,7 +113,9 @@ async def _person_page(
     conflict = submitted is not None and submitted.conflict
     if conflict:
         edit = end = None
-    chart = await chart_context(session, ctx, patient_id, "related-persons")
+    chart = await chart_context(
+        session, ctx, patient_id, "related-persons", capability=Capability.edit_family
+    )
     person = await _find(session, ctx, patient_id, person_id)
     return page(
         request,
