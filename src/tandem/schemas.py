@@ -1,8 +1,9 @@
-"""Shared Pydantic building blocks: trimmed text, phone and e-mail fields, pages."""
+"""Shared Pydantic building blocks: trimmed text, phone and e-mail fields, dates, pages."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
@@ -13,6 +14,9 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+
+from tandem.dates import check_clinical_date
+from tandem.errors import ValidationProblem
 
 T = TypeVar("T")
 
@@ -40,6 +44,14 @@ def _blank_to_none(value: str | None) -> str | None:
     return value or None
 
 
+def _not_before_earliest(value: date) -> date:
+    # The bound that needs neither the patient nor the clock; services add birth and today.
+    try:
+        return check_clinical_date(value, field="date", what="The date", today=None)
+    except ValidationProblem as exc:
+        raise ValueError(exc.message) from None
+
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
@@ -55,6 +67,8 @@ Email = Annotated[
     str | None, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_email)
 ]
 Version = Annotated[int, Field(ge=1, description="The version the change is based on")]
+# Every date a person enters about a patient's care (tandem.dates has the bounds and why).
+ClinicalDate = Annotated[date, AfterValidator(_not_before_earliest)]
 
 
 class InputModel(BaseModel):

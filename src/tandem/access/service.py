@@ -15,7 +15,8 @@ from tandem.access.rules import CLINICAL_ROLES, validate_break_glass_reason
 from tandem.access.scope import access_check, scoped, system_query
 from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember
-from tandem.errors import Forbidden, NotFound, ValidationProblem
+from tandem.dates import check_clinical_date
+from tandem.errors import Forbidden, NotFound
 from tandem.ids import new_id
 from tandem.people.models import Patient
 
@@ -87,8 +88,9 @@ async def break_the_glass(
     if ctx.role not in CLINICAL_ROLES:
         raise Forbidden("Only clinical staff may use emergency access.")
     validate_break_glass_reason(reason)
-    if birth_date > ctx.clock.today():
-        raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
+    check_clinical_date(
+        birth_date, field="birth_date", what="Date of birth", today=ctx.clock.today()
+    )
     # Identifying the patient requires MRN *and* date of birth, so a guess reveals nothing.
     stmt = system_query(
         select(Patient).where(

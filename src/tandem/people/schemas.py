@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 
 from tandem.people.vocab import ContactPreference, Gender, IdentifierSystem, Relationship
 from tandem.schemas import (
+    ClinicalDate,
     Email,
     InputModel,
     Name,
@@ -28,7 +29,7 @@ class PatientCreate(InputModel):
     given_name: Name
     family_name: Name
     preferred_name: OptionalText = None
-    birth_date: date = Field(ge=date(1900, 1, 1))
+    birth_date: ClinicalDate
     gender: Gender
     pronouns: Pronouns = None
     preferred_language: Language = "English"
@@ -49,7 +50,7 @@ class PatientUpdate(InputModel):
     given_name: Name | None = None
     family_name: Name | None = None
     preferred_name: OptionalText = None
-    birth_date: date | None = Field(default=None, ge=date(1900, 1, 1))
+    birth_date: ClinicalDate | None = None
     gender: Gender | None = None
     pronouns: Pronouns = None
     preferred_language: Language | None = None
@@ -102,7 +103,7 @@ class RelatedPersonUpdate(InputModel):
 
 class RelatedPersonEnd(InputModel):
     version: Version
-    end_date: date | None = None
+    end_date: ClinicalDate | None = None
     entered_in_error: bool = False
     reason: Reason
 

@@ -14,6 +14,7 @@ from tandem.access.service import PatientAccess, is_lead_care_manager, require_p
 from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember
 from tandem.careteams.rules import care_team_role_for
+from tandem.dates import check_clinical_date
 from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people import repository as repo
@@ -155,8 +156,7 @@ async def create_patient(
     if ctx.role not in CLINICAL_ROLES:
         raise Forbidden("Only clinical staff can register patients.")
     today = ctx.clock.today()
-    if data.birth_date > today:
-        raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
+    check_clinical_date(data.birth_date, field="birth_date", what="Date of birth", today=today)
     if data.managing_organization_id and not await repo.organization_exists(
         session, data.managing_organization_id
     ):
@@ -240,8 +240,11 @@ async def update_patient(
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "birth_date" in changes and changes["birth_date"] is None:
         raise ValidationProblem("Date of birth is required.", field="birth_date")
-    if changes.get("birth_date") and changes["birth_date"] > ctx.clock.today():
-        raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
+    if changes.get("birth_date"):
+        today = ctx.clock.today()
+        check_clinical_date(
+            changes["birth_date"], field="birth_date", what="Date of birth", today=today
+        )
     reject_cleared(
         changes,
         (
