@@ -25,6 +25,7 @@ from tandem.migrate import is_up_to_date
 from tandem.notify.api import router as notify_api
 from tandem.people.api import router as people_api
 from tandem.runtime import Runtime
+from tandem.web.limits import AddressLimits, BodyLimit
 from tandem.web.views import router as web_views
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -105,4 +106,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(web_views)
     install_error_handlers(app, pages=True)
+    # Outermost, so that they hold for the API, the pages and the static files alike.
+    app.add_middleware(BodyLimit, max_bytes=rt.settings.max_body_bytes)
+    app.add_middleware(AddressLimits)
     return app

@@ -52,6 +52,25 @@ def _not_before_earliest(value: date) -> date:
         raise ValueError(exc.message) from None
 
 
+def _nul_at(value: Any, at: str = "") -> str | None:
+    """Where in ``value`` a NUL character is ("" for the value itself, "1" for the entry with
+    key 1, "2" for the third item of a list), or None."""
+    if isinstance(value, str):
+        return at if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{at}.{key}".lstrip(".").replace("\x00", "\\x00")
+            if _nul_at(key) is not None:
+                return where
+            if (found := _nul_at(item, where)) is not None:
+                return found
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            if (found := _nul_at(item, f"{at}.{index}".lstrip("."))) is not None:
+                return found
+    return None
+
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
@@ -79,9 +98,13 @@ class InputModel(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul_characters(cls, value: Any) -> Any:
-        # PostgreSQL text cannot hold NUL; refuse it here as bad input, not a 500 later.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain NUL characters")
+        # PostgreSQL text cannot hold NUL; refuse it here as bad input, not a 500 later, in
+        # nested values too (the answers of a questionnaire, lists of codes).
+        where = _nul_at(value)
+        if where is not None:
+            raise ValueError(
+                "must not contain NUL characters" + (f" (at {where})" if where else "")
+            )
         return value
 
 
