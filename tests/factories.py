@@ -227,6 +227,7 @@ class Factory:
         name: str = "Ana Garcia",
         relationship: str = "sibling",
         phone: str | None = "+1 555 010 2030",
+        start_date: date | None = None,
     ) -> RelatedPerson:
         person = RelatedPerson(
             id=uuid.uuid4(),
@@ -235,7 +236,7 @@ class Factory:
             relationship=relationship,
             phone=phone,
             is_emergency_contact=True,
-            start_date=self.clock.today() - timedelta(days=30),
+            start_date=start_date or self.clock.today() - timedelta(days=30),
             status="active",
             created_at=self.clock.now(),
         )

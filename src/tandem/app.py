@@ -26,6 +26,7 @@ from tandem.notify.api import router as notify_api
 from tandem.people.api import router as people_api
 from tandem.runtime import Runtime
 from tandem.web.api_docs import router as api_docs
+from tandem.web.limits import AddressLimits, BodyLimit
 from tandem.web.security import install_security_headers
 from tandem.web.views import router as web_views
 
@@ -108,5 +109,9 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(web_views)
     install_error_handlers(app, pages=True)
+    # Around everything, so that they hold for the API, the pages and the static files alike;
+    # the security headers outermost, so that a refused address or body carries them too.
+    app.add_middleware(BodyLimit, max_bytes=rt.settings.max_body_bytes)
+    app.add_middleware(AddressLimits)
     install_security_headers(app, hsts=settings.serves_https)
     return app

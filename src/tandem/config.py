@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     not_improving_weeks: int = Field(default=10, ge=4, le=52)
     # A measurement this many days before enrolment still counts as the episode's baseline.
     baseline_lookback_days: int = Field(default=14, ge=0, le=90)
+    # The largest request body read (JSON or form). The largest a person can send, a comprehensive
+    # assessment with every text at its limit (28,000 characters), is under 200 kB as JSON.
+    max_body_bytes: int = Field(default=1_048_576, ge=16_384)
     sql_echo: bool = False
 
     @model_validator(mode="after")

@@ -61,6 +61,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooLarge(DomainError):
+    """A request body over TANDEM_MAX_BODY_BYTES, refused before it is read."""
+
+    status = 413
+    code = "too_large"
+
+
 class TooManyAttempts(DomainError):
     status = 429
     code = "too_many_attempts"

@@ -83,7 +83,7 @@ PHQ9_ALERTING = phq9_answers(15, item9=2)
         ({"answers": PHQ9_ALERTING | {"1": ["LA6568-5", "LA6569-3"]}}, {"answers.1"}),
         ({"answers": PHQ9_ALERTING | {"10": "LA6568-5"}}, {"answers.10"}),
         ({"answers": PHQ9_ALERTING | {"1": 3}}, {"answers.1"}),
-        ({"answers": PHQ9_ALERTING | {"1": "LA65\x0068-5"}}, {"answers.1"}),
+        ({"answers": PHQ9_ALERTING | {"1": "LA65\x0068-5"}}, {"answers"}),
         ({"answers": ["LA6568-5"] * 9}, {"answers"}),
         ({"answers": None}, {"answers"}),
         ({"answered_on": "2026-03-11"}, {"answered_on"}),

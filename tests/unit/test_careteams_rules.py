@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from tandem.careteams.rules import (
     care_team_role_for,
+    check_end,
     check_member_kind,
-    check_period,
     check_phase_dates,
+    check_start,
 )
 from tandem.careteams.vocab import CareTeamRole, Phase
 from tandem.errors import ValidationProblem
@@ -62,41 +63,69 @@ class TestMemberKind:
         assert caught.value.field == "role"
 
 
+BORN = date(1980, 5, 17)
+
+
 class TestPeriod:
     def test_open_period_starting_today_is_fine(self) -> None:
-        check_period(TODAY, None, today=TODAY)
+        check_start(TODAY, today=TODAY, born=BORN)
 
     def test_start_tomorrow_is_refused(self) -> None:
         with pytest.raises(ValidationProblem) as caught:
-            check_period(TODAY + timedelta(days=1), None, today=TODAY)
+            check_start(TODAY + timedelta(days=1), today=TODAY, born=BORN)
         assert caught.value.field == "start_date"
 
+    def test_a_start_on_the_day_of_birth_is_fine(self) -> None:
+        check_start(BORN, today=TODAY, born=BORN)
+
+    def test_a_start_before_birth_is_refused(self) -> None:
+        with pytest.raises(ValidationProblem) as caught:
+            check_start(BORN - timedelta(days=1), today=TODAY, born=BORN)
+        assert caught.value.field == "start_date"
+
+    def test_a_start_in_year_1_is_refused(self) -> None:
+        with pytest.raises(ValidationProblem) as caught:
+            check_start(date(1, 1, 1), today=TODAY, born=date(1900, 1, 1))
+        assert caught.value.field == "start_date"
+        assert "1900" in caught.value.message
+
     def test_one_day_period_is_fine(self) -> None:
-        check_period(TODAY, TODAY, today=TODAY)
+        check_end(TODAY, TODAY, today=TODAY, born=BORN)
 
     def test_end_before_start_is_refused(self) -> None:
         with pytest.raises(ValidationProblem) as caught:
-            check_period(TODAY, TODAY - timedelta(days=1), today=TODAY)
+            check_end(TODAY, TODAY - timedelta(days=1), today=TODAY, born=BORN)
         assert caught.value.field == "end_date"
 
     def test_end_in_the_future_is_refused(self) -> None:
         with pytest.raises(ValidationProblem) as caught:
-            check_period(TODAY - timedelta(days=5), TODAY + timedelta(days=1), today=TODAY)
+            check_end(TODAY - timedelta(days=5), TODAY + timedelta(days=1), today=TODAY, born=BORN)
+        assert caught.value.field == "end_date"
+
+    def test_a_period_that_started_oddly_can_still_be_ended(self) -> None:
+        check_end(date(1, 1, 1), TODAY, today=TODAY, born=BORN)
+
+    def test_an_end_before_birth_is_refused_even_after_an_odd_start(self) -> None:
+        with pytest.raises(ValidationProblem) as caught:
+            check_end(date(1, 1, 1), BORN - timedelta(days=1), today=TODAY, born=BORN)
         assert caught.value.field == "end_date"
 
     @given(
-        start=st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 1, 1)),
-        end=st.none() | st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 1, 1)),
+        start=st.dates(min_value=date(1970, 1, 1), max_value=date(2030, 1, 1)),
+        end=st.none() | st.dates(min_value=date(1970, 1, 1), max_value=date(2030, 1, 1)),
     )
-    def test_a_period_is_valid_exactly_when_ordered_and_not_in_the_future(
+    def test_a_period_is_valid_exactly_when_ordered_after_birth_and_not_in_the_future(
         self, start: date, end: date | None
     ) -> None:
-        valid = start <= TODAY and (end is None or start <= end <= TODAY)
-        if valid:
-            check_period(start, end, today=TODAY)
+        valid = BORN <= start <= TODAY and (end is None or start <= end <= TODAY)
+        try:
+            check_start(start, today=TODAY, born=BORN)
+            if end is not None:
+                check_end(start, end, today=TODAY, born=BORN)
+        except ValidationProblem:
+            assert not valid
         else:
-            with pytest.raises(ValidationProblem):
-                check_period(start, end, today=TODAY)
+            assert valid
 
 
 class TestPhaseDates:

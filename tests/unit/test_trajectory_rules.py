@@ -121,3 +121,41 @@ def test_response_and_remission_follow_their_definitions(
 def test_no_follow_up_has_no_change(count: int) -> None:
     summary = judge(*[(10, 12)] * count)
     assert summary.change is None and summary.percent_change is None
+
+
+def stored(points: list[date], enrolled_on: date | None, lookback: int = 14) -> TrajectorySummary:
+    """The summary of measurements (all scored 12) on whatever dates were stored."""
+    return summarise(
+        [Measurement(day, 12) for day in points],
+        today=TODAY,
+        enrolled_on=enrolled_on,
+        remission_below=5,
+        response_drop=0.5,
+        not_improving_weeks=10,
+        baseline_lookback_days=lookback,
+    )
+
+
+class TestStoredOddDates:
+    """Records an older version or an import left behind are judged, never a crash."""
+
+    def test_an_enrolment_in_year_1_counts_every_measurement_in_the_episode(self) -> None:
+        summary = stored([date(2026, 1, 5), date(2026, 11, 2)], date(1, 1, 1))
+        assert summary.baseline == Measurement(date(2026, 1, 5), 12)
+        assert summary.weeks_in_treatment == (TODAY - date(1, 1, 1)).days // 7
+
+    def test_measurements_at_the_ends_of_the_calendar_are_judged(self) -> None:
+        summary = stored([date.min, date.max], date.max)
+        assert summary.baseline == summary.latest == Measurement(date.max, 12)
+        assert summary.days_since_last is not None and summary.days_since_last < 0
+
+
+@given(
+    points=st.lists(st.dates(), max_size=5),
+    enrolled_on=st.none() | st.dates(),
+    lookback=st.integers(min_value=0, max_value=90),
+)
+def test_any_stored_dates_are_summarised_without_error(
+    points: list[date], enrolled_on: date | None, lookback: int
+) -> None:
+    assert stored(points, enrolled_on, lookback).count == len(points)

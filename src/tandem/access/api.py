@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,7 +12,7 @@ from pydantic import BaseModel, StringConstraints
 from tandem.access import service
 from tandem.audit.service import AuditEventRead, patient_access_log
 from tandem.deps import Ctx, CurrentUser, RuntimeDep, SessionDep
-from tandem.schemas import InputModel, Page
+from tandem.schemas import ClinicalDate, InputModel, Page
 
 router = APIRouter(tags=["access"])
 
@@ -27,7 +27,7 @@ class Me(BaseModel):
 
 class BreakGlassRequest(InputModel):
     mrn: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40)]
-    birth_date: date
+    birth_date: ClinicalDate
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 

@@ -29,7 +29,8 @@ from tandem.access.scope import (
 )
 from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember
-from tandem.errors import Forbidden, NotFound, ValidationProblem
+from tandem.dates import check_clinical_date
+from tandem.errors import Forbidden, NotFound
 from tandem.ids import new_id
 from tandem.people.models import Patient
 
@@ -213,8 +214,9 @@ async def break_the_glass(
     """Time-limited emergency access to a patient outside the caller's care teams."""
     require_staff(session, ctx, Capability.break_the_glass)
     validate_break_glass_reason(reason)
-    if birth_date > ctx.clock.today():
-        raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
+    check_clinical_date(
+        birth_date, field="birth_date", what="Date of birth", today=ctx.clock.today()
+    )
     # Identifying the patient requires MRN *and* date of birth, so a guess reveals nothing.
     stmt = select(Patient.id).where(
         Patient.mrn == mrn.strip().upper(),

@@ -11,7 +11,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import matplotlib
@@ -20,6 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from tandem.assessments.schemas import TrajectoryRead
+from tandem.dates import shifted
 
 # Read when the SVG is written, not when the figure is made; only this module draws SVG, so
 # setting them once process-wide is safe. Real <text> keeps the file small and readable by
@@ -190,13 +191,14 @@ def _date_range(
     points: Sequence[Point], enrolled_on: date | None, today: date
 ) -> tuple[date, date]:
     days = [p.on for p in points] + ([enrolled_on] if enrolled_on else [])
-    first = min(days, default=today - timedelta(days=84))
+    first = min(days, default=shifted(today, -84))
     last = max([*days, today])
     # A little room either side, and at least four weeks shown, so that one point is not
-    # squeezed against an edge.
+    # squeezed against an edge. Held inside the calendar: a stored year 1 or 9999 is drawn
+    # where it is, never an OverflowError.
     span = max((last - first).days, 28)
-    pad = timedelta(days=max(3, span // 25))
-    return first - pad, max(last, first + timedelta(days=span)) + pad
+    pad = max(3, span // 25)
+    return shifted(first, -pad), shifted(max(last, shifted(first, span)), pad)
 
 
 def _style_axes(ax: Axes, title: str, score_max: int) -> None:

@@ -21,6 +21,7 @@ from tandem.assessments.schemas import (
     AssessmentRead,
     EnteredInError,
 )
+from tandem.dates import check_clinical_date
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people.service import audit_patient
@@ -58,11 +59,13 @@ async def _check_links(
 
 
 def _check_date(access: PatientAccess, data: AssessmentCreate, ctx: AccessContext) -> None:
-    if data.assessed_on and data.assessed_on > ctx.clock.today():
-        raise ValidationProblem("The assessment date cannot be in the future.", field="assessed_on")
-    if data.assessed_on and data.assessed_on < access.patient.birth_date:
-        raise ValidationProblem(
-            "The assessment date is before the patient's date of birth.", field="assessed_on"
+    if data.assessed_on:
+        check_clinical_date(
+            data.assessed_on,
+            field="assessed_on",
+            what="The assessment date",
+            today=ctx.clock.today(),
+            born=access.patient.birth_date,
         )
 
 

@@ -12,6 +12,7 @@ from datetime import date
 
 from tandem.assessments.definitions import Band, FlagRule, Instrument, Item
 from tandem.assessments.vocab import need_status_label
+from tandem.dates import shifted
 from tandem.errors import ValidationProblem
 
 # One answer code, or several for a multiple-choice item.
@@ -252,7 +253,7 @@ def summarise(
     """
     ordered = sorted(measurements, key=lambda m: m.on)
     if enrolled_on is not None:
-        start = date.fromordinal(enrolled_on.toordinal() - baseline_lookback_days)
+        start = shifted(enrolled_on, -baseline_lookback_days)
         in_episode = [m for m in ordered if m.on >= start]
     else:
         in_episode = ordered

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from tandem.assessments.vocab import NeedDomain, NeedStatus, ResponseSource
-from tandem.schemas import InputModel, OutputModel, Reason, Version
+from tandem.schemas import ClinicalDate, InputModel, OutputModel, Reason, Version
 
 # One answer code, or a list of codes for a multiple-choice item.
 AnswerValue = str | list[str]
@@ -17,7 +17,7 @@ AnswerValue = str | list[str]
 
 class ResponseCreate(InputModel):
     instrument: str = Field(max_length=40, examples=["phq-9"])
-    answered_on: date | None = Field(
+    answered_on: ClinicalDate | None = Field(
         default=None, description="When the instrument was answered; today if left out"
     )
     source: ResponseSource = ResponseSource.staff
@@ -29,7 +29,7 @@ class ResponseCreate(InputModel):
 
 class ResponseAmend(InputModel):
     version: Version
-    answered_on: date | None = None
+    answered_on: ClinicalDate | None = None
     answers: dict[str, AnswerValue]
     reason: Reason
 
@@ -213,7 +213,7 @@ class NeedRead(OutputModel):
 
 
 class AssessmentCreate(InputModel):
-    assessed_on: date | None = None
+    assessed_on: ClinicalDate | None = None
     narrative: str = Field(min_length=3, max_length=20000)
     priorities: str = Field(
         min_length=2, max_length=4000, description="What matters to the patient, in their words"

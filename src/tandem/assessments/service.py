@@ -37,6 +37,7 @@ from tandem.assessments.schemas import (
     ResponseCreate,
     ResponseRead,
 )
+from tandem.dates import check_clinical_date
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people.service import audit_patient
@@ -51,15 +52,14 @@ def known_instrument(code: str) -> Instrument:
 
 
 def check_answered_on(access: PatientAccess, answered_on: date | None, today: date) -> date:
-    """Today by default; never in the future, never before the patient was born."""
-    answered_on = answered_on or today
-    if answered_on > today:
-        raise ValidationProblem("The date answered cannot be in the future.", field="answered_on")
-    if answered_on < access.patient.birth_date:
-        raise ValidationProblem(
-            "The date answered is before the patient's date of birth.", field="answered_on"
-        )
-    return answered_on
+    """Today by default; not before 1900 or the patient's birth, not in the future."""
+    return check_clinical_date(
+        answered_on or today,
+        field="answered_on",
+        what="The date answered",
+        today=today,
+        born=access.patient.birth_date,
+    )
 
 
 def check_submission(

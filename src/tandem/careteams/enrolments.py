@@ -12,7 +12,7 @@ from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
 from tandem.careteams import repository as repo
 from tandem.careteams.models import Enrolment
-from tandem.careteams.rules import check_period, check_phase_dates
+from tandem.careteams.rules import check_end, check_phase_dates, check_start
 from tandem.careteams.schemas import EnrolmentCreate, EnrolmentRead, EnrolmentUpdate
 from tandem.careteams.vocab import Phase
 from tandem.errors import Conflict, NotFound, ValidationProblem
@@ -39,7 +39,7 @@ async def enrol(
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.manage_enrolments
     )
-    check_period(data.start_date, None, today=ctx.clock.today())
+    check_start(data.start_date, today=ctx.clock.today(), born=access.patient.birth_date)
     if data.phase == Phase.discharged:
         raise ValidationProblem("A new enrolment starts in an open phase.", field="phase")
     if data.organization_id and not await people_repo.organization_exists(
@@ -103,7 +103,9 @@ async def update_enrolment(
     if phase == Phase.discharged and end_date is None:
         end_date = ctx.clock.today()
     check_phase_dates(phase, end_date)
-    check_period(enrolment.start_date, end_date, today=ctx.clock.today())
+    if end_date is not None:
+        born = access.patient.birth_date
+        check_end(enrolment.start_date, end_date, today=ctx.clock.today(), born=born)
     before = enrolment.phase
     enrolment.phase = phase
     enrolment.end_date = end_date

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from tandem.careteams.vocab import CareTeamRole, Phase
+from tandem.dates import check_clinical_date
 from tandem.errors import ValidationProblem
 
 _ROLE_FOR_PROFESSION = {
@@ -40,13 +41,17 @@ def check_member_kind(role: str, *, has_user: bool, has_related_person: bool) ->
         )
 
 
-def check_period(start: date, end: date | None, *, today: date) -> None:
-    if start > today:
-        raise ValidationProblem("Start date cannot be in the future.", field="start_date")
-    if end is not None and end < start:
+def check_start(start: date, *, today: date, born: date) -> None:
+    """A membership or an enrolment starts between the patient's birth and today."""
+    check_clinical_date(start, field="start_date", what="Start date", today=today, born=born)
+
+
+def check_end(start: date, end: date, *, today: date, born: date) -> None:
+    """A period ends on or after its start, and by today. The start is the stored one and is not
+    judged again: a period an older version let start oddly can still be ended."""
+    if end < start:
         raise ValidationProblem("End date is before the start date.", field="end_date")
-    if end is not None and end > today:
-        raise ValidationProblem("End date cannot be in the future.", field="end_date")
+    check_clinical_date(end, field="end_date", what="End date", today=today, born=born)
 
 
 def check_phase_dates(phase: str, end_date: date | None) -> None:

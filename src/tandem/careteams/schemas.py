@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from tandem.careteams.vocab import CareTeamRole, Phase
-from tandem.schemas import InputModel, OptionalText, OutputModel, Reason, Version
+from tandem.schemas import ClinicalDate, InputModel, OptionalText, OutputModel, Reason, Version
 
 Programme = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
 
@@ -19,7 +19,7 @@ class MemberCreate(InputModel):
     user_id: uuid.UUID | None = None
     related_person_id: uuid.UUID | None = None
     organization_id: uuid.UUID | None = None
-    start_date: date | None = None
+    start_date: ClinicalDate | None = None
 
 
 class MemberUpdate(InputModel):
@@ -31,7 +31,7 @@ class MemberUpdate(InputModel):
 class MemberEnd(InputModel):
     version: Version
     reason: Reason
-    end_date: date | None = None
+    end_date: ClinicalDate | None = None
     entered_in_error: bool = False
 
 
@@ -64,7 +64,7 @@ class MemberRead(OutputModel):
 class EnrolmentCreate(InputModel):
     programme: Programme
     phase: Phase = Phase.active
-    start_date: date
+    start_date: ClinicalDate
     reason: OptionalText = None
     organization_id: uuid.UUID | None = None
 
@@ -72,7 +72,7 @@ class EnrolmentCreate(InputModel):
 class EnrolmentUpdate(InputModel):
     version: Version
     phase: Phase | None = None
-    end_date: date | None = None
+    end_date: ClinicalDate | None = None
     reason: OptionalText = None
 
 

@@ -13,7 +13,7 @@ from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
 from tandem.careteams import repository as repo
 from tandem.careteams.models import CareTeamMember
-from tandem.careteams.rules import check_member_kind, check_period
+from tandem.careteams.rules import check_end, check_member_kind, check_start
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
 from tandem.careteams.vocab import CareTeamRole
 from tandem.errors import Conflict, NotFound, ValidationProblem
@@ -98,7 +98,7 @@ async def add_member(
         has_user=data.user_id is not None,
         has_related_person=data.related_person_id is not None,
     )
-    check_period(start, None, today=today)
+    check_start(start, today=today, born=access.patient.birth_date)
     organization_id = data.organization_id
     if data.user_id is not None:
         user = await repo.user(session, data.user_id)
@@ -235,7 +235,7 @@ async def end_member(
             "A patient always has a lead care manager: hand the lead over instead.", field="role"
         )
     end = data.end_date or ctx.clock.today()
-    check_period(member.start_date, end, today=ctx.clock.today())
+    check_end(member.start_date, end, today=ctx.clock.today(), born=access.patient.birth_date)
     member.status = "entered-in-error" if data.entered_in_error else "inactive"
     member.end_date = end
     member.end_reason = data.reason

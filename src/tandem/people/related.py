@@ -10,6 +10,7 @@ from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
+from tandem.dates import check_clinical_date
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people import repository as repo
@@ -106,10 +107,12 @@ async def end_related_person(
     if person.status != "active":
         raise ValidationProblem("This person's record has already ended.", field="status")
     end_date = data.end_date or ctx.clock.today()
-    if end_date > ctx.clock.today():
-        raise ValidationProblem("End date cannot be in the future.", field="end_date")
     if person.start_date and end_date < person.start_date:
         raise ValidationProblem("End date is before the start date.", field="end_date")
+    born = access.patient.birth_date
+    check_clinical_date(
+        end_date, field="end_date", what="End date", today=ctx.clock.today(), born=born
+    )
     person.status = "entered-in-error" if data.entered_in_error else "inactive"
     person.end_date = end_date
     await session.flush()

@@ -16,6 +16,7 @@ from tandem.people.vocab import (
     Relationship,
 )
 from tandem.schemas import (
+    ClinicalDate,
     Email,
     InputModel,
     Name,
@@ -34,7 +35,7 @@ class PatientCreate(InputModel):
     given_name: Name
     family_name: Name
     preferred_name: OptionalText = None
-    birth_date: date = Field(ge=date(1900, 1, 1))
+    birth_date: ClinicalDate
     gender: Gender
     pronouns: Pronouns = None
     preferred_language: Language = "English"
@@ -55,7 +56,7 @@ class PatientUpdate(InputModel):
     given_name: Name | None = None
     family_name: Name | None = None
     preferred_name: OptionalText = None
-    birth_date: date | None = Field(default=None, ge=date(1900, 1, 1))
+    birth_date: ClinicalDate | None = None
     gender: Gender | None = None
     pronouns: Pronouns = None
     preferred_language: Language | None = None
@@ -108,7 +109,7 @@ class RelatedPersonUpdate(InputModel):
 
 class RelatedPersonEnd(InputModel):
     version: Version
-    end_date: date | None = None
+    end_date: ClinicalDate | None = None
     entered_in_error: bool = False
     reason: Reason
 

@@ -15,6 +15,7 @@ from tandem.access.service import registrant_access, require_patient, require_st
 from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember
 from tandem.careteams.rules import care_team_role_for
+from tandem.dates import check_clinical_date
 from tandem.errors import Conflict, NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people import duplicates
@@ -220,8 +221,7 @@ async def create_patient(
     reveals that a hidden patient exists."""
     require_staff(session, ctx, Capability.register_patient)
     today = ctx.clock.today()
-    if data.birth_date > today:
-        raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
+    check_clinical_date(data.birth_date, field="birth_date", what="Date of birth", today=today)
     if data.managing_organization_id and not await repo.organization_exists(
         session, data.managing_organization_id
     ):
@@ -298,8 +298,11 @@ async def update_patient(
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "birth_date" in changes and changes["birth_date"] is None:
         raise ValidationProblem("Date of birth is required.", field="birth_date")
-    if changes.get("birth_date") and changes["birth_date"] > ctx.clock.today():
-        raise ValidationProblem("Date of birth cannot be in the future.", field="birth_date")
+    if changes.get("birth_date"):
+        today = ctx.clock.today()
+        check_clinical_date(
+            changes["birth_date"], field="birth_date", what="Date of birth", today=today
+        )
     reject_cleared(
         changes,
         (

@@ -240,10 +240,11 @@ def checkbox_values(values: dict[str, str], *names: str) -> dict[str, str]:
 
 
 def day(value: date | datetime | None) -> str:
-    """4 Mar 1980."""
+    """4 Mar 1980; a year before 1000 keeps four digits (1 Jan 0001), so that it shows as the
+    slip it is."""
     if value is None:
         return "—"
-    return f"{value.day} {value:%b %Y}"
+    return f"{value.day} {value:%b} {value.year:04d}"
 
 
 def when(value: datetime | None) -> str:

@@ -47,6 +47,7 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
         403: "Not allowed",
         404: "Not found",
         409: "Changed by someone else",
+        413: "Too much to send",
         429: "Too many attempts",
     }
     return render(
