@@ -319,7 +319,7 @@ async def test_a_revoked_token_is_refused(
     token = await factory.token(care_manager)
     async with api_client(app, token) as client:
         assert (await client.get("/api/v1/me")).status_code == 200
-        async with factory.sessionmaker() as session:
+        async with factory.system_session() as session:
             key = token if how == "full-token" else token[:12]
             assert await revoke_token(session, token_or_prefix=key, now=clock.now()) == 1
             await session.commit()

@@ -22,7 +22,7 @@ YEAR_1 = date(1, 1, 1)
 
 async def store_answered_on(factory: Factory, response_id: uuid.UUID, day: date) -> None:
     """Move a response (and its scores) to ``day`` behind the service's back."""
-    async with factory.sessionmaker() as session:
+    async with factory.system_session() as session:
         await session.execute(
             update(Response).where(Response.id == response_id).values(answered_on=day)
         )

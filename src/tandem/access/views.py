@@ -9,9 +9,10 @@ from fastapi.responses import Response
 
 from tandem.access import service
 from tandem.access.api import BreakGlassRequest
+from tandem.access.capabilities import Capability
 from tandem.audit.service import find_patient_id_by_mrn_for_privacy, patient_access_log
 from tandem.deps import RuntimeDep, SessionDep
-from tandem.errors import DomainError, Forbidden, NotFound
+from tandem.errors import DomainError, NotFound
 from tandem.people.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
@@ -27,7 +28,10 @@ router = APIRouter()
 
 
 @router.get("/emergency-access")
-async def emergency_access_form(request: Request, rt: RuntimeDep, user: PageUser) -> Response:
+async def emergency_access_form(
+    request: Request, session: SessionDep, ctx: PageCtx, rt: RuntimeDep
+) -> Response:
+    service.require_staff(session, ctx, Capability.break_the_glass)
     return page(
         request,
         "access/emergency_access.html",
@@ -95,8 +99,7 @@ async def privacy_access_log(
     page_no: str = Query("1", alias="page"),
 ) -> Response:
     """A privacy officer reads any patient's access log by MRN."""
-    if not ctx.is_privacy_officer:
-        raise Forbidden("Only privacy officers can look up any patient's access log.")
+    service.require_staff(session, ctx, Capability.read_any_access_log)
     mrn = mrn.strip().upper()[:40]
     form = FormState(values={"mrn": mrn})
     log = None

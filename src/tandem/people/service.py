@@ -211,6 +211,11 @@ async def _new_mrn(session: AsyncSession) -> str:
 NAME_AND_BIRTH = ["given_name", "family_name", "birth_date"]
 
 
+def may_register(session: AsyncSession, ctx: AccessContext) -> None:
+    """403 unless the caller's role registers patients (the registration form asks first)."""
+    require_staff(session, ctx, Capability.register_patient)
+
+
 async def create_patient(
     session: AsyncSession, ctx: AccessContext, data: PatientCreate
 ) -> PatientRead:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability, permissions
 from tandem.careteams import service as careteam
 from tandem.deps import RuntimeDep, SessionDep
 from tandem.errors import DomainError
@@ -59,7 +60,10 @@ async def caseload(
     result = await service.list_caseload(
         session, ctx, q=q or None, page=page_number(page_no), page_size=rt.settings.page_size
     )
-    return page(request, "patients/caseload.html", {"result": result, "q": q})
+    chart_rows = Capability.read_chart in permissions().team_grants(ctx.role)
+    return page(
+        request, "patients/caseload.html", {"result": result, "q": q, "chart_rows": chart_rows}
+    )
 
 
 async def _register_page(
@@ -83,7 +87,8 @@ async def _register_page(
 
 
 @router.get("/patients/new")
-async def register_form(request: Request, session: SessionDep, user: PageUser) -> Response:
+async def register_form(request: Request, session: SessionDep, ctx: PageCtx) -> Response:
+    service.may_register(session, ctx)
     form = FormState(values={"preferred_language": "English", "contact_preference": "phone"})
     return await _register_page(request, session, form)
 
@@ -118,7 +123,9 @@ async def chart_overview(
 ) -> Response:
     """The chart's first page: demographics, contact details, programme and care team."""
     chart = await chart_context(session, ctx, patient_id, "overview")
-    members = [
-        m for m in await careteam.list_members(session, ctx, patient_id) if m.status == "active"
-    ]
+    members = (
+        [m for m in await careteam.list_members(session, ctx, patient_id) if m.status == "active"]
+        if chart["access"].can(Capability.read_care_team)
+        else []
+    )
     return page(request, "patients/overview.html", {**chart, "members": members})

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from tandem.access.capabilities import Capability, permissions
 from tandem.careteams.vocab import ROLE_LABELS
 from tandem.people.vocab import label as people_label
 
@@ -25,8 +26,20 @@ def label(value: object) -> str:
     return ROLE_LABELS.get(text) or people_label(text)
 
 
+def staff_may(user: Any, capability: str) -> bool:
+    """Whether the signed-in user's role has a staff capability (to show a link or not)."""
+    return user is not None and Capability(capability) in permissions().staff_grants(user.role)
+
+
+def has_caseload(user: Any) -> bool:
+    """Whether the user's role may be on care teams at all (administrators are not)."""
+    return user is not None and bool(permissions().team_grants(user.role))
+
+
 templates.env.filters["label"] = label
 templates.env.globals["label"] = label
+templates.env.globals["staff_may"] = staff_may
+templates.env.globals["has_caseload"] = has_caseload
 
 
 def render(
