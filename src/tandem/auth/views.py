@@ -13,6 +13,7 @@ from tandem.auth import service as auth
 from tandem.auth.secrets import new_secret
 from tandem.deps import SESSION_COOKIE, OptionalUser, RuntimeDep, SessionDep, client_address
 from tandem.errors import DomainError
+from tandem.runtime import Runtime
 from tandem.web.deps import PageUser, form_values
 from tandem.web.templating import render
 
@@ -61,6 +62,17 @@ def _login_page(
         path="/login",
     )
     return response
+
+
+def _set_session_cookie(response: Response, token: str, rt: Runtime) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=rt.settings.secure_cookies,
+        max_age=rt.settings.session_max_hours * 3600,
+    )
 
 
 @router.get("/login")
@@ -123,14 +135,7 @@ async def login(request: Request, session: SessionDep, rt: RuntimeDep) -> Respon
             error=exc.message,
         )
     response = RedirectResponse(next_url, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        signed_in.session_token,
-        httponly=True,
-        samesite="lax",
-        secure=rt.settings.secure_cookies,
-        max_age=rt.settings.session_max_hours * 3600,
-    )
+    _set_session_cookie(response, signed_in.session_token, rt)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
