@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import uuid
 from typing import Any
 
+import fastapi.routing
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import Mount
 from tests.factories import PASSWORD, Browser, Factory, api_client, login_csrf, submit_login
 
 from tandem.auth import service as auth
@@ -635,3 +638,129 @@ async def test_an_administrators_password_reset_forces_a_change_and_ends_session
         assert response.status_code == 303
         home = await fresh.get("/")
         assert home.headers["location"] == "/account/password"
+
+
+NEW_PASSWORD = "a-brand-new-password"
+PATIENT = {"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "gender": "male"}
+
+
+async def _change_password(browser: Browser) -> httpx.Response:
+    return await browser.client.post(
+        "/account/password",
+        data={
+            "csrf_token": browser.csrf,
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
+
+
+async def test_changing_the_password_signs_out_every_other_session(
+    app: FastAPI,
+    factory: Factory,
+    care_manager: User,
+    browser_for: Any,
+    client_for: Any,
+) -> None:
+    here: Browser = await browser_for(care_manager)
+    elsewhere: Browser = await browser_for(care_manager)
+    token_client = await client_for(care_manager)
+    old_cookie = here.cookie
+    before = await factory.last_audit_id()
+
+    assert (await _change_password(here)).status_code == 303
+
+    assert not await signed_in(elsewhere.client)
+    assert (await elsewhere.client.get("/api/v1/me")).status_code == 401
+    # This browser carries on in a fresh session; a copy of its old cookie opens nothing.
+    assert here.cookie != old_cookie
+    assert await signed_in(here.client)
+    async with api_client(app, cookies={SESSION_COOKIE: old_cookie}) as copy:
+        assert not await signed_in(copy)
+    # API tokens are an operator's grant to an integration, not the password: they stay.
+    assert (await token_client.get("/api/v1/me")).status_code == 200
+    [change] = [e for e in await factory.audit_events(after=before) if e.record_type == "User"]
+    assert (change.action, change.record_id) == ("U", str(care_manager.id))
+    assert change.detail == json.dumps({"password": "changed", "sessions_ended": 2})
+
+
+async def test_after_a_password_change_only_the_new_password_signs_in(
+    app: FastAPI, care_manager: User, browser_for: Any
+) -> None:
+    assert (await _change_password(await browser_for(care_manager))).status_code == 303
+    async with api_client(app) as fresh:
+        assert (await submit_login(fresh, care_manager.username, PASSWORD)).status_code == 401
+        assert (await submit_login(fresh, care_manager.username, NEW_PASSWORD)).status_code == 303
+
+
+async def test_a_session_that_must_change_its_password_gets_403_from_the_api(
+    factory: Factory, browser_for: Any
+) -> None:
+    user = await factory.user(role="care_manager", must_change_password=True)
+    browser: Browser = await browser_for(user)
+    csrf = {"X-CSRF-Token": browser.csrf}
+    for response in [
+        await browser.client.get("/api/v1/me"),
+        await browser.client.get("/api/v1/patients"),
+        await browser.client.post("/api/v1/patients", json=PATIENT, headers=csrf),
+    ]:
+        assert response.status_code == 403
+        detail = response.json()["detail"]
+        assert detail["code"] == "password_change_required"
+        assert "/account/password" in detail["message"]
+
+    assert (await _change_password(browser)).status_code == 303
+    browser.csrf = await factory.csrf_token_for(browser.cookie)
+    assert (await browser.client.get("/api/v1/me")).status_code == 200
+    created = await browser.client.post(
+        "/api/v1/patients", json=PATIENT, headers={"X-CSRF-Token": browser.csrf}
+    )
+    assert created.status_code == 201, created.text
+
+
+async def test_a_token_of_a_user_who_must_change_their_password_gets_403_until_they_do(
+    factory: Factory, browser_for: Any, client_for: Any
+) -> None:
+    user = await factory.user(role="care_manager", must_change_password=True)
+    token_client = await client_for(user)
+    me = await token_client.get("/api/v1/me")
+    assert (me.status_code, me.json()["detail"]["code"]) == (403, "password_change_required")
+    created = await token_client.post("/api/v1/patients", json=PATIENT)
+    assert (created.status_code, created.json()["detail"]["code"]) == (
+        403,
+        "password_change_required",
+    )
+
+    assert (await _change_password(await browser_for(user))).status_code == 303
+    assert (await token_client.get("/api/v1/me")).status_code == 200
+    assert (await token_client.post("/api/v1/patients", json=PATIENT)).status_code == 201
+
+
+def _api_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) of the JSON API that Tandem defines (not the docs pages)."""
+    api = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "/api/v1")
+    assert isinstance(api, FastAPI)
+    # Newer FastAPI keeps included routers lazily behind route contexts.
+    iterate = getattr(fastapi.routing, "iter_route_contexts", None)
+    found = []
+    for route in iterate(api.routes) if iterate else api.routes:
+        if route.endpoint is None or not route.endpoint.__module__.startswith("tandem."):
+            continue
+        for method in sorted(set(route.methods or ()) - {"HEAD", "OPTIONS"}):
+            found.append((method, "/api/v1" + route.path))
+    return found
+
+
+async def test_every_api_route_refuses_a_user_who_must_change_their_password(
+    app: FastAPI, factory: Factory, client_for: Any
+) -> None:
+    user = await factory.user(role="administrator", must_change_password=True)
+    client = await client_for(user)
+    routes = _api_routes(app)
+    assert len(routes) > 20
+    for method, path in routes:
+        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+        response = await client.request(method, url, json={})
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.json()["detail"]["code"] == "password_change_required", (method, path)

@@ -264,12 +264,14 @@ async def revoke_session(session: AsyncSession, *, token: str, now: datetime) ->
     )
 
 
-async def revoke_all_sessions(session: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> None:
-    await session.execute(
+async def revoke_all_sessions(session: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> int:
+    """End every live session of the user; returns how many were ended."""
+    result = await session.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def issue_token(
@@ -327,14 +329,47 @@ async def resolve_token(session: AsyncSession, *, token: str, now: datetime) -> 
 
 
 async def change_password(
-    session: AsyncSession, *, user: User, current: str, new: str, now: datetime
-) -> None:
+    session: AsyncSession,
+    ctx: AccessContext,
+    *,
+    user: User,
+    current: str,
+    new: str,
+    session_policy: SessionPolicy,
+    user_agent: str | None,
+) -> tuple[str, str]:
+    """Set a new password and end every session of the user, this one included; returns the
+    cookie value and CSRF token of the fresh session that replaces this one.
+
+    Whoever else held a session (a stolen cookie, a forgotten shared computer) is signed out;
+    rotating this browser's token too means a copy of the old cookie opens nothing. API tokens
+    stay: they are issued by an operator for an integration, not derived from the password.
+    """
     if not verify_password(user.password_hash, current):
         raise ValidationProblem("Current password is not correct.", field="current_password")
     check_password_policy(new, username=user.username)
+    now = ctx.now()
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    ended = await revoke_all_sessions(session, user_id=user.id, now=now)
+    fresh = _open_session(
+        session,
+        user_id=user.id,
+        now=now,
+        policy=session_policy,
+        source_address=ctx.source_address,
+        user_agent=user_agent,
+    )
     await session.flush()
+    audit.record(
+        session,
+        ctx,
+        action="U",
+        record_type="User",
+        record_id=user.id,
+        detail={"password": "changed", "sessions_ended": ended},
+    )
+    return fresh
 
 
 async def get_user_by_username(session: AsyncSession, username: str) -> User:
