@@ -28,6 +28,16 @@ class CsrfFailed(DomainError):
     code = "csrf_failed"
 
 
+class PasswordChangeRequired(DomainError):
+    """A temporary password opens the change form and sign-out, nothing else."""
+
+    status = 403
+    code = "password_change_required"
+
+
+PASSWORD_CHANGE_PAGE = "/account/password"
+
+
 def runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt
@@ -106,8 +116,17 @@ async def check_csrf(request: Request) -> None:
 
 
 async def current_user(request: Request, user: OptionalUser) -> User:
+    """The signed-in user of an API call (session cookie or bearer token)."""
     if user is None:
         raise NotAuthenticated("Sign in to continue.")
+    # Before anything else, GETs included: with a temporary password (set by an
+    # administrator) the account reaches nothing until its holder chooses their own.
+    if user.must_change_password:
+        raise PasswordChangeRequired(
+            "This account must choose a new password before it can use Tandem: sign in with a "
+            f"browser and go to {PASSWORD_CHANGE_PAGE}.",
+            location=PASSWORD_CHANGE_PAGE,
+        )
     await check_csrf(request)
     return user
 

@@ -11,7 +11,7 @@ from tandem.assessments.models import (
     SafetyAlert,
 )
 from tandem.audit.models import AuditEvent
-from tandem.auth.models import ApiToken, UserSession
+from tandem.auth.models import ApiToken, SignInThrottle, UserSession
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.db import Base
 from tandem.notify.models import Notification
@@ -36,6 +36,7 @@ __all__ = [
     "Response",
     "Revision",
     "SafetyAlert",
+    "SignInThrottle",
     "User",
     "UserSession",
 ]

@@ -15,14 +15,22 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
-from tests.factories import Browser, Factory, PatientWithTeam, api_client, browser
+from tests.factories import Browser, Factory, PatientWithTeam, api_client, browser, password_hash
 
 from tandem.app import create_app
+from tandem.auth import passwords
 from tandem.clock import FrozenClock
 from tandem.config import Settings
 from tandem.db import create_engine
 from tandem.people.models import User
 from tandem.runtime import Runtime
+
+
+@pytest.fixture(autouse=True)
+def light_dummy_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unknown usernames are checked against a dummy hash with production argon2 costs (a few
+    hundred ms each); the test users' hashes are light, so the dummy is made light as well."""
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", password_hash())
 
 
 @pytest.fixture(scope="session")

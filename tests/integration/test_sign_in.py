@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
+import uuid
 from typing import Any
 
+import fastapi.routing
 import httpx
 import pytest
 from fastapi import FastAPI
-from tests.factories import PASSWORD, Browser, Factory, api_client, submit_login
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import Mount
+from tests.factories import PASSWORD, Browser, Factory, api_client, login_csrf, submit_login
 
+from tandem.auth import service as auth
 from tandem.auth.service import revoke_token
 from tandem.clock import FrozenClock
 from tandem.deps import SESSION_COOKIE
+from tandem.errors import NotAuthenticated
 from tandem.people.models import User
+from tandem.runtime import Runtime
+
+FAILED = "Username or password is not correct."
 
 
 def session_cookie_header(response: httpx.Response) -> str:
@@ -84,22 +96,43 @@ async def test_a_failed_sign_in_says_the_same_thing_and_sets_no_cookie(
         gone = await factory.user(active=False)
         response = await submit_login(anonymous, gone.username, PASSWORD)
     assert response.status_code == 401
-    assert "Username or password is not correct." in response.text
+    assert FAILED in response.text
     assert SESSION_COOKIE not in anonymous.cookies
     assert not await signed_in(anonymous)
 
 
-async def test_a_failed_sign_in_is_audited(
+@pytest.mark.parametrize(
+    ("who", "result"),
+    [
+        ("wrong-password", "wrong password"),
+        ("unknown-user", "unknown user"),
+        ("inactive-user", "deactivated"),
+        ("locked-user", "account locked"),
+    ],
+)
+async def test_every_failed_sign_in_is_audited_with_its_reason(
+    factory: Factory, app: FastAPI, anonymous: httpx.AsyncClient, who: str, result: str
+) -> None:
+    username = await _failing(factory, app, who)
+    before = await factory.last_audit_id()
+    await submit_login(anonymous, username, PASSWORD if who != "wrong-password" else "nope-nope")
+    [event] = await factory.audit_events(after=before)
+    assert (event.record_type, event.action, event.outcome, event.username, event.detail) == (
+        "SignIn",
+        "E",
+        4,
+        username,
+        json.dumps({"result": result}),
+    )
+
+
+async def test_a_successful_sign_in_is_audited_as_the_user(
     factory: Factory, anonymous: httpx.AsyncClient, care_manager: User
 ) -> None:
     before = await factory.last_audit_id()
-    await submit_login(anonymous, care_manager.username, "not-the-password")
+    await submit_login(anonymous, care_manager.username)
     [event] = await factory.audit_events(after=before)
-    assert (event.record_type, event.outcome, event.username) == (
-        "SignIn",
-        4,
-        care_manager.username,
-    )
+    assert (event.record_type, event.outcome, event.user_id) == ("SignIn", 0, care_manager.id)
 
 
 async def test_the_sign_in_form_needs_its_own_csrf_token(
@@ -150,6 +183,124 @@ async def test_signed_out_visitors_are_sent_to_sign_in_and_api_callers_get_401(
 # -- slow-down and lock-out -------------------------------------------------------------------
 
 
+async def _lock(app: FastAPI, username: str) -> None:
+    async with api_client(app) as client:
+        for _ in range(5):  # login_lockout_after in the test settings
+            assert (await submit_login(client, username, "guess-guess-guess")).status_code == 401
+
+
+async def _failing(factory: Factory, app: FastAPI, who: str) -> str:
+    """A username whose sign-in with the test password fails for the reason ``who``."""
+    if who == "unknown-user":
+        return "nobody-here"
+    user = await factory.user(active=who != "inactive-user")
+    if who == "locked-user":
+        await _lock(app, user.username)
+    return user.username
+
+
+_LOGIN_TOKEN = re.compile(r'name="login_csrf" value="[^"]+"')
+
+
+def _as_anyone_sees_it(response: httpx.Response, username: str) -> tuple[int, str, list[str]]:
+    """Status, body and cookies, with what the caller sent or was given at random (their own
+    username echoed in the form, the fresh form token) blanked out."""
+    body = _LOGIN_TOKEN.sub('name="login_csrf" value=""', response.text)
+    cookies = [re.sub(r"=[^;]*", "=", h, count=1) for h in response.headers.get_list("set-cookie")]
+    return response.status_code, body.replace(username, "USERNAME"), cookies
+
+
+@pytest.mark.parametrize(
+    ("who", "password"),
+    [
+        ("locked-user", "guess-guess-guess"),
+        ("locked-user", PASSWORD),
+        ("wrong-password", "guess-guess-guess"),
+        ("inactive-user", PASSWORD),
+    ],
+)
+async def test_a_locked_deactivated_or_mistyped_account_answers_exactly_as_an_unknown_one(
+    factory: Factory, app: FastAPI, who: str, password: str
+) -> None:
+    username = await _failing(factory, app, who)
+    async with api_client(app) as client:
+        known = await submit_login(client, username, password)
+    async with api_client(app) as client:
+        unknown = await submit_login(client, "nobody-here", password)
+    assert _as_anyone_sees_it(known, username) == _as_anyone_sees_it(unknown, "nobody-here")
+    assert known.status_code == 401
+
+
+async def test_the_sign_in_error_is_the_same_for_a_locked_and_an_unknown_account(
+    factory: Factory, app: FastAPI, runtime: Runtime
+) -> None:
+    """What a JSON rendering of the refusal would carry (``detail``), not only the page."""
+    locked = await _failing(factory, app, "locked-user")
+
+    async def refusal(username: str) -> tuple[int, dict[str, Any]]:
+        async with factory.sessionmaker() as session:
+            with pytest.raises(NotAuthenticated) as caught:
+                await auth.sign_in(
+                    session,
+                    username=username,
+                    password=PASSWORD,
+                    clock=runtime.clock,
+                    lockout=runtime.lockout,
+                    session_policy=runtime.session_policy,
+                    source_address=None,
+                    user_agent=None,
+                )
+            await session.commit()
+        return caught.value.status, caught.value.to_dict()
+
+    assert await refusal(locked) == await refusal("nobody-here")
+    status, detail = await refusal("nobody-here")
+    assert status == 401
+    assert detail["message"] == (
+        "Username or password is not correct. "
+        "After 5 failed attempts an account is locked for 15 minutes."
+    )
+
+
+async def test_a_locked_and_an_unknown_account_take_the_same_work_to_refuse(
+    factory: Factory, app: FastAPI, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same SQL statements and one argon2 verification each: nothing for a stopwatch."""
+    locked = await _failing(factory, app, "locked-user")
+    verified: list[bool] = []
+    real_verify = auth.verify_password
+
+    def recording_verify(password_hash: str | None, password: str) -> bool:
+        verified.append(password_hash is not None)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", recording_verify)
+
+    async def statements_of_refusing(username: str) -> list[str]:
+        seen: list[str] = []
+
+        def record(*args: Any) -> None:
+            seen.append(re.sub(r"sa_savepoint_\d+", "sa_savepoint", args[2]))
+
+        async with api_client(app) as client:
+            token = await login_csrf(client)
+            event.listen(engine.sync_engine, "before_cursor_execute", record)
+            try:
+                response = await client.post(
+                    "/login",
+                    data={"username": username, "password": "guess-guess", "login_csrf": token},
+                )
+            finally:
+                event.remove(engine.sync_engine, "before_cursor_execute", record)
+        assert response.status_code == 401
+        return seen
+
+    locked_statements = await statements_of_refusing(locked)
+    unknown_statements = await statements_of_refusing("nobody-here")
+    assert locked_statements == unknown_statements
+    assert verified == [True, False]  # the account's own hash, then the dummy one
+
+
 async def test_repeated_failures_lock_the_account_even_against_the_right_password(
     factory: Factory,
     anonymous: httpx.AsyncClient,
@@ -160,12 +311,12 @@ async def test_repeated_failures_lock_the_account_even_against_the_right_passwor
         response = await submit_login(anonymous, care_manager.username, "guess-guess-guess")
         assert response.status_code == 401
     locked = await submit_login(anonymous, care_manager.username, PASSWORD)
-    assert locked.status_code == 429
-    assert "Too many failed sign-ins" in locked.text
+    assert locked.status_code == 401
+    assert FAILED in locked.text
     assert SESSION_COOKIE not in anonymous.cookies
 
     clock.advance(minutes=14, seconds=59)
-    assert (await submit_login(anonymous, care_manager.username, PASSWORD)).status_code == 429
+    assert (await submit_login(anonymous, care_manager.username, PASSWORD)).status_code == 401
     clock.advance(seconds=2)
     assert (await submit_login(anonymous, care_manager.username, PASSWORD)).status_code == 303
     user = await factory.reload(User, care_manager.id)
@@ -201,9 +352,39 @@ async def test_failed_sign_ins_are_slowed_down_doubling_from_the_threshold(
     for _ in range(4):
         await submit_login(anonymous, care_manager.username, "guess-guess-guess")
     assert waits == [1.0, 2.0, 4.0]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"login_slowdown_after": 2}])
+async def test_an_unknown_username_is_slowed_down_on_the_same_schedule_as_a_known_one(
+    anonymous: httpx.AsyncClient,
+    care_manager: User,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: dict[str, list[float]] = {}
+    username = ""
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(delay: float, *args: Any, **kwargs: Any) -> Any:
+        if delay > 0:
+            waits.setdefault(username, []).append(delay)
+            delay = 0
+        return await real_sleep(delay, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "sleep", recording_sleep)
+    # Past the lock-out too (5 in the test settings): a locked account keeps the schedule.
+    for username in [care_manager.username, "nobody-here"]:
+        for _ in range(7):
+            await submit_login(anonymous, username, "guess-guess-guess")
+    assert waits[care_manager.username] == waits["nobody-here"] == [1, 2, 4, 8, 8, 8]
+
+    # A quiet spell as long as a lock forgets the burst, for either name.
+    clock.advance(minutes=15, seconds=1)
     waits.clear()
-    await submit_login(anonymous, "nobody-here", "guess-guess-guess")
-    assert waits == []
+    for username in [care_manager.username, "nobody-here"]:
+        for _ in range(3):
+            await submit_login(anonymous, username, "guess-guess-guess")
+    assert waits[care_manager.username] == waits["nobody-here"] == [1, 2]
 
 
 # -- sessions ---------------------------------------------------------------------------------
@@ -457,3 +638,129 @@ async def test_an_administrators_password_reset_forces_a_change_and_ends_session
         assert response.status_code == 303
         home = await fresh.get("/")
         assert home.headers["location"] == "/account/password"
+
+
+NEW_PASSWORD = "a-brand-new-password"
+PATIENT = {"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "gender": "male"}
+
+
+async def _change_password(browser: Browser) -> httpx.Response:
+    return await browser.client.post(
+        "/account/password",
+        data={
+            "csrf_token": browser.csrf,
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
+
+
+async def test_changing_the_password_signs_out_every_other_session(
+    app: FastAPI,
+    factory: Factory,
+    care_manager: User,
+    browser_for: Any,
+    client_for: Any,
+) -> None:
+    here: Browser = await browser_for(care_manager)
+    elsewhere: Browser = await browser_for(care_manager)
+    token_client = await client_for(care_manager)
+    old_cookie = here.cookie
+    before = await factory.last_audit_id()
+
+    assert (await _change_password(here)).status_code == 303
+
+    assert not await signed_in(elsewhere.client)
+    assert (await elsewhere.client.get("/api/v1/me")).status_code == 401
+    # This browser carries on in a fresh session; a copy of its old cookie opens nothing.
+    assert here.cookie != old_cookie
+    assert await signed_in(here.client)
+    async with api_client(app, cookies={SESSION_COOKIE: old_cookie}) as copy:
+        assert not await signed_in(copy)
+    # API tokens are an operator's grant to an integration, not the password: they stay.
+    assert (await token_client.get("/api/v1/me")).status_code == 200
+    [change] = [e for e in await factory.audit_events(after=before) if e.record_type == "User"]
+    assert (change.action, change.record_id) == ("U", str(care_manager.id))
+    assert change.detail == json.dumps({"password": "changed", "sessions_ended": 2})
+
+
+async def test_after_a_password_change_only_the_new_password_signs_in(
+    app: FastAPI, care_manager: User, browser_for: Any
+) -> None:
+    assert (await _change_password(await browser_for(care_manager))).status_code == 303
+    async with api_client(app) as fresh:
+        assert (await submit_login(fresh, care_manager.username, PASSWORD)).status_code == 401
+        assert (await submit_login(fresh, care_manager.username, NEW_PASSWORD)).status_code == 303
+
+
+async def test_a_session_that_must_change_its_password_gets_403_from_the_api(
+    factory: Factory, browser_for: Any
+) -> None:
+    user = await factory.user(role="care_manager", must_change_password=True)
+    browser: Browser = await browser_for(user)
+    csrf = {"X-CSRF-Token": browser.csrf}
+    for response in [
+        await browser.client.get("/api/v1/me"),
+        await browser.client.get("/api/v1/patients"),
+        await browser.client.post("/api/v1/patients", json=PATIENT, headers=csrf),
+    ]:
+        assert response.status_code == 403
+        detail = response.json()["detail"]
+        assert detail["code"] == "password_change_required"
+        assert "/account/password" in detail["message"]
+
+    assert (await _change_password(browser)).status_code == 303
+    browser.csrf = await factory.csrf_token_for(browser.cookie)
+    assert (await browser.client.get("/api/v1/me")).status_code == 200
+    created = await browser.client.post(
+        "/api/v1/patients", json=PATIENT, headers={"X-CSRF-Token": browser.csrf}
+    )
+    assert created.status_code == 201, created.text
+
+
+async def test_a_token_of_a_user_who_must_change_their_password_gets_403_until_they_do(
+    factory: Factory, browser_for: Any, client_for: Any
+) -> None:
+    user = await factory.user(role="care_manager", must_change_password=True)
+    token_client = await client_for(user)
+    me = await token_client.get("/api/v1/me")
+    assert (me.status_code, me.json()["detail"]["code"]) == (403, "password_change_required")
+    created = await token_client.post("/api/v1/patients", json=PATIENT)
+    assert (created.status_code, created.json()["detail"]["code"]) == (
+        403,
+        "password_change_required",
+    )
+
+    assert (await _change_password(await browser_for(user))).status_code == 303
+    assert (await token_client.get("/api/v1/me")).status_code == 200
+    assert (await token_client.post("/api/v1/patients", json=PATIENT)).status_code == 201
+
+
+def _api_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) of the JSON API that Tandem defines (not the docs pages)."""
+    api = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "/api/v1")
+    assert isinstance(api, FastAPI)
+    # Newer FastAPI keeps included routers lazily behind route contexts.
+    iterate = getattr(fastapi.routing, "iter_route_contexts", None)
+    found = []
+    for route in iterate(api.routes) if iterate else api.routes:
+        if route.endpoint is None or not route.endpoint.__module__.startswith("tandem."):
+            continue
+        for method in sorted(set(route.methods or ()) - {"HEAD", "OPTIONS"}):
+            found.append((method, "/api/v1" + route.path))
+    return found
+
+
+async def test_every_api_route_refuses_a_user_who_must_change_their_password(
+    app: FastAPI, factory: Factory, client_for: Any
+) -> None:
+    user = await factory.user(role="administrator", must_change_password=True)
+    client = await client_for(user)
+    routes = _api_routes(app)
+    assert len(routes) > 20
+    for method, path in routes:
+        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+        response = await client.request(method, url, json={})
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.json()["detail"]["code"] == "password_change_required", (method, path)

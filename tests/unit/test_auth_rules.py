@@ -100,6 +100,15 @@ class TestLockoutPolicy:
     def test_delay_never_decreases_with_more_failures(self, failures: int) -> None:
         assert self.policy.delay_seconds(failures + 1) >= self.policy.delay_seconds(failures)
 
+    def test_the_slow_down_forgets_failures_older_than_the_lock_out_period(self) -> None:
+        assert self.policy.slowdown_window_start(NOW) == NOW - timedelta(minutes=15)
+
+    def test_the_failure_message_names_the_limit_and_the_lock_length(self) -> None:
+        assert self.policy.failure_message() == (
+            "Username or password is not correct. "
+            "After 8 failed attempts an account is locked for 15 minutes."
+        )
+
 
 class TestSessionPolicy:
     policy = SessionPolicy(idle_minutes=30, max_hours=12)

@@ -40,3 +40,18 @@ class ApiToken(IdMixin, Base):
     last_used_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_api_token_user", "user_id"),)
+
+
+class SignInThrottle(Base):
+    """Recent failed sign-ins per submitted username, whether or not such a user exists.
+
+    The slow-down before answering a failure is read from here, never from the account, so it
+    cannot tell a known username from an unknown one. The key is a digest of the normalised
+    name: fixed length whatever was typed (the audit log keeps the name itself).
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    name_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime]

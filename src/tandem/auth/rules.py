@@ -39,6 +39,20 @@ class LockoutPolicy:
             return now + timedelta(minutes=self.lockout_minutes)
         return None
 
+    def slowdown_window_start(self, now: datetime) -> datetime:
+        """Failures of a submitted name older than this (no failure since) are forgotten:
+        the slow-down is for bursts, the lock-out (which only a success ends) for the rest."""
+        return now - timedelta(minutes=self.lockout_minutes)
+
+    def failure_message(self) -> str:
+        """One answer for every failed sign-in (wrong password, unknown, locked, deactivated),
+        still telling a real user what happens after repeated failures."""
+        return (
+            "Username or password is not correct. After "
+            f"{self.lockout_after} failed attempts an account is locked for "
+            f"{self.lockout_minutes} minutes."
+        )
+
 
 @dataclass(frozen=True)
 class SessionPolicy:

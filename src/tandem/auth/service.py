@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.audit import log as audit
-from tandem.auth.models import ApiToken, UserSession
+from tandem.auth.models import ApiToken, SignInThrottle, UserSession
 from tandem.auth.passwords import hash_password, verify_password
 from tandem.auth.rules import LockoutPolicy, SessionPolicy, check_password_policy
 from tandem.auth.secrets import digest, new_api_token, new_secret
 from tandem.clock import Clock
-from tandem.errors import NotAuthenticated, NotFound, TooManyAttempts, ValidationProblem
+from tandem.db import UTCDateTime
+from tandem.errors import NotAuthenticated, NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people.models import User
 
-SIGN_IN_FAILED = "Username or password is not correct."
+# Matches no account: unknown names run the same counting UPDATE as known ones, so the
+# answer takes the same path (and time) whether or not the name exists.
+NO_ACCOUNT = uuid.UUID(int=0)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,102 @@ def _anonymous(clock: Clock, source_address: str | None, username: str) -> Acces
     )
 
 
+async def _count_failure(
+    session: AsyncSession, *, user_id: uuid.UUID, now: datetime, lockout: LockoutPolicy
+) -> bool:
+    """Add one failure to the account in one statement, locking it at the threshold.
+
+    Atomic in the database, so parallel attempts cannot lose a count (as an ORM read-modify-
+    write under the version check did: 409s instead of counts). An account already locked is
+    left alone: its lock is not extended. False when nothing was counted (locked, or no account).
+    """
+    after = User.failed_logins + 1
+    lock_end = lockout.locked_until(lockout.lockout_after, now)
+    counted = await session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(
+            failed_logins=after,
+            last_failed_login_at=now,
+            locked_until=case(
+                (after >= lockout.lockout_after, literal(lock_end, UTCDateTime())),
+                else_=None,
+            ),
+        )
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    )
+    return counted.first() is not None
+
+
+async def _reset_failures(session: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> bool:
+    """Clear the count on success, but only if the account is (still) active and unlocked:
+    a lock set by parallel failures after this attempt read the account wins."""
+    reset = await session.execute(
+        update(User)
+        .where(
+            User.id == user_id,
+            User.active.is_(True),
+            or_(User.locked_until.is_(None), User.locked_until <= now),
+        )
+        .values(failed_logins=0, locked_until=None)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    )
+    return reset.first() is not None
+
+
+async def _slowdown_count(
+    session: AsyncSession, *, username: str, now: datetime, lockout: LockoutPolicy
+) -> int:
+    """Count a failure against the submitted name (known or not) and return the recent count."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(SignInThrottle)
+        .values(name_digest=digest(username), failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=[SignInThrottle.name_digest],
+            set_={
+                "failures": case(
+                    (SignInThrottle.last_failure_at < lockout.slowdown_window_start(now), 1),
+                    else_=SignInThrottle.failures + 1,
+                ),
+                "last_failure_at": now,
+            },
+        )
+        .returning(SignInThrottle.failures)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+def _open_session(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    now: datetime,
+    policy: SessionPolicy,
+    source_address: str | None,
+    user_agent: str | None,
+) -> tuple[str, str]:
+    """A new server-side session; returns its cookie value (stored only as a hash) and its
+    CSRF token."""
+    token, csrf = new_secret(), new_secret()
+    session.add(
+        UserSession(
+            id=new_id(),
+            user_id=user_id,
+            token_hash=digest(token),
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=policy.max_hours),
+            source_address=source_address,
+            user_agent=(user_agent or "")[:300],
+        )
+    )
+    return token, csrf
+
+
 async def sign_in(
     session: AsyncSession,
     *,
@@ -54,69 +156,73 @@ async def sign_in(
     source_address: str | None,
     user_agent: str | None,
 ) -> SignedIn:
-    """Check the password, slow down repeated failures, lock the account after too many."""
+    """Check the password, slow down repeated failures, lock the account after too many.
+
+    Every attempt is audited. Every failure (wrong password, unknown name, locked or
+    deactivated account) raises the same error after the same work, so the answer does not
+    say which usernames exist or are locked.
+    """
     now = clock.now()
-    user = (
-        await session.execute(select(User).where(User.username == username.strip().lower()))
-    ).scalar_one_or_none()
-    ctx = _anonymous(clock, source_address, username.strip().lower())
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        audit.record(
-            session,
-            ctx,
-            action="E",
-            record_type="SignIn",
-            outcome=4,
-            detail={"result": "account locked"},
-        )
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise TooManyAttempts(
-            f"Too many failed sign-ins. Try again in {minutes} minutes or ask an administrator.",
-            field="password",
-        )
-    ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.active:
-        delay = 0.0
-        if user is not None and not ok:
-            user.failed_logins += 1
-            user.last_failed_login_at = now
-            user.locked_until = lockout.locked_until(user.failed_logins, now)
+    name = username.strip().lower()
+    user = (await session.execute(select(User).where(User.username == name))).scalar_one_or_none()
+    ctx = _anonymous(clock, source_address, name)
+    # Always one argon2 verification, against the account's hash or a dummy one, even for a
+    # locked account. Off the event loop: argon2 is slow on purpose and would stall every
+    # other request while it runs.
+    ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
+    if user is not None and ok and user.active:
+        if await _reset_failures(session, user_id=user.id, now=now):
+            token, csrf = _open_session(
+                session,
+                user_id=user.id,
+                now=now,
+                policy=session_policy,
+                source_address=source_address,
+                user_agent=user_agent,
+            )
             await session.flush()
-            delay = lockout.delay_seconds(user.failed_logins)
-        audit.record(
-            session, ctx, action="E", record_type="SignIn", outcome=4, detail={"result": "rejected"}
+            user_ctx = AccessContext(
+                user_id=user.id,
+                username=user.username,
+                role=user.role,
+                organization_id=user.organization_id,
+                clock=clock,
+                source_address=source_address,
+                purpose="SYSTEM",
+            )
+            audit.record(session, user_ctx, action="E", record_type="SignIn", record_id=user.id)
+            return SignedIn(user=user, session_token=token, csrf_token=csrf)
+        result = "account locked"
+    else:
+        # A right password on a deactivated account is not a guess: nothing to count.
+        wrong = user is not None and not ok
+        counted = await _count_failure(
+            session, user_id=user.id if wrong and user else NO_ACCOUNT, now=now, lockout=lockout
         )
-        # The caller commits, then waits ``delay_seconds`` before answering: sleeping here would
-        # hold the transaction (and SQLite's write lock) for everyone else.
-        raise NotAuthenticated(SIGN_IN_FAILED, field="password", delay_seconds=delay)
-    user.failed_logins = 0
-    user.locked_until = None
-    token, csrf = new_secret(), new_secret()
-    session.add(
-        UserSession(
-            id=new_id(),
-            user_id=user.id,
-            token_hash=digest(token),
-            csrf_token=csrf,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(hours=session_policy.max_hours),
-            source_address=source_address,
-            user_agent=(user_agent or "")[:300],
-        )
+        if user is None:
+            result = "unknown user"
+        elif not user.active:
+            result = "deactivated"
+        elif counted:
+            result = "wrong password"
+        else:
+            result = "account locked"
+    failures = await _slowdown_count(session, username=name, now=now, lockout=lockout)
+    audit.record(
+        session,
+        ctx,
+        action="E",
+        record_type="SignIn",
+        outcome=4,
+        detail={"result": result},
     )
-    await session.flush()
-    user_ctx = AccessContext(
-        user_id=user.id,
-        username=user.username,
-        role=user.role,
-        organization_id=user.organization_id,
-        clock=clock,
-        source_address=source_address,
-        purpose="SYSTEM",
+    # The caller commits, then waits ``delay_seconds`` before answering: sleeping here would
+    # hold the transaction (and SQLite's write lock) for everyone else.
+    raise NotAuthenticated(
+        lockout.failure_message(),
+        field="password",
+        delay_seconds=lockout.delay_seconds(failures),
     )
-    audit.record(session, user_ctx, action="E", record_type="SignIn", record_id=user.id)
-    return SignedIn(user=user, session_token=token, csrf_token=csrf)
 
 
 async def resolve_session(
@@ -158,12 +264,14 @@ async def revoke_session(session: AsyncSession, *, token: str, now: datetime) ->
     )
 
 
-async def revoke_all_sessions(session: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> None:
-    await session.execute(
+async def revoke_all_sessions(session: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> int:
+    """End every live session of the user; returns how many were ended."""
+    result = await session.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def issue_token(
@@ -221,14 +329,47 @@ async def resolve_token(session: AsyncSession, *, token: str, now: datetime) -> 
 
 
 async def change_password(
-    session: AsyncSession, *, user: User, current: str, new: str, now: datetime
-) -> None:
+    session: AsyncSession,
+    ctx: AccessContext,
+    *,
+    user: User,
+    current: str,
+    new: str,
+    session_policy: SessionPolicy,
+    user_agent: str | None,
+) -> tuple[str, str]:
+    """Set a new password and end every session of the user, this one included; returns the
+    cookie value and CSRF token of the fresh session that replaces this one.
+
+    Whoever else held a session (a stolen cookie, a forgotten shared computer) is signed out;
+    rotating this browser's token too means a copy of the old cookie opens nothing. API tokens
+    stay: they are issued by an operator for an integration, not derived from the password.
+    """
     if not verify_password(user.password_hash, current):
         raise ValidationProblem("Current password is not correct.", field="current_password")
     check_password_policy(new, username=user.username)
+    now = ctx.now()
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    ended = await revoke_all_sessions(session, user_id=user.id, now=now)
+    fresh = _open_session(
+        session,
+        user_id=user.id,
+        now=now,
+        policy=session_policy,
+        source_address=ctx.source_address,
+        user_agent=user_agent,
+    )
     await session.flush()
+    audit.record(
+        session,
+        ctx,
+        action="U",
+        record_type="User",
+        record_id=user.id,
+        detail={"password": "changed", "sessions_ended": ended},
+    )
+    return fresh
 
 
 async def get_user_by_username(session: AsyncSession, username: str) -> User:

@@ -13,7 +13,8 @@ from tandem.auth import service as auth
 from tandem.auth.secrets import new_secret
 from tandem.deps import SESSION_COOKIE, OptionalUser, RuntimeDep, SessionDep, client_address
 from tandem.errors import DomainError
-from tandem.web.deps import PageUser, form_values
+from tandem.runtime import Runtime
+from tandem.web.deps import PageCtx, PageUser, form_values
 from tandem.web.templating import render
 
 router = APIRouter()
@@ -61,6 +62,17 @@ def _login_page(
         path="/login",
     )
     return response
+
+
+def _set_session_cookie(response: Response, token: str, rt: Runtime) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=rt.settings.secure_cookies,
+        max_age=rt.settings.session_max_hours * 3600,
+    )
 
 
 @router.get("/login")
@@ -123,14 +135,7 @@ async def login(request: Request, session: SessionDep, rt: RuntimeDep) -> Respon
             error=exc.message,
         )
     response = RedirectResponse(next_url, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        signed_in.session_token,
-        httponly=True,
-        samesite="lax",
-        secure=rt.settings.secure_cookies,
-        max_age=rt.settings.session_max_hours * 3600,
-    )
+    _set_session_cookie(response, signed_in.session_token, rt)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -152,23 +157,29 @@ async def password_form(request: Request, user: PageUser) -> Response:
 
 @router.post("/account/password")
 async def change_password(
-    request: Request, session: SessionDep, rt: RuntimeDep, user: PageUser
+    request: Request, session: SessionDep, rt: RuntimeDep, user: PageUser, ctx: PageCtx
 ) -> Response:
     values = await form_values(request)
     errors: dict[str, str] = {}
+    fresh: tuple[str, str] | None = None
     if values.get("new_password") != values.get("confirm_password"):
         errors["confirm_password"] = "The two new passwords do not match."
     else:
         try:
-            await auth.change_password(
+            fresh = await auth.change_password(
                 session,
+                ctx,
                 user=user,
                 current=values.get("current_password", ""),
                 new=values.get("new_password", ""),
-                now=rt.clock.now(),
+                session_policy=rt.session_policy,
+                user_agent=request.headers.get("user-agent"),
             )
         except DomainError as exc:
             errors[exc.field or "new_password"] = exc.message
-    if errors:
+    if errors or fresh is None:
         return render(request, "auth/password.html", {"errors": errors}, status_code=422)
-    return RedirectResponse("/?flash=password-changed", status_code=303)
+    response = RedirectResponse("/?flash=password-changed", status_code=303)
+    # Every session ended with the old password, this one too: carry on in a fresh one.
+    _set_session_cookie(response, fresh[0], rt)
+    return response

@@ -8,7 +8,14 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from tandem.access.context import AccessContext
-from tandem.deps import CSRF_FIELD, OptionalUser, SessionDep, access_context, check_csrf
+from tandem.deps import (
+    CSRF_FIELD,
+    PASSWORD_CHANGE_PAGE,
+    OptionalUser,
+    SessionDep,
+    access_context,
+    check_csrf,
+)
 from tandem.errors import DomainError, NotAuthenticated
 from tandem.notify.service import unread_count
 from tandem.people.models import User
@@ -26,7 +33,7 @@ class Redirect(DomainError):
         super().__init__("Redirecting", location=location)
 
 
-ALWAYS_ALLOWED = {"/account/password", "/logout"}
+ALWAYS_ALLOWED = {PASSWORD_CHANGE_PAGE, "/logout"}
 
 
 async def page_user(request: Request, session: SessionDep, user: OptionalUser) -> User:
@@ -35,7 +42,7 @@ async def page_user(request: Request, session: SessionDep, user: OptionalUser) -
     request.state.user = user
     await check_csrf(request)
     if user.must_change_password and request.url.path not in ALWAYS_ALLOWED:
-        raise Redirect("/account/password")
+        raise Redirect(PASSWORD_CHANGE_PAGE)
     # The top bar's count: a number only, no patient named, so nothing to audit.
     request.state.unread_notifications = await unread_count(session, access_context(request, user))
     return user
