@@ -98,7 +98,7 @@ async def test_parallel_wrong_passwords_lock_the_account_after_exactly_the_thres
     # Locked now: even the right password is refused, in the words of any failed sign-in.
     assert (await _attempt(committed.app, user.username, PASSWORD)).status_code == 401
 
-    async with committed.runtime.sessionmaker() as session:
+    async with committed.factory.system_session() as session:
         events = list(
             (
                 await session.execute(
@@ -125,7 +125,7 @@ async def test_parallel_attempts_on_unknown_names_are_each_audited(
         committed.app, "nobody-by-this-name", [f"guess-{n}" for n in range(PARALLEL)]
     )
     assert Counter(r.status_code for r in responses) == {401: PARALLEL}
-    async with committed.runtime.sessionmaker() as session:
+    async with committed.factory.system_session() as session:
         events = list(
             (
                 await session.execute(
