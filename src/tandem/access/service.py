@@ -65,8 +65,11 @@ def _refuse(
     )
 
 
-async def _prove(session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID) -> Proof | None:
-    """One query: the patient, the caller's active membership and any live emergency grant."""
+async def _prove(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> tuple[Proof | None, bool]:
+    """One query: the patient, the caller's active membership and any live emergency grant;
+    the proof (None without a relationship) and whether such a patient is registered."""
     assert ctx.user_id is not None
     member = aliased(CareTeamMember)
     grant = aliased(BreakGlassGrant)
@@ -89,8 +92,10 @@ async def _prove(session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUI
     )
     stmt = select(Patient, team_role, broke_glass).where(Patient.id == patient_id)
     row = (await session.execute(access_decision(stmt))).first()
-    if row is None or row[0].status == "entered-in-error":
-        return None
+    if row is None:
+        return None, False
+    if row[0].status == "entered-in-error":
+        return None, True
     patient, role, emergency = row[0], row[1], bool(row[2])
     table = permissions()
     if role is not None:
@@ -101,8 +106,8 @@ async def _prove(session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUI
         # Grants whose holder's role may no longer break the glass give nothing.
         granted = table.patient_grants(ctx.role, basis=basis, is_lead=False)
     else:
-        return None
-    return Proof(
+        return None, True
+    proof = Proof(
         user_id=ctx.user_id,
         patient_id=patient.id,
         basis=basis,
@@ -110,6 +115,7 @@ async def _prove(session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUI
         granted=granted,
         patient=patient,
     )
+    return proof, True
 
 
 async def require_patient(
@@ -128,13 +134,17 @@ async def require_patient(
     """
     proof = remembered_proof(session, patient_id)
     if proof is None or proof.user_id != ctx.user_id:
-        proof = await _prove(session, ctx, patient_id) if ctx.user_id is not None else None
+        proof, registered = (
+            await _prove(session, ctx, patient_id) if ctx.user_id is not None else (None, False)
+        )
         if proof is None or not proof.granted:
+            # On the patient's own access log when there is such a patient: their lead care
+            # manager and the privacy officer see who tried (the caller learns nothing).
             _refuse(
                 session,
                 ctx,
                 capability,
-                patient_id=None,
+                patient_id=patient_id if registered else None,
                 asked_for=patient_id,
                 result="no care relationship",
             )

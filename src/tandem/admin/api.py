@@ -52,7 +52,7 @@ async def users(
     role: ProfessionalRole | None = None,
 ) -> list[UserRead]:
     """User accounts with their sign-in state (administrators)."""
-    service.require_admin(ctx)
+    service.require_admin(session, ctx)
     return await service.list_users(session, ctx, q=q, role=role)
 
 

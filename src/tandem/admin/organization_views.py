@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.admin import service as admin
 from tandem.admin.schemas import OrganizationCreate, OrganizationUpdate
@@ -37,7 +38,7 @@ async def _list_page(
     *,
     status_code: int = 200,
 ) -> Response:
-    admin.require_admin(ctx)
+    admin.require_admin(session, ctx, Capability.administer_organizations)
     return page(
         request,
         "admin/organizations.html",
@@ -77,7 +78,7 @@ async def _organization_page(
     status_form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
-    admin.require_admin(ctx)
+    admin.require_admin(session, ctx, Capability.administer_organizations)
     found = [o for o in await admin.list_organizations(session) if o.id == org_id]
     if not found:
         raise NotFound("organisation")

@@ -36,9 +36,11 @@ from tandem.people.models import Organization, Patient, User
 from tandem.records import check_version, reject_cleared
 
 
-def require_admin(ctx: AccessContext) -> None:
-    if not (ctx.is_admin or ctx.role == "system"):
-        raise Forbidden("Only administrators can do this.")
+def require_admin(
+    session: AsyncSession, ctx: AccessContext, capability: Capability = Capability.administer_users
+) -> None:
+    """403 (audited) unless the caller's role administers this (the permission table)."""
+    require_staff(session, ctx, capability)
 
 
 def _admin_audit(
@@ -72,7 +74,7 @@ async def list_organizations(
 async def create_organization(
     session: AsyncSession, ctx: AccessContext, data: OrganizationCreate
 ) -> OrganizationRead:
-    require_admin(ctx)
+    require_admin(session, ctx, Capability.administer_organizations)
     if await session.scalar(select(Organization.id).where(Organization.name == data.name)):
         raise Conflict("An organisation with this name exists.", field="name")
     org = Organization(id=new_id(), created_at=ctx.now(), active=True, **data.model_dump())
@@ -85,7 +87,7 @@ async def create_organization(
 async def update_organization(
     session: AsyncSession, ctx: AccessContext, org_id: uuid.UUID, data: OrganizationUpdate
 ) -> OrganizationRead:
-    require_admin(ctx)
+    require_admin(session, ctx, Capability.administer_organizations)
     org = await session.get(Organization, org_id)
     if org is None:
         raise NotFound("organisation")
@@ -126,7 +128,7 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
 
 
 async def create_user(session: AsyncSession, ctx: AccessContext, data: UserCreate) -> UserRead:
-    require_admin(ctx)
+    require_admin(session, ctx)
     check_password_policy(data.password, username=data.username)
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict("This username is taken.", field="username")
@@ -149,7 +151,7 @@ async def create_user(session: AsyncSession, ctx: AccessContext, data: UserCreat
 async def update_user(
     session: AsyncSession, ctx: AccessContext, user_id: uuid.UUID, data: UserUpdate
 ) -> UserRead:
-    require_admin(ctx)
+    require_admin(session, ctx)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     reject_cleared(changes, ("full_name", "role"))
     if "role" in changes:
@@ -187,7 +189,7 @@ async def set_role(
     force: bool = False,
 ) -> UserRead:
     """Change an account's role (the command line's recovery path; the forms use update_user)."""
-    require_admin(ctx)
+    require_admin(session, ctx)
     duties.check_force(ctx, force)
     user, administrators = await duties.locked_account(session, ctx, user_id)
     if role != user.role:
@@ -205,7 +207,7 @@ async def set_active(
     force: bool = False,
 ) -> UserRead:
     """Deactivate (signs the user out everywhere, ends emergency access) or reactivate."""
-    require_admin(ctx)
+    require_admin(session, ctx)
     duties.check_force(ctx, force)
     if not active and user_id == ctx.user_id:
         raise ValidationProblem("You cannot deactivate your own account.", field="user_id")
@@ -245,7 +247,7 @@ async def reset_password(
     session: AsyncSession, ctx: AccessContext, user_id: uuid.UUID, data: PasswordReset
 ) -> UserRead:
     """Set a temporary password; the user must choose their own at next sign-in."""
-    require_admin(ctx)
+    require_admin(session, ctx)
     if user_id == ctx.user_id:
         # A reset asks for no current password: whoever stands at an open session could take
         # the account. The ordinary change-password form asks for it.

@@ -47,7 +47,7 @@ async def users(
     role: str = "",
 ) -> Response:
     """Every account, searchable by name or username and filterable by role."""
-    admin.require_admin(ctx)
+    admin.require_admin(session, ctx)
     q, role = q.strip()[:100], role.strip()
     found = await admin.list_users(session, ctx, q=q or None, role=role or None)
     return page(
@@ -80,7 +80,7 @@ async def _new_user_page(
 
 @router.get("/admin/users/new")
 async def new_user_form(request: Request, session: SessionDep, ctx: PageCtx) -> Response:
-    admin.require_admin(ctx)
+    admin.require_admin(session, ctx)
     return await _new_user_page(request, session, FormState())
 
 
@@ -89,7 +89,7 @@ async def create_user(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser
 ) -> Response:
     """Create an account with a temporary password the user must change at first sign-in."""
-    admin.require_admin(ctx)
+    admin.require_admin(session, ctx)
     values = await form_values(request)
     data, errors = parse(UserCreate, values)
     form = FormState(values={k: v for k, v in values.items() if k != "password"}, errors=errors)
@@ -114,7 +114,7 @@ async def _user_page(
     password: FormState | None = None,
     status_code: int | None = None,
 ) -> Response:
-    admin.require_admin(ctx)
+    admin.require_admin(session, ctx)
     submitted = edit or status_form or password
     conflict = submitted is not None and submitted.conflict
     if conflict:

@@ -12,6 +12,7 @@ from tandem.people.schemas import (
     EnteredInError,
     IdentifierCreate,
     IdentifierRead,
+    PatientContactRead,
     PatientCreate,
     PatientRead,
     PatientSummary,
@@ -52,6 +53,12 @@ async def create_patient(session: SessionDep, ctx: Ctx, data: PatientCreate) -> 
 @router.get("/{patient_id}", response_model=PatientRead)
 async def chart_header(session: SessionDep, ctx: Ctx, patient_id: uuid.UUID) -> PatientRead:
     return await service.chart_header(session, ctx, patient_id)
+
+
+@router.get("/{patient_id}/contact", response_model=PatientContactRead)
+async def contact_card(session: SessionDep, ctx: Ctx, patient_id: uuid.UUID) -> PatientContactRead:
+    """Who the patient is, how to reach them and whom to call: what every team member may see."""
+    return await service.contact_card(session, ctx, patient_id)
 
 
 @router.patch("/{patient_id}", response_model=PatientRead)
