@@ -13,7 +13,6 @@ from tandem.careteams import enrolments
 from tandem.careteams.schemas import EnrolmentCreate, EnrolmentUpdate
 from tandem.careteams.vocab import PROGRAMMES, Phase
 from tandem.deps import SessionDep
-from tandem.errors import NotFound
 from tandem.people.chart import chart_context
 from tandem.people.schemas import EnteredInError
 from tandem.web.deps import PageCtx, PageUser
@@ -94,10 +93,7 @@ async def _enrolment_page(
     if conflict:
         change = withdraw = None
     chart = await chart_context(session, ctx, patient_id, "enrolments")
-    episodes = await enrolments.list_enrolments(session, ctx, patient_id)
-    enrolment = next((e for e in episodes if e.id == enrolment_id), None)
-    if enrolment is None:
-        raise NotFound("enrolment")
+    enrolment = await enrolments.get_enrolment(session, ctx, patient_id, enrolment_id)
     return page(
         request,
         "careteams/enrolment.html",

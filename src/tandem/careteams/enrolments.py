@@ -33,6 +33,15 @@ async def list_enrolments(
     return [EnrolmentRead.model_validate(e) for e in await repo.enrolments(session, access)]
 
 
+async def get_enrolment(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, enrolment_id: uuid.UUID
+) -> EnrolmentRead:
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_enrolments)
+    enrolment = await _load(session, access, enrolment_id)
+    audit_patient(session, ctx, access, "Enrolment", enrolment.id)
+    return EnrolmentRead.model_validate(enrolment)
+
+
 async def enrol(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: EnrolmentCreate
 ) -> EnrolmentRead:

@@ -78,13 +78,22 @@ async def list_members(
     return [_member_read(row) for row in await repo.members(session, access)]
 
 
+async def get_member(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, member_id: uuid.UUID
+) -> MemberRead:
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_care_team)
+    member = await _read_one(session, access, member_id)
+    audit_patient(session, ctx, access, "CareTeamMember", member.id)
+    return member
+
+
 async def _read_one(
     session: AsyncSession, access: PatientAccess, member_id: uuid.UUID
 ) -> MemberRead:
     for row in await repo.members(session, access):
         if row[0].id == member_id:
             return _member_read(row)
-    raise NotFound("care-team member")  # pragma: no cover - just written
+    raise NotFound("care-team member")
 
 
 async def add_member(

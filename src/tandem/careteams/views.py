@@ -16,7 +16,6 @@ from tandem.careteams import service
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
 from tandem.careteams.vocab import CareTeamRole
 from tandem.deps import SessionDep
-from tandem.errors import NotFound
 from tandem.people.chart import chart_context
 from tandem.people.related import list_related_persons
 from tandem.people.vocab import ProfessionalRole
@@ -154,10 +153,7 @@ async def _member_page(
     chart = await chart_context(
         session, ctx, patient_id, "care-team", capability=Capability.manage_care_team
     )
-    members = await service.list_members(session, ctx, patient_id)
-    member = next((m for m in members if m.id == member_id), None)
-    if member is None:
-        raise NotFound("care-team member")
+    member = await service.get_member(session, ctx, patient_id, member_id)
     keep = str(member.organization_id) if member.organization_id else None
     return page(
         request,

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
-from tandem.errors import NotFound
 from tandem.people import service
 from tandem.people.chart import chart_context
 from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRead
@@ -71,10 +70,7 @@ async def add_identifier(
 async def _find(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, identifier_id: uuid.UUID
 ) -> IdentifierRead:
-    for identifier in await service.list_identifiers(session, ctx, patient_id):
-        if identifier.id == identifier_id:
-            return identifier
-    raise NotFound("identifier")
+    return await service.get_identifier(session, ctx, patient_id, identifier_id)
 
 
 async def _error_page(

@@ -35,6 +35,15 @@ async def list_related_persons(
     ]
 
 
+async def get_related_person(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, person_id: uuid.UUID
+) -> RelatedPersonRead:
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_family)
+    person = await _load(session, access, person_id)
+    audit_patient(session, ctx, access, "RelatedPerson", person.id)
+    return RelatedPersonRead.model_validate(person)
+
+
 async def add_related_person(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: RelatedPersonCreate
 ) -> RelatedPersonRead:

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
-from tandem.errors import NotFound
 from tandem.people import related
 from tandem.people.chart import chart_context
 from tandem.people.schemas import (
@@ -93,10 +92,7 @@ async def add_related_person(
 async def _find(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, person_id: uuid.UUID
 ) -> RelatedPersonRead:
-    for person in await related.list_related_persons(session, ctx, patient_id):
-        if person.id == person_id:
-            return person
-    raise NotFound("related person")
+    return await related.get_related_person(session, ctx, patient_id, person_id)
 
 
 async def _person_page(

@@ -364,6 +364,17 @@ async def list_identifiers(
     return [IdentifierRead.model_validate(i) for i in await repo.identifiers(session, access)]
 
 
+async def get_identifier(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, identifier_id: uuid.UUID
+) -> IdentifierRead:
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_identifiers)
+    identifier = await repo.identifier(session, access, identifier_id)
+    if identifier is None:
+        raise NotFound("identifier")
+    audit_patient(session, ctx, access, "PatientIdentifier", identifier.id)
+    return IdentifierRead.model_validate(identifier)
+
+
 async def add_identifier(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: IdentifierCreate
 ) -> IdentifierRead:
