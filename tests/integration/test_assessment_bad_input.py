@@ -299,7 +299,9 @@ async def check_refused_and_unchanged(
     assert response.status_code == 404, response.text
     assert patient.family_name not in response.text and patient.mrn not in response.text
     assert await snapshot(factory, patient.id) == before_rows
-    assert await factory.audit_events(patient_id=patient.id, after=before) == []
+    # Only the refusal is on the patient's record: nothing was read or changed.
+    events = await factory.audit_events(patient_id=patient.id, after=before)
+    assert [(e.record_type, e.outcome) for e in events] == [("AccessRefused", 4)]
 
 
 @pytest.mark.parametrize(("method", "path", "body"), OUTSIDER_REQUESTS, ids=OUTSIDER_IDS)
