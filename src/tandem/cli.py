@@ -341,6 +341,15 @@ def token_revoke(
     console.print(f"Revoked {count} token(s).")
 
 
+@app.command()
+def permissions() -> None:
+    """Print who may do what (the permission table, as the README shows it)."""
+    from tandem.access.capabilities import permissions as table
+    from tandem.access.matrix import markdown
+
+    print(markdown(table()))
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain; exit 1 naming the first broken link."""
