@@ -6,7 +6,9 @@ scope this module made, and the scope must be backed by a proof minted in the sa
 
 * :func:`scoped_to_patient` — rows of one patient, with the :class:`PatientAccess` that
   ``access.service.require_patient`` returned; every patient table the statement reaches must be
-  filtered to that patient, and the proof must grant a capability that reads each table;
+  filtered to that patient, and the proof must grant a capability that reads each table. The
+  filters apply to the statement's own FROM list: an alias of a table needs its own, and a
+  patient table inside a subquery (EXISTS, IN, a CTE, a derived table) is refused;
 * :func:`scoped` — the caller's own care relationships (a caseload), limited to the tables the
   caller's role may read on a team;
 * :func:`scoped_for_staff` — a staff review (emergency access, the privacy officer's log, the
@@ -14,23 +16,32 @@ scope this module made, and the scope must be backed by a proof minted in the sa
 * :func:`existence_probe` — a named yes/no or ids-only lookup for uniqueness checks;
 * sessions an operator's command-line job opened with :func:`mark_system`.
 
-Flushed changes are checked too: a new or changed row of patient data needs a proof that lets
-the user write something for that patient, and no row of patient data is ever deleted.
+SQL text naming a patient table (``text()``, ``literal_column()``) is refused outside a system
+session, alone or inside a statement. Flushed changes are checked too: a new or changed row of
+patient data needs a proof that lets the user write something for that patient, no row of
+patient data is ever deleted, and the legacy bulk methods (which skip the flush) are refused.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, Self, TypeVar
 
-from sqlalchemy import ColumnElement, Select, event, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, event, exists, false, func, inspect, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, ORMExecuteState, Session, aliased
-from sqlalchemy.sql import Executable, TextClause
+from sqlalchemy.sql import Executable, TextClause, operators
 from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, Label
-from sqlalchemy.sql.selectable import Exists, ScalarSelect
+from sqlalchemy.sql.selectable import (
+    AliasedReturnsRows,
+    Exists,
+    ScalarSelect,
+    SelectBase,
+    TableClause,
+)
 from sqlalchemy.sql.util import find_tables
 
 from tandem.access.capabilities import Capability, PatientData, permissions
@@ -101,6 +112,8 @@ def patient_key(model: type[Any]) -> InstrumentedAttribute[Any]:
 class PatientScope:
     proof: Proof
     tables: frozenset[str]
+    # The FROM items the filters apply to: (table, None), or (table, alias) for an alias.
+    froms: frozenset[tuple[str, str | None]] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,12 +183,18 @@ def scoped_to_patient(
     joined with an outer join name their column in ``outer`` (absent rows stay absent)."""
     if not columns:
         raise UnscopedPatientQuery("scoped_to_patient() needs the patient column of each table")
-    tables = frozenset(str(col.class_.__table__.name) for col in (*columns, *outer))
+    for column in outer:
+        # "IS NULL" may only mean "no joined row": a nullable key (audit_event's) would also
+        # let through every row that belongs to no patient, or to one named elsewhere.
+        if getattr(column.expression, "nullable", True):
+            raise UnscopedPatientQuery(f"{column} may be NULL: it cannot scope an outer join")
+    froms = frozenset(_from_key(col.__clause_element__().table) for col in (*columns, *outer))
+    tables = frozenset(table for table, _alias in froms)
     for column in columns:
         stmt = stmt.where(column == access.patient_id)
     for column in outer:
         stmt = stmt.where(or_(column == access.patient_id, column.is_(None)))
-    return stmt.execution_options(**{SCOPE_OPTION: PatientScope(access.proof, tables)})
+    return stmt.execution_options(**{SCOPE_OPTION: PatientScope(access.proof, tables, froms)})
 
 
 def care_relationship(ctx: AccessContext, patient_id_column: Any) -> ColumnElement[bool]:
@@ -315,7 +334,12 @@ def _answers_only_ids(stmt: Any) -> bool:
         return False
     for column in columns:
         inner = column.element if isinstance(column, Label) else column
-        if isinstance(inner, Exists | ScalarSelect | BinaryExpression):
+        if isinstance(inner, Exists):
+            continue
+        # A comparison answers yes/no; other operators (concatenation, arithmetic) answer data.
+        if isinstance(inner, BinaryExpression) and operators.is_comparison(inner.operator):
+            continue
+        if isinstance(inner, ScalarSelect) and _answers_only_ids(inner.element):
             continue
         if isinstance(inner, ColumnClause) and inner.name in {"id", "patient_id"}:
             continue
@@ -323,6 +347,65 @@ def _answers_only_ids(stmt: Any) -> bool:
             continue
         return False
     return True
+
+
+def _from_key(from_: Any) -> tuple[str, str | None]:
+    """A FROM item as the guard names it: (table, None), or (table, alias) for an alias of one."""
+    if isinstance(from_, AliasedReturnsRows) and isinstance(from_.element, TableClause):
+        return str(from_.element.name), str(from_.name)
+    return str(getattr(from_, "name", "")), None
+
+
+@dataclass
+class _Reach:
+    """Where a statement reaches patient tables."""
+
+    # At the statement's own level, each as a FROM item (an alias is an item of its own).
+    top: set[tuple[str, str | None]]
+    # Inside a nested SELECT (subquery, CTE, EXISTS, scalar subquery, UNION).
+    nested: set[str]
+    # Named in SQL text embedded in the statement (text(), literal_column()).
+    text: set[str]
+
+
+def _reach(statement: Any, scope: Any, owned: Any) -> _Reach:
+    """Walk ``statement``; a subquery carrying the same scope is the scoped statement itself
+    (count_of wraps it so), any other nested SELECT is beyond the filters of the scope."""
+    reach = _Reach(set(), set(), set())
+    seen: set[tuple[int, bool]] = set()
+
+    def visit(element: Any, nested: bool, wrapped: bool = False) -> None:
+        if (id(element), nested) in seen:
+            return
+        seen.add((id(element), nested))
+        if isinstance(element, SelectBase) and element is not statement:
+            options: Any = getattr(element, "get_execution_options", dict)()
+            nested = nested or not wrapped or options.get(SCOPE_OPTION) is not scope
+        if isinstance(element, AliasedReturnsRows) and isinstance(element.element, SelectBase):
+            visit(element.element, nested, wrapped=True)
+            return
+        if isinstance(element, TableClause) or (
+            isinstance(element, AliasedReturnsRows) and isinstance(element.element, TableClause)
+        ):
+            table, alias = _from_key(element)
+            if table in owned:
+                if nested:
+                    reach.nested.add(table)
+                else:
+                    reach.top.add((table, alias))
+            return
+        if isinstance(element, TextClause):
+            reach.text |= _sql_mentions(element.text, owned)
+        elif isinstance(element, ColumnClause):
+            if element.is_literal:
+                reach.text |= _sql_mentions(element.name, owned)
+            if element.table is not None:
+                visit(element.table, nested)
+        for child in element.get_children():
+            visit(child, nested)
+
+    visit(statement, False)
+    return reach
 
 
 def _kind(state: ORMExecuteState) -> str:
@@ -349,7 +432,12 @@ def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> 
         if touched:
             raise _refuse(f"raw SQL on {sorted(touched)} outside a system session")
         return
-    touched = _referenced_tables(statement) & set(owned)
+    reach = _reach(statement, scope, owned)
+    if reach.text:
+        raise _refuse(f"SQL text naming {sorted(reach.text)} outside a system session")
+    touched = (
+        _referenced_tables(statement) | {table for table, _ in reach.top} | reach.nested
+    ) & set(owned)
     if not touched:
         return
     if kind == "delete":
@@ -357,7 +445,7 @@ def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> 
     if scope is None:
         raise _refuse(f"{kind} on {sorted(touched)} without the access scope")
     if isinstance(scope, PatientScope):
-        _check_patient_scope(session, scope, touched, kind, owned)
+        _check_patient_scope(session, scope, touched, reach, kind, owned)
     elif isinstance(scope, CaseloadScope):
         if kind != "select":
             raise _refuse(f"{kind} on {sorted(touched)} with a caseload scope")
@@ -381,12 +469,18 @@ def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> 
 
 
 def _check_patient_scope(
-    session: Session, scope: PatientScope, touched: set[str], kind: str, owned: Any
+    session: Session, scope: PatientScope, touched: set[str], reach: _Reach, kind: str, owned: Any
 ) -> None:
     proof = scope.proof
     if remembered_proof(session, proof.patient_id) is not proof:
         raise _refuse("a patient scope whose proof was not minted in this session")
-    unfiltered = touched - scope.tables
+    if reach.nested:
+        # The filters apply to the statement's own FROM items, never to a subquery's.
+        raise _refuse(f"{sorted(reach.nested)} in a subquery the patient filter does not reach")
+    unfiltered = (touched - scope.tables) | {
+        table if alias is None else f"{table} (an alias)"
+        for table, alias in reach.top - scope.froms
+    }
     if unfiltered:
         raise _refuse(f"{sorted(unfiltered)} not filtered to the proven patient")
     if kind == "select":
@@ -461,7 +555,31 @@ def install_scope_guard(session_class: type[Session]) -> None:
             session.info.pop(PROOFS_KEY, None)
             session.info.pop(STAFF_KEY, None)
 
+    for name in BULK_METHODS:
+        setattr(session_class, name, _bulk_guard(name, getattr(session_class, name)))
     session_class._tandem_guarded = True  # type: ignore[attr-defined]
+
+
+# The legacy bulk methods write without a flush and without an ORM execute: no event sees them.
+BULK_METHODS = ("bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings")
+
+
+def _bulk_guard(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def guarded(session: Session, target: Any, *args: Any, **kwargs: Any) -> Any:
+        if not is_system(session):
+            if name == "bulk_save_objects":
+                target = list(target)
+                models = {type(obj) for obj in target}
+            else:
+                models = {target}
+            tables = {str(inspect(model).local_table.name) for model in models}
+            touched = tables & patient_owned_tables()
+            if touched:
+                raise _refuse(f"{name} on {sorted(touched)} outside a system session")
+        return method(session, target, *args, **kwargs)
+
+    return guarded
 
 
 def select_scoped(model: type[Any], ctx: AccessContext) -> Select[Any]:
