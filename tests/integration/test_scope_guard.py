@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
-from tests.factories import Factory, PatientWithTeam
+from tests.factories import Factory, PatientWithTeam, phq9_answers
 
 import tandem.models  # noqa: F401  (every table mapped, so Base.metadata is complete)
 from tandem.access.capabilities import Capability, PatientData
@@ -603,8 +603,37 @@ async def test_a_proof_without_a_write_capability_cannot_write(
     async with sessionmaker() as session:
         access = await make(session, factory, chart, partner)
         stmt = scoped_to_patient(update(Patient).values(preferred_name="Mo"), access, Patient.id)
-        with pytest.raises(UnscopedPatientQuery, match="writes nothing"):
+        with pytest.raises(UnscopedPatientQuery, match="needs one of"):
             await session.execute(stmt)
+
+
+async def test_a_proof_writes_only_the_tables_its_capabilities_write(
+    sessionmaker: async_sessionmaker[AsyncSession], factory: Factory, chart: PatientWithTeam
+) -> None:
+    # A peer specialist reads the care team and records check-ins, but does not manage the
+    # team: a service that forgot to ask for manage_care_team still cannot change it.
+    peer = await factory.user(role="peer_specialist")
+    await factory.member(chart.patient, peer, role="peer_specialist")
+    async with sessionmaker() as session:
+        access = await prove(session, factory, peer, chart.patient, Capability.read_contact)
+        assert access.can(Capability.read_care_team) and access.proof.writes
+        stmt = scoped_to_patient(
+            update(CareTeamMember).values(end_reason="Changed"),
+            access,
+            CareTeamMember.patient_id,
+        )
+        with pytest.raises(UnscopedPatientQuery, match="care_team_member needs one of"):
+            await session.execute(stmt)
+    async with sessionmaker() as session:
+        access = await prove(session, factory, peer, chart.patient, Capability.read_contact)
+        chart.lead_membership.end_reason = "Changed"
+        session.add(chart.lead_membership)
+        with pytest.raises(UnscopedPatientQuery, match="CareTeamMember"):
+            await session.flush()
+    async with sessionmaker() as session:
+        access = await prove(session, factory, peer, chart.patient, Capability.read_contact)
+        session.add(a_relative(chart.patient, factory.clock))
+        await session.flush()  # edit_family: a peer may
 
 
 async def test_a_reader_may_mark_their_own_notification_read(
@@ -672,6 +701,27 @@ async def test_a_partners_caseload_reads_who_but_not_safety_alerts(
         assert list(ids) == [chart.patient.id]
         with pytest.raises(UnscopedPatientQuery, match="safety_alert"):
             await session.execute(caseload_with_alert_flag(ctx))
+
+
+async def test_a_caseload_query_cannot_join_another_patients_rows(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+) -> None:
+    other = await factory.patient()
+    await factory.response(other.patient, other.lead, answers=phq9_answers(12, item9=1))
+    ctx = factory.context_for(care_manager)
+    joined = select(Patient.id, SafetyAlert.message).join(SafetyAlert, true())
+    value = select(SafetyAlert.message).limit(1).scalar_subquery()
+    async with sessionmaker() as session:
+        with pytest.raises(UnscopedPatientQuery, match="safety_alert"):
+            await session.execute(scoped(joined, ctx, Patient.id))
+        with pytest.raises(UnscopedPatientQuery, match="subquery"):
+            await session.execute(scoped(select(Patient.id, value), ctx, Patient.id))
+        # Filtered on both tables, the join holds only my patients' alerts.
+        mine = scoped(joined, ctx, Patient.id, SafetyAlert.patient_id)
+        assert {row[0] for row in (await session.execute(mine)).all()} <= {chart.patient.id}
 
 
 async def test_a_role_with_no_team_grants_gets_an_empty_caseload_not_an_error(
@@ -904,9 +954,26 @@ async def test_require_patient_without_a_relationship_is_404_and_the_refusal_out
     assert [(e.record_type, e.outcome, e.user_id) for e in events] == [
         ("AccessRefused", 4, outsider.id)
     ]
-    # Naming the patient on the event would tell the outsider's log reader who exists.
+    # On the patient's own access log: their lead and the privacy officer see who tried. The
+    # outsider reads no audit log, so this tells them nothing.
     assert events[0].record_id == str(chart.patient.id)
-    assert events[0].patient_id is None
+    assert events[0].patient_id == chart.patient.id
+
+
+async def test_a_refusal_for_a_patient_who_does_not_exist_names_no_patient(
+    sessionmaker: async_sessionmaker[AsyncSession], factory: Factory, outsider: User
+) -> None:
+    before = await factory.last_audit_id()
+    nobody = uuid.uuid4()
+    async with sessionmaker() as session:
+        with pytest.raises(NotFound):
+            await require_patient(
+                session, factory.context_for(outsider), nobody, capability=Capability.read_chart
+            )
+        await session.rollback()
+        await keep_refused_attempts(session)
+    (event,) = await factory.audit_events(after=before)
+    assert (event.record_id, event.patient_id) == (str(nobody), None)
 
 
 async def test_require_patient_on_the_team_without_the_capability_is_403_naming_it(

@@ -211,10 +211,12 @@ class PatientData:
     """The marker a model carries when its rows are a patient's data (``__patient_owned__``).
 
     ``key`` names the column that says whose data a row is; ``read`` the capabilities any one
-    of which lets a proven query read the table (the scope guard checks it on every statement).
+    of which lets a proven query read the table, ``write`` those any one of which lets it add
+    or change a row (the scope guard checks both on every statement and every flush).
     """
 
     read: frozenset[Capability]
+    write: frozenset[Capability] = frozenset()
     key: str = "patient_id"
     # Rows a reader may change (marking one's own notification read).
     written_by_readers: bool = False

@@ -120,6 +120,8 @@ class PatientScope:
 class CaseloadScope:
     user_id: uuid.UUID
     granted: frozenset[Capability]
+    # The FROM items filtered to the caller's care relationships.
+    froms: frozenset[tuple[str, str | None]] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,18 +231,22 @@ def care_relationship(ctx: AccessContext, patient_id_column: Any) -> ColumnEleme
     return or_(on_team, broke_glass)
 
 
-def scoped(stmt: F, ctx: AccessContext, patient_id_column: Any) -> F:
+def scoped(stmt: F, ctx: AccessContext, *columns: InstrumentedAttribute[Any]) -> F:
     """Filter ``stmt`` to patients the caller has a care relationship with (a caseload, one's
-    notifications); only tables the caller's role may read on a team may appear in it."""
+    notifications), for each patient table ``columns`` name; only tables the caller's role may
+    read on a team may appear in it, and other tables only inside an EXISTS (yes or no)."""
     if ctx.user_id is None:
         raise UnscopedPatientQuery("a context without a user has no care relationships")
-    scope = CaseloadScope(ctx.user_id, permissions().team_grants(ctx.role))
+    if not columns:
+        raise UnscopedPatientQuery("scoped() needs the patient column of each table")
+    froms = frozenset(_from_key(col.__clause_element__().table) for col in columns)
+    scope = CaseloadScope(ctx.user_id, permissions().team_grants(ctx.role), froms)
     if not scope.granted:
         # A role with nothing on any patient (an administrator) has no caseload at all.
         return stmt.where(false()).execution_options(**{SCOPE_OPTION: scope})
-    return stmt.where(care_relationship(ctx, patient_id_column)).execution_options(
-        **{SCOPE_OPTION: scope}
-    )
+    for column in columns:
+        stmt = stmt.where(care_relationship(ctx, column))
+    return stmt.execution_options(**{SCOPE_OPTION: scope})
 
 
 def scoped_for_staff(stmt: T, access: StaffAccess) -> T:
@@ -362,8 +368,10 @@ class _Reach:
 
     # At the statement's own level, each as a FROM item (an alias is an item of its own).
     top: set[tuple[str, str | None]]
-    # Inside a nested SELECT (subquery, CTE, EXISTS, scalar subquery, UNION).
+    # Inside a nested SELECT (subquery, CTE, scalar subquery, UNION).
     nested: set[str]
+    # Only inside an EXISTS: the statement learns yes or no, never a value.
+    in_exists: set[str]
     # Named in SQL text embedded in the statement (text(), literal_column()).
     text: set[str]
 
@@ -371,25 +379,29 @@ class _Reach:
 def _reach(statement: Any, scope: Any, owned: Any) -> _Reach:
     """Walk ``statement``; a subquery carrying the same scope is the scoped statement itself
     (count_of wraps it so), any other nested SELECT is beyond the filters of the scope."""
-    reach = _Reach(set(), set(), set())
-    seen: set[tuple[int, bool]] = set()
+    reach = _Reach(set(), set(), set(), set())
+    seen: set[tuple[int, bool, bool]] = set()
 
-    def visit(element: Any, nested: bool, wrapped: bool = False) -> None:
-        if (id(element), nested) in seen:
+    def visit(element: Any, nested: bool, wrapped: bool = False, in_exists: bool = False) -> None:
+        if (id(element), nested, in_exists) in seen:
             return
-        seen.add((id(element), nested))
+        seen.add((id(element), nested, in_exists))
+        if isinstance(element, Exists):
+            in_exists = True
         if isinstance(element, SelectBase) and element is not statement:
             options: Any = getattr(element, "get_execution_options", dict)()
             nested = nested or not wrapped or options.get(SCOPE_OPTION) is not scope
         if isinstance(element, AliasedReturnsRows) and isinstance(element.element, SelectBase):
-            visit(element.element, nested, wrapped=True)
+            visit(element.element, nested, wrapped=True, in_exists=in_exists)
             return
         if isinstance(element, TableClause) or (
             isinstance(element, AliasedReturnsRows) and isinstance(element.element, TableClause)
         ):
             table, alias = _from_key(element)
             if table in owned:
-                if nested:
+                if nested and in_exists:
+                    reach.in_exists.add(table)
+                elif nested:
                     reach.nested.add(table)
                 else:
                     reach.top.add((table, alias))
@@ -400,9 +412,9 @@ def _reach(statement: Any, scope: Any, owned: Any) -> _Reach:
             if element.is_literal:
                 reach.text |= _sql_mentions(element.name, owned)
             if element.table is not None:
-                visit(element.table, nested)
+                visit(element.table, nested, in_exists=in_exists)
         for child in element.get_children():
-            visit(child, nested)
+            visit(child, nested, in_exists=in_exists)
 
     visit(statement, False)
     return reach
@@ -436,7 +448,10 @@ def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> 
     if reach.text:
         raise _refuse(f"SQL text naming {sorted(reach.text)} outside a system session")
     touched = (
-        _referenced_tables(statement) | {table for table, _ in reach.top} | reach.nested
+        _referenced_tables(statement)
+        | {table for table, _ in reach.top}
+        | reach.nested
+        | reach.in_exists
     ) & set(owned)
     if not touched:
         return
@@ -451,8 +466,7 @@ def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> 
             raise _refuse(f"{kind} on {sorted(touched)} with a caseload scope")
         if not scope.granted:
             return  # filtered to nothing (see scoped)
-        # The care-relationship filter itself reads the caller's memberships and grants.
-        _check_reads(touched - {"break_glass_grant", "care_team_member"}, scope.granted, owned)
+        _check_caseload_scope(scope, touched, reach, owned)
     elif isinstance(scope, StaffScope):
         _check_staff_scope(session, scope, touched, kind)
     elif isinstance(scope, Probe):
@@ -474,19 +488,41 @@ def _check_patient_scope(
     proof = scope.proof
     if remembered_proof(session, proof.patient_id) is not proof:
         raise _refuse("a patient scope whose proof was not minted in this session")
-    if reach.nested:
+    if reach.nested or reach.in_exists:
         # The filters apply to the statement's own FROM items, never to a subquery's.
-        raise _refuse(f"{sorted(reach.nested)} in a subquery the patient filter does not reach")
+        raise _refuse(
+            f"{sorted(reach.nested | reach.in_exists)} in a subquery the patient filter "
+            "does not reach"
+        )
     unfiltered = (touched - scope.tables) | {
         table if alias is None else f"{table} (an alias)"
         for table, alias in reach.top - scope.froms
     }
     if unfiltered:
         raise _refuse(f"{sorted(unfiltered)} not filtered to the proven patient")
-    if kind == "select":
-        _check_reads(touched, proof.granted, owned)
-    elif not proof.writes:
-        raise _refuse(f"{kind} on {sorted(touched)}: this access writes nothing")
+    _check_reads(touched, proof.granted, owned)
+    if kind != "select":
+        for table in touched:
+            if not owned[table].write & proof.granted:
+                raise _refuse(f"{kind} on {table} needs one of {sorted(owned[table].write)}")
+
+
+def _check_caseload_scope(
+    scope: CaseloadScope, touched: set[str], reach: _Reach, owned: Any
+) -> None:
+    if reach.nested:
+        raise _refuse(f"{sorted(reach.nested)} in a subquery the caseload filter does not reach")
+    unfiltered = {
+        table if alias is None else f"{table} (an alias)"
+        for table, alias in reach.top - scope.froms
+    }
+    if unfiltered:
+        raise _refuse(f"{sorted(unfiltered)} not filtered to the caller's care relationships")
+    # The care-relationship filter itself reads the caller's memberships and grants (in EXISTS).
+    relationship = {"break_glass_grant", "care_team_member"} & reach.in_exists - {
+        table for table, _ in reach.top
+    }
+    _check_reads(touched - relationship, scope.granted, owned)
 
 
 def _check_reads(touched: set[str], granted: frozenset[Capability], owned: Any) -> None:
@@ -516,7 +552,7 @@ def check_flush(session: Session) -> None:
         if marker is None or (obj in session.dirty and not session.is_modified(obj)):
             continue
         proof = remembered_proof(session, getattr(obj, marker.key))
-        if proof is not None and (proof.writes or marker.written_by_readers):
+        if proof is not None and (marker.write & proof.granted or marker.written_by_readers):
             continue
         if _staff_writes(session, type(obj).__table__.name):
             continue

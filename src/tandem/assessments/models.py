@@ -21,7 +21,10 @@ class Response(IdMixin, Base):
     """One administration of an instrument (FHIR QuestionnaireResponse)."""
 
     __tablename__ = "assessment_response"
-    __patient_owned__ = PatientData(read=frozenset({Capability.read_measurements}))
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_measurements}),
+        write=frozenset({Capability.record_measurements}),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     instrument: Mapped[str] = mapped_column(String(40))
@@ -53,7 +56,10 @@ class Observation(IdMixin, Base):
     answer (FHIR Observation with derivedFrom = the response)."""
 
     __tablename__ = "observation"
-    __patient_owned__ = PatientData(read=frozenset({Capability.read_measurements}))
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_measurements}),
+        write=frozenset({Capability.record_measurements}),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     response_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment_response.id"))
@@ -85,7 +91,8 @@ class Revision(IdMixin, Base):
     __patient_owned__ = PatientData(
         read=frozenset(
             {Capability.read_measurements, Capability.read_assessments, Capability.read_needs}
-        )
+        ),
+        write=frozenset({Capability.record_measurements, Capability.write_assessments}),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
@@ -106,7 +113,10 @@ class SafetyAlert(IdMixin, Base):
     chart until a team member records what was done."""
 
     __tablename__ = "safety_alert"
-    __patient_owned__ = PatientData(read=frozenset({Capability.read_safety}))
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_safety}),
+        write=frozenset({Capability.record_measurements, Capability.close_safety_alert}),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     code: Mapped[str] = mapped_column(String(60))
@@ -128,7 +138,12 @@ class Need(IdMixin, Base):
     """A clinical or social need (FHIR Condition, category health-concern)."""
 
     __tablename__ = "need"
-    __patient_owned__ = PatientData(read=frozenset({Capability.read_needs}))
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_needs}),
+        write=frozenset(
+            {Capability.manage_needs, Capability.record_measurements, Capability.write_assessments}
+        ),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     domain: Mapped[str] = mapped_column(String(60))
@@ -154,7 +169,12 @@ class NeedEvent(IdMixin, Base):
     """One step in a need's lifecycle, with who took it and why."""
 
     __tablename__ = "need_event"
-    __patient_owned__ = PatientData(read=frozenset({Capability.read_needs}))
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_needs}),
+        write=frozenset(
+            {Capability.manage_needs, Capability.record_measurements, Capability.write_assessments}
+        ),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     need_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("need.id"))
@@ -172,7 +192,10 @@ class ComprehensiveAssessment(IdMixin, Base):
     matters to the patient, their strengths, and the confirmed needs that result."""
 
     __tablename__ = "comprehensive_assessment"
-    __patient_owned__ = PatientData(read=frozenset({Capability.read_assessments}))
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_assessments}),
+        write=frozenset({Capability.write_assessments}),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     assessed_on: Mapped[date]

@@ -17,7 +17,8 @@ class CareTeamMember(IdMixin, Base):
 
     __tablename__ = "care_team_member"
     __patient_owned__ = PatientData(
-        read=frozenset({Capability.read_care_team, Capability.read_contact})
+        read=frozenset({Capability.read_care_team, Capability.read_contact}),
+        write=frozenset({Capability.manage_care_team}),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
@@ -70,7 +71,10 @@ class Enrolment(IdMixin, Base):
     """An episode of care in a programme, with its phase and dates (FHIR EpisodeOfCare)."""
 
     __tablename__ = "enrolment"
-    __patient_owned__ = PatientData(read=frozenset({Capability.read_enrolments}))
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_enrolments}),
+        write=frozenset({Capability.manage_enrolments}),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     programme: Mapped[str] = mapped_column(String(120))

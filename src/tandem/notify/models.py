@@ -18,7 +18,9 @@ class Notification(IdMixin, Base):
 
     __tablename__ = "notification"
     __patient_owned__ = PatientData(
-        read=frozenset({Capability.read_contact}), written_by_readers=True
+        read=frozenset({Capability.read_contact}),
+        written_by_readers=True,
+        write=frozenset({Capability.record_measurements}),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))

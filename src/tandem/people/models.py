@@ -48,7 +48,11 @@ class User(IdMixin, Base):
 
 class Patient(IdMixin, Base):
     __tablename__ = "patient"
-    __patient_owned__ = PatientData(read=frozenset({Capability.read_contact}), key="id")
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_contact}),
+        key="id",
+        write=frozenset({Capability.edit_demographics, Capability.mark_registration_in_error}),
+    )
 
     mrn: Mapped[str] = mapped_column(String(40), unique=True)
     given_name: Mapped[str] = mapped_column(String(100))
@@ -85,7 +89,10 @@ class PatientIdentifier(IdMixin, Base):
     """An identifier another system gives the patient (clinic MRN, Medicaid ID …)."""
 
     __tablename__ = "patient_identifier"
-    __patient_owned__ = PatientData(read=frozenset({Capability.read_identifiers}))
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_identifiers}),
+        write=frozenset({Capability.edit_identifiers}),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     system: Mapped[str] = mapped_column(String(40))
@@ -116,7 +123,9 @@ class RelatedPerson(IdMixin, Base):
     """Family member or caregiver; acts for the patient only with the patient's consent."""
 
     __tablename__ = "related_person"
-    __patient_owned__ = PatientData(read=frozenset({Capability.read_family}))
+    __patient_owned__ = PatientData(
+        read=frozenset({Capability.read_family}), write=frozenset({Capability.edit_family})
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     name: Mapped[str] = mapped_column(String(200))
@@ -142,7 +151,10 @@ class PotentialDuplicate(IdMixin, Base):
 
     __tablename__ = "potential_duplicate"
     # Staff reviews only: no care-team capability reads the queue.
-    __patient_owned__ = PatientData(read=frozenset())
+    __patient_owned__ = PatientData(
+        read=frozenset(),
+        write=frozenset({Capability.edit_identifiers, Capability.edit_demographics}),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
     # No foreign key: two patients in one row would tie their shards together (ARCHITECTURE).

@@ -86,7 +86,7 @@ async def caseload_page(
         )
         mrn_match = Patient.mrn == query.identifier.upper()
         stmt = stmt.where(or_(mrn_match, held) if held is not None else mrn_match)
-    stmt = scoped(stmt, ctx, Patient.id)
+    stmt = scoped(stmt, ctx, Patient.id, CareTeamMember.patient_id)
     total = await session.scalar(count_of(stmt))
     rows = await session.execute(
         stmt.order_by(*ordering, Patient.family_name, Patient.given_name, Patient.id)
