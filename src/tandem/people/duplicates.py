@@ -50,9 +50,10 @@ async def open_questions(
             raised_by=ctx.user_id,
             raised_at=ctx.now(),
         )
-        session.add(question)
         try:
+            # Added inside the savepoint, so that a clash takes the row away with it.
             async with session.begin_nested():
+                session.add(question)
                 await session.flush()
         except IntegrityError:
             continue  # the same pair is already waiting for the privacy officer
