@@ -24,6 +24,7 @@ from tandem.handlers import install_error_handlers
 from tandem.migrate import is_up_to_date
 from tandem.notify.api import router as notify_api
 from tandem.people.api import router as people_api
+from tandem.people.duplicates_api import router as duplicates_api
 from tandem.runtime import Runtime
 from tandem.web.api_docs import router as api_docs
 from tandem.web.limits import AddressLimits, BodyLimit
@@ -60,6 +61,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         assessments_api,
         notify_api,
         admin_api,
+        duplicates_api,
         api_docs,
     ):
         api.include_router(router)

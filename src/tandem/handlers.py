@@ -8,11 +8,37 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from tandem.admin.service import UNIQUE_RULES as ADMIN_RULES
+from tandem.careteams.enrolments import ALREADY_ENROLLED
+from tandem.careteams.service import UNIQUE_RULES as CARE_TEAM_RULES
 from tandem.errors import Conflict, DomainError, NotAuthenticated
+from tandem.people.models import User
+from tandem.records import violated_constraint
 
 log = logging.getLogger("tandem")
+
+# Every rule the database enforces, in the words its service uses (index or constraint name ->
+# message, field). Services turn a violation into a Conflict themselves (records.flush_unique);
+# this is the net under them, so that a write no one expected to race answers 409, never 500.
+CONSTRAINTS: dict[str, tuple[str, str]] = {
+    **ADMIN_RULES,
+    **CARE_TEAM_RULES,
+    "uq_enrolment_active_programme": (ALREADY_ENROLLED, "programme"),
+    "uq_patient_identifier_active": ("This patient already has this identifier.", "value"),
+    "uq_patient_mrn": ("This MRN was just given to another patient. Please try again.", "mrn"),
+    "uq_potential_duplicate_open_pair": (
+        "These two records are already waiting for the privacy officer.",
+        "patient_id",
+    ),
+}
+UNKNOWN_CONFLICT = (
+    "This conflicts with a record saved at the same moment. Please try again.",
+    "form",
+)
 
 
 def _wants_json(request: Request) -> bool:
@@ -33,7 +59,20 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     from tandem.web.templating import render_error
 
+    await _signed_in_user_again(request)
     return render_error(request, exc.status, exc.message)
+
+
+async def _signed_in_user_again(request: Request) -> None:
+    """A flush the database refused expires every row of the session, the signed-in user's
+    too, before the request's rollback can keep them; the error page needs their name and role,
+    so read them once more."""
+    user = getattr(request.state, "user", None)
+    if user is None or not inspect(user).expired_attributes:
+        return
+    runtime = request.app.state.runtime
+    async with runtime.sessionmaker() as session:
+        request.state.user = await session.get(User, inspect(user).identity[0])
 
 
 async def stale_data(request: Request, exc: Exception) -> Response:
@@ -44,6 +83,22 @@ async def stale_data(request: Request, exc: Exception) -> Response:
             field="version",
         ),
     )
+
+
+async def integrity_error(request: Request, exc: Exception) -> Response:
+    """A constraint of the database refused the write: 409 naming the rule, never a 500.
+
+    By the time this runs the request's transaction has been rolled back (deps.db_session),
+    keeping the audit events of refused attempts."""
+    assert isinstance(exc, IntegrityError)
+    name = violated_constraint(exc)
+    known = CONSTRAINTS.get(name or "")
+    if known is None:
+        # A service let a write reach a rule it does not check: worth a look, not a crash.
+        log.warning("a write broke %s, which no service names", name or "an unnamed constraint")
+    message, field = known or UNKNOWN_CONFLICT
+    extra = {"constraint": name} if name else {}
+    return await domain_error(request, Conflict(message, field=field, **extra))
 
 
 async def page_validation_error(request: Request, exc: Exception) -> Response:
@@ -61,5 +116,6 @@ async def page_validation_error(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI, *, pages: bool = False) -> None:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(StaleDataError, stale_data)
+    app.add_exception_handler(IntegrityError, integrity_error)
     if pages:
         app.add_exception_handler(RequestValidationError, page_validation_error)

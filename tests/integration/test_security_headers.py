@@ -19,13 +19,14 @@ import fastapi.routing
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import select
 from starlette.routing import BaseRoute, Mount
 from tests.factories import BASE_URL, SOCIAL_NEEDS_POSITIVE, Factory, api_client, phq9_answers
 from tests.page_checks import inline_code, outside_urls
 
 from tandem.app import create_app
 from tandem.config import Settings
-from tandem.people.models import User
+from tandem.people.models import PotentialDuplicate, User
 from tandem.web.api_docs import SWAGGER_UI
 
 API_PREFIX = "/api/v1"
@@ -148,6 +149,20 @@ async def scene(
         },
     )
     assert granted.status_code == 201, granted.text
+    # The same person registered again outside the team opens a possible-duplicate question.
+    elsewhere = await factory.user(role="care_manager")
+    registered = await (await client_for(elsewhere)).post(
+        f"{API_PREFIX}/patients",
+        json={
+            "given_name": "Hedda",
+            "family_name": "Headers",
+            "birth_date": chart.patient.birth_date.isoformat(),
+            "gender": "female",
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    async with factory.system_session() as session:
+        question_id = await session.scalar(select(PotentialDuplicate.id))
     admin = await factory.user(role="administrator")
     officer = await factory.user(role="privacy_officer")
     known_ids = {
@@ -164,6 +179,7 @@ async def scene(
         "org_id": organisation.id,
         "organization_id": organisation.id,
         "grant_id": granted.json()["id"],
+        "question_id": question_id,
         "code": "phq-9",
         "instrument_code": "phq-9",
     }

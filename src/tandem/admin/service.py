@@ -33,7 +33,16 @@ from tandem.auth.service import revoke_all_sessions
 from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people.models import Organization, Patient, User
-from tandem.records import check_version, reject_cleared
+from tandem.records import check_version, flush_unique, reject_cleared
+
+ORGANIZATION_NAME_TAKEN = "An organisation with this name exists."
+USERNAME_TAKEN = "This username is taken."
+# The checks below answer the usual case in words; two requests racing past them meet these
+# constraints of the database, which answer the same.
+UNIQUE_RULES = {
+    "uq_organization_name": (ORGANIZATION_NAME_TAKEN, "name"),
+    "uq_app_user_username": (USERNAME_TAKEN, "username"),
+}
 
 
 def require_admin(
@@ -76,10 +85,10 @@ async def create_organization(
 ) -> OrganizationRead:
     require_admin(session, ctx, Capability.administer_organizations)
     if await session.scalar(select(Organization.id).where(Organization.name == data.name)):
-        raise Conflict("An organisation with this name exists.", field="name")
+        raise Conflict(ORGANIZATION_NAME_TAKEN, field="name")
     org = Organization(id=new_id(), created_at=ctx.now(), active=True, **data.model_dump())
     session.add(org)
-    await session.flush()
+    await flush_unique(session, UNIQUE_RULES)
     _admin_audit(session, ctx, "C", "Organization", org.id, {"name": org.name})
     return OrganizationRead.model_validate(org)
 
@@ -100,10 +109,10 @@ async def update_organization(
             select(Organization.id).where(Organization.name == changes["name"])
         )
     ):
-        raise Conflict("An organisation with this name exists.", field="name")
+        raise Conflict(ORGANIZATION_NAME_TAKEN, field="name")
     for key, value in changes.items():
         setattr(org, key, value)
-    await session.flush()
+    await flush_unique(session, UNIQUE_RULES)
     _admin_audit(session, ctx, "U", "Organization", org.id, {"changed": sorted(changes)})
     return OrganizationRead.model_validate(org)
 
@@ -131,7 +140,7 @@ async def create_user(session: AsyncSession, ctx: AccessContext, data: UserCreat
     require_admin(session, ctx)
     check_password_policy(data.password, username=data.username)
     if await session.scalar(select(User.id).where(User.username == data.username)):
-        raise Conflict("This username is taken.", field="username")
+        raise Conflict(USERNAME_TAKEN, field="username")
     if data.organization_id and await session.get(Organization, data.organization_id) is None:
         raise ValidationProblem("No such organisation.", field="organization_id")
     user = User(
@@ -143,7 +152,7 @@ async def create_user(session: AsyncSession, ctx: AccessContext, data: UserCreat
         **data.model_dump(exclude={"password"}),
     )
     session.add(user)
-    await session.flush()
+    await flush_unique(session, UNIQUE_RULES)
     _admin_audit(session, ctx, "C", "User", user.id, {"username": user.username, "role": user.role})
     return UserRead.model_validate(user)
 

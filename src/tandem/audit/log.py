@@ -79,6 +79,10 @@ def record(
 
 
 def _write_pending(session: Session) -> None:
+    # The changes first: a write the database refuses (a unique index) then fails before the
+    # events leave the queue, so that the refused attempts among them are kept (see
+    # _discard_unwritten); commit would otherwise flush only after this hook.
+    session.flush()
     # Refused attempts kept from a rolled-back transaction come first: they happened first.
     pending: list[PendingEvent] = session.info.pop(REFUSED_KEY, []) + session.info.pop(
         PENDING_KEY, []

@@ -19,7 +19,7 @@ from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import may, require_staff
 from tandem.audit import log as audit
-from tandem.errors import NotFound, ValidationProblem
+from tandem.errors import Conflict, NotFound
 from tandem.ids import new_id
 from tandem.people import repository as repo
 from tandem.people.models import Patient, PotentialDuplicate
@@ -38,6 +38,9 @@ async def open_questions(
     matched: list[str],
 ) -> None:
     """Queue each (patient, other) pair; a pair already open is left as it is."""
+    # What the caller has written so far is flushed outside the savepoints below, so that only
+    # the question itself is undone when the same pair is already open.
+    await session.flush()
     for other in others:
         if other == access.patient_id:
             continue
@@ -51,7 +54,8 @@ async def open_questions(
             raised_at=ctx.now(),
         )
         try:
-            # Added inside the savepoint, so that a clash takes the row away with it.
+            # begin_nested() flushes what is pending before the SAVEPOINT: add inside it, or a
+            # refused question would stay pending and fail again at commit.
             async with session.begin_nested():
                 session.add(question)
                 await session.flush()
@@ -107,7 +111,8 @@ async def resolve_question(
         raise NotFound("possible duplicate")
     check_version(question, data.version)
     if question.status != DuplicateStatus.open:
-        raise ValidationProblem("This question has already been decided.", field="outcome")
+        # Decisions are not overwritten: a second one is a conflict, like a stale version.
+        raise Conflict("This question has already been decided.", field="outcome")
     question.status = DuplicateStatus(data.outcome.value)
     question.note = data.note
     question.resolved_by = ctx.user_id

@@ -60,6 +60,7 @@ FLASH: dict[str, str] = {
     "organization-deactivated": "Organisation deactivated.",
     "organization-reactivated": "Organisation reactivated.",
     "review-saved": "Review recorded.",
+    "duplicate-decided": "Decision recorded. The question has left the open queue.",
     "response-recorded": "Saved. The score, band and any alerts are below.",
     "response-amended": "Response amended. Scores, alerts and needs were recomputed.",
     "response-entered-in-error": (
@@ -300,6 +301,10 @@ RECORD_TYPES = {
     "Need": "Needs",
     "ComprehensiveAssessment": "Comprehensive assessment",
     "Notification": "Notifications",
+    "PotentialDuplicate": "Possible duplicate",
+    "AccessRefused": "Refused access",
+    "UserRole": "Role change",
+    "UserStatus": "Account status",
 }
 
 

@@ -22,6 +22,7 @@ from tandem.careteams.enrolment_views import router as enrolment_views
 from tandem.careteams.views import router as care_team_views
 from tandem.notify.views import router as notification_views
 from tandem.people.demographics_views import router as demographics_views
+from tandem.people.duplicate_views import router as duplicate_views
 from tandem.people.identifier_views import router as identifier_views
 from tandem.people.related_views import router as related_views
 from tandem.people.views import router as patient_views
@@ -48,6 +49,7 @@ for views in (
     user_views,
     organization_views,
     break_glass_views,
+    duplicate_views,
 ):
     router.include_router(views)
 

@@ -1,0 +1,288 @@
+"""Every uniqueness rule holds when ten requests race for it: exactly one wins, the others are
+answered 409 naming the field, none 500, and the database keeps exactly one active row.
+
+The requests run in parallel through the app's own connection pool against a committed
+database of the test's own (the per-test rolled-back transaction would serialise them). On
+PostgreSQL they truly race, and the partial unique indexes decide; on SQLite the writes
+serialise and the services' own checks answer first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy import ColumnElement, func, select
+from tests.factories import Factory, PatientWithTeam, api_client
+
+from tandem.app import create_app
+from tandem.audit.service import verify_chain
+from tandem.careteams.models import CareTeamMember, Enrolment
+from tandem.clock import FrozenClock
+from tandem.config import Settings
+from tandem.people.models import Organization, PatientIdentifier, User
+from tandem.runtime import Runtime
+
+PARALLEL = 10
+
+
+@dataclass
+class Committed:
+    app: FastAPI
+    factory: Factory
+    clients: list[httpx.AsyncClient]
+
+    async def clients_of(self, user: User) -> list[httpx.AsyncClient]:
+        """One client per racing request, each with a token of its own (a shared token's
+        last-used stamp would make the requests queue behind one row)."""
+        made = [api_client(self.app, await self.factory.token(user)) for _ in range(PARALLEL)]
+        self.clients.extend(made)
+        # Warmed up together: the pool holds a connection for each and every token has been
+        # used, so that the racing requests start level.
+        warm = await asyncio.gather(*(client.get("/api/v1/patients") for client in made))
+        assert {r.status_code for r in warm} == {200}
+        return made
+
+    async def count(self, model: type[Any], *where: ColumnElement[bool]) -> int:
+        async with self.factory.system_session() as session:
+            stmt = select(func.count()).select_from(model).where(*where)
+            return int(await session.scalar(stmt) or 0)
+
+
+@pytest.fixture
+async def committed(
+    backend: Any, settings_for: Callable[..., Settings], clock: FrozenClock
+) -> AsyncIterator[Committed]:
+    settings = settings_for(backend.fresh_database())
+    runtime = Runtime.build(settings, clock=clock)
+    scene = Committed(
+        app=create_app(settings, runtime=runtime, check_migrations=False),
+        factory=Factory(runtime.sessionmaker, clock),
+        clients=[],
+    )
+    try:
+        yield scene
+        # Whatever raced, the audit chain stayed one unbroken line.
+        async with scene.factory.system_session() as session:
+            _, broken = await verify_chain(session)
+        assert broken is None
+    finally:
+        for client in scene.clients:
+            await client.aclose()
+        await runtime.engine.dispose()
+
+
+async def race(
+    clients: list[httpx.AsyncClient], url: str, bodies: list[dict[str, Any]]
+) -> list[httpx.Response]:
+    return list(
+        await asyncio.gather(
+            *(client.post(url, json=body) for client, body in zip(clients, bodies, strict=True))
+        )
+    )
+
+
+def assert_one_wins(responses: list[httpx.Response], *, field: str, won: int = 201) -> None:
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [won] + [409] * (PARALLEL - 1), [r.text for r in responses]
+    refusals = [r.json()["detail"] for r in responses if r.status_code == 409]
+    assert {(d["code"], d["field"]) for d in refusals} == {("conflict", field)}, refusals
+
+
+async def lead_and_team(committed: Committed) -> tuple[PatientWithTeam, list[httpx.AsyncClient]]:
+    lead = await committed.factory.user(role="care_manager")
+    chart = await committed.factory.patient(lead=lead)
+    return chart, await committed.clients_of(lead)
+
+
+# -- a patient's records ----------------------------------------------------------------------
+
+
+async def one_wins(
+    committed: Committed,
+    chart: PatientWithTeam,
+    clients: list[httpx.AsyncClient],
+    path: str,
+    body: dict[str, Any],
+    *,
+    field: str,
+    model: type[Any],
+) -> None:
+    """``body`` sent to the patient's ``path`` ten times at once: one 201, nine 409 naming
+    ``field``, and one active ``model`` row with the body's values."""
+    url = f"/api/v1/patients/{chart.patient.id}/{path}"
+    assert_one_wins(await race(clients, url, [jsonable_encoder(body)] * PARALLEL), field=field)
+    same = [getattr(model, name) == value for name, value in body.items()]
+    where = [model.patient_id == chart.patient.id, model.status == "active", *same]
+    assert await committed.count(model, *where) == 1
+
+
+async def test_the_same_identifier_added_ten_times_at_once_is_recorded_once(
+    committed: Committed,
+) -> None:
+    chart, clients = await lead_and_team(committed)
+    body = {"system": "medicaid", "value": "MCD-RACE-1"}
+    await one_wins(
+        committed, chart, clients, "identifiers", body, field="value", model=PatientIdentifier
+    )
+
+
+async def test_the_same_user_added_ten_times_at_once_joins_the_team_once(
+    committed: Committed,
+) -> None:
+    chart, clients = await lead_and_team(committed)
+    pcp = await committed.factory.user(role="primary_care_provider")
+    body = {"role": "primary_care_provider", "user_id": pcp.id}
+    await one_wins(
+        committed, chart, clients, "care-team", body, field="user_id", model=CareTeamMember
+    )
+
+
+async def test_the_same_caregiver_added_ten_times_at_once_joins_the_team_once(
+    committed: Committed,
+) -> None:
+    chart, clients = await lead_and_team(committed)
+    sister = await committed.factory.related_person(chart.patient, relationship="caregiver")
+    body = {"role": "family_caregiver", "related_person_id": sister.id}
+    await one_wins(
+        committed,
+        chart,
+        clients,
+        "care-team",
+        body,
+        field="related_person_id",
+        model=CareTeamMember,
+    )
+
+
+async def test_ten_enrolments_in_one_programme_at_once_open_one(committed: Committed) -> None:
+    chart, clients = await lead_and_team(committed)
+    body = {
+        "programme": "Collaborative care — depression and anxiety",
+        "start_date": committed.factory.clock.today(),
+    }
+    await one_wins(
+        committed, chart, clients, "enrolments", body, field="programme", model=Enrolment
+    )
+
+
+# -- the lead care manager --------------------------------------------------------------------
+
+
+async def leads(committed: Committed, patient_id: uuid.UUID) -> tuple[list[uuid.UUID], int]:
+    """The active leads' user ids, and how many lead memberships have ended."""
+    async with committed.factory.system_session() as session:
+        rows = (
+            await session.execute(
+                select(CareTeamMember.user_id, CareTeamMember.status).where(
+                    CareTeamMember.patient_id == patient_id,
+                    CareTeamMember.role == "lead_care_manager",
+                )
+            )
+        ).all()
+    active = [user_id for user_id, status in rows if status == "active"]
+    return active, sum(1 for _, status in rows if status != "active")
+
+
+async def hand_over_at_once(
+    committed: Committed, patient_id: uuid.UUID, clients: list[httpx.AsyncClient]
+) -> tuple[list[httpx.Response], list[User]]:
+    candidates = [await committed.factory.user(role="care_manager") for _ in range(PARALLEL)]
+    bodies = [{"user_id": str(c.id), "reason": "Caseload rebalanced"} for c in candidates]
+    responses = await race(clients, f"/api/v1/patients/{patient_id}/care-team/lead", bodies)
+    assert {r.status_code for r in responses} <= {201, 409}, [r.text for r in responses]
+    # A loser either read the lead a winner had just ended (version) or met the new one (role).
+    refusals = [r.json()["detail"] for r in responses if r.status_code == 409]
+    assert {d["field"] for d in refusals} <= {"version", "role"}, refusals
+    return responses, candidates
+
+
+async def test_ten_hand_overs_of_the_lead_at_once_leave_exactly_one_lead(
+    committed: Committed,
+) -> None:
+    chart = await committed.factory.patient()
+    # The lead who hands over leaves the team; the team's physician stays to hand over again.
+    pcp = await committed.factory.user(role="primary_care_provider")
+    await committed.factory.member(chart.patient, pcp)
+    clients = await committed.clients_of(pcp)
+    responses, candidates = await hand_over_at_once(committed, chart.patient.id, clients)
+    winners = [c.id for c, r in zip(candidates, responses, strict=True) if r.status_code == 201]
+    active, ended = await leads(committed, chart.patient.id)
+    assert len(active) == 1 and active[0] in winners
+    # Each hand-over that went through ended the lead it read: none was lost or doubled.
+    assert ended == len(winners)
+
+
+async def test_ten_first_leads_at_once_for_a_patient_without_one_leave_exactly_one(
+    committed: Committed,
+) -> None:
+    # A therapist who registers a patient joins as therapist: the patient has no lead yet.
+    therapist = await committed.factory.user(role="therapist")
+    clients = await committed.clients_of(therapist)
+    registered = await clients[0].post(
+        "/api/v1/patients",
+        json={
+            "given_name": "Noor",
+            "family_name": "Haddad",
+            "birth_date": "1975-01-30",
+            "gender": "female",
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    patient_id = uuid.UUID(registered.json()["id"])
+    responses, candidates = await hand_over_at_once(committed, patient_id, clients)
+    winners = [c.id for c, r in zip(candidates, responses, strict=True) if r.status_code == 201]
+    active, ended = await leads(committed, patient_id)
+    assert len(active) == 1 and active[0] in winners
+    assert ended == len(winners) - 1
+
+
+# -- administration ---------------------------------------------------------------------------
+
+
+async def test_ten_organisations_created_at_once_with_one_name_make_one(
+    committed: Committed,
+) -> None:
+    clients = await committed.clients_of(await committed.factory.user(role="administrator"))
+    body = {"name": "Lakeside Family Health", "kind": "primary_care"}
+    responses = await race(clients, "/api/v1/organizations", [body] * PARALLEL)
+    assert_one_wins(responses, field="name")
+    assert await committed.count(Organization, Organization.name == body["name"]) == 1
+
+
+async def test_ten_users_created_at_once_with_one_username_make_one(
+    committed: Committed,
+) -> None:
+    clients = await committed.clients_of(await committed.factory.user(role="administrator"))
+    body = {
+        "username": "cm.rivera",
+        "full_name": "Dana Rivera",
+        "role": "care_manager",
+        "password": "a long temporary passphrase",
+    }
+    responses = await race(clients, "/api/v1/users", [body] * PARALLEL)
+    assert_one_wins(responses, field="username")
+    assert await committed.count(User, User.username == body["username"]) == 1
+
+
+async def test_a_renamed_organisation_racing_for_a_taken_name_is_refused(
+    committed: Committed,
+) -> None:
+    # Ten organisations renamed to the same new name at once: one takes it.
+    clients = await committed.clients_of(await committed.factory.user(role="administrator"))
+    organisations = [await committed.factory.organisation() for _ in range(PARALLEL)]
+    responses = await asyncio.gather(
+        *(
+            client.patch(f"/api/v1/organizations/{org.id}", json={"name": "Harbour Clinic"})
+            for client, org in zip(clients, organisations, strict=True)
+        )
+    )
+    assert_one_wins(list(responses), field="name", won=200)
+    assert await committed.count(Organization, Organization.name == "Harbour Clinic") == 1
