@@ -61,10 +61,11 @@ def violated_constraint(exc: IntegrityError) -> str | None:
 async def flush_unique(session: AsyncSession, messages: Mapping[str, tuple[str, str]]) -> None:
     """Flush; when a uniqueness rule the database enforces refuses it (two requests racing for
     the same record), answer 409 with the message and field ``messages`` gives for the rule
-    broken, instead of a 500. ``messages``: index name -> (message, field)."""
+    broken, instead of a 500. ``messages``: index name -> (message, field).
+
+    The failed flush spoils the transaction: the caller lets the Conflict end the request."""
     try:
-        async with session.begin_nested():
-            await session.flush()
+        await session.flush()
     except IntegrityError as exc:
         name = violated_constraint(exc)
         message, field = messages.get(

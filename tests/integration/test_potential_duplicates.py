@@ -424,14 +424,6 @@ async def test_a_stale_decision_form_answers_409_with_the_question_as_it_is_now(
     assert (await factory.reload(PotentialDuplicate, question.id)).status == "linked"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the care team's view of the access log lists the queue's events (raised, viewed, "
-        "decided): tandem.audit.service._log_scope should leave record_type "
-        "'PotentialDuplicate' out unless the reader may read any access log"
-    ),
-)
 async def test_the_patients_access_log_says_nothing_of_the_question_to_the_team(
     factory: Factory, outsider: User, client_for: Any, question: PotentialDuplicate
 ) -> None:

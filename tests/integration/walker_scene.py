@@ -19,7 +19,14 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import ORMExecuteState, Session
 from starlette.routing import BaseRoute, Mount
-from tests.factories import SOCIAL_NEEDS_POSITIVE, Browser, Factory, browser, phq9_answers
+from tests.factories import (
+    SOCIAL_NEEDS_POSITIVE,
+    Browser,
+    Factory,
+    PatientWithTeam,
+    browser,
+    phq9_answers,
+)
 from tests.integration.walker_spec import API, BODIES, QUERIES, OnPatient, Own, Rule, Staff
 
 from tandem.access.capabilities import AccessBasis, Capability, permissions
@@ -29,7 +36,7 @@ from tandem.audit.models import AuditEvent
 from tandem.db import Base
 from tandem.ids import new_id
 from tandem.notify.models import Notification
-from tandem.people.models import Patient, User
+from tandem.people.models import Patient, PotentialDuplicate, User
 from tandem.people.vocab import ProfessionalRole
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -168,6 +175,7 @@ async def build_scene(factory: Factory, app: FastAPI, subject: Subject) -> Scene
     target = await factory.user(role="therapist", full_name="Tess Target")
     grantee = await factory.user(role="therapist")
     grant = await _grant(factory, patient, grantee)
+    question = await _question(factory, patient, await factory.patient(lead=grantee))
 
     if subject.lead:
         me = lead
@@ -200,6 +208,7 @@ async def build_scene(factory: Factory, app: FastAPI, subject: Subject) -> Scene
         "code": "phq-9",
         "notification_id": note.id,
         "grant_id": grant.id,
+        "question_id": question.id,
         "user_id": target.id,
         "org_id": org.id,
         "organization_id": org.id,
@@ -230,6 +239,24 @@ async def _grant(factory: Factory, patient: Patient, user: User) -> BreakGlassGr
         session.add(grant)
         await session.commit()
     return grant
+
+
+async def _question(
+    factory: Factory, patient: Patient, other: PatientWithTeam
+) -> PotentialDuplicate:
+    """A possible duplicate waiting for the privacy officer."""
+    question = PotentialDuplicate(
+        id=new_id(),
+        patient_id=patient.id,
+        other_patient_id=other.patient.id,
+        matched=["given_name", "family_name", "birth_date"],
+        status="open",
+        raised_at=factory.clock.now(),
+    )
+    async with factory.system_session() as session:
+        session.add(question)
+        await session.commit()
+    return question
 
 
 async def _notification(factory: Factory, patient: Patient, user: User) -> Notification:

@@ -69,6 +69,13 @@ ROUTES: dict[str, Rule] = {
     f"POST {API}/break-glass/{{grant_id}}/review": Staff(
         C.review_emergency_access, patient_data=True
     ),
+    f"GET {API}/potential-duplicates": Staff(C.review_duplicates, patient_data=True),
+    f"GET {API}/potential-duplicates/{{question_id}}": Staff(
+        C.review_duplicates, patient_data=True
+    ),
+    f"POST {API}/potential-duplicates/{{question_id}}/resolve": Staff(
+        C.review_duplicates, patient_data=True
+    ),
     f"GET {API}/organizations": Own("reference data: organisations"),
     f"POST {API}/organizations": Staff(C.administer_organizations),
     f"PATCH {API}/organizations/{{organization_id}}": Staff(C.administer_organizations),
@@ -148,6 +155,9 @@ ROUTES: dict[str, Rule] = {
     "GET /admin/organizations/{org_id}": Staff(C.administer_organizations),
     "POST /admin/organizations/{org_id}": Staff(C.administer_organizations),
     "POST /admin/organizations/{org_id}/active": Staff(C.administer_organizations),
+    "GET /admin/duplicates": Staff(C.review_duplicates, patient_data=True),
+    "GET /admin/duplicates/{question_id}": Staff(C.review_duplicates, patient_data=True),
+    "POST /admin/duplicates/{question_id}": Staff(C.review_duplicates, patient_data=True),
     "GET /admin/break-glass": Staff(C.review_emergency_access, patient_data=True),
     "GET /admin/break-glass/{grant_id}": Staff(C.review_emergency_access, patient_data=True),
     "POST /admin/break-glass/{grant_id}": Staff(C.review_emergency_access, patient_data=True),
@@ -243,6 +253,16 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "kind": "community_partner",
     },
     f"PATCH {API}/organizations/{{organization_id}}": lambda ids: {"phone": "+1 555 010 7000"},
+    f"POST {API}/potential-duplicates/{{question_id}}/resolve": lambda ids: {
+        "outcome": "dismissed",
+        "note": "Different people: another date of first contact",
+        "version": 1,
+    },
+    "POST /admin/duplicates/{question_id}": lambda ids: {
+        "outcome": "dismissed",
+        "note": "Different people: another date of first contact",
+        "version": "1",
+    },
     f"POST {API}/users": lambda ids: {
         "username": "walker.new",
         "full_name": "Wendy Walkerson",

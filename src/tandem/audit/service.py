@@ -52,7 +52,11 @@ async def _log_scope(
             raise NotFound("patient")
         return lambda stmt: scoped_for_staff(stmt.where(AuditEvent.patient_id == patient_id), staff)
     access = await require_patient(session, ctx, patient_id, capability=Capability.read_access_log)
-    return lambda stmt: scoped_to_patient(stmt, access, AuditEvent.patient_id)
+    # The care team does not see the privacy officer's duplicate questions: that a question
+    # exists would tell them that a record they cannot see matches their patient.
+    return lambda stmt: scoped_to_patient(
+        stmt.where(AuditEvent.record_type != "PotentialDuplicate"), access, AuditEvent.patient_id
+    )
 
 
 async def patient_access_log(

@@ -130,16 +130,19 @@ def _audit(
     action: str,
     detail: dict[str, object] | None = None,
 ) -> None:
-    audit.record(
-        session,
-        ctx,
-        action=action,
-        record_type="PotentialDuplicate",
-        record_id=question.id,
-        patient_id=question.patient_id,
-        purpose="HOPERAT",
-        detail=detail,
-    )
+    # Both records are the question's subject: each patient's log shows the reading (the care
+    # team's view of the log leaves these events out, see audit.service).
+    for patient_id in (question.patient_id, question.other_patient_id):
+        audit.record(
+            session,
+            ctx,
+            action=action,
+            record_type="PotentialDuplicate",
+            record_id=question.id,
+            patient_id=patient_id,
+            purpose="HOPERAT",
+            detail=detail,
+        )
 
 
 async def _reads(

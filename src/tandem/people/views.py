@@ -106,7 +106,6 @@ async def register(request: Request, session: SessionDep, ctx: PageCtx, user: Pa
         duplicate = {
             "message": exc.message,
             "visible": exc.extra.get("visible_matches", []),
-            "hidden": exc.extra.get("hidden_matches", 0),
         }
         return await _register_page(
             request, session, form, duplicate=duplicate, status_code=exc.status
