@@ -340,14 +340,15 @@ async def test_resolving_records_the_decision_and_is_audited(
         officer.id,
         factory.clock.now(),
     )
-    [event] = [e for e in await factory.audit_events(after=before) if e.action == "U"]
-    assert (event.record_type, event.record_id, event.patient_id) == (
-        "PotentialDuplicate",
-        str(question.id),
-        question.patient_id,
-    )
-    assert (event.username, event.outcome) == (officer.username, 0)
-    assert "merge_later" in (event.detail or "")
+    # One event on each of the two patients' records: the decision concerns them both.
+    events = [e for e in await factory.audit_events(after=before) if e.action == "U"]
+    assert {(e.record_type, e.record_id, e.patient_id) for e in events} == {
+        ("PotentialDuplicate", str(question.id), question.patient_id),
+        ("PotentialDuplicate", str(question.id), question.other_patient_id),
+    }
+    for event in events:
+        assert (event.username, event.outcome) == (officer.username, 0)
+        assert "merge_later" in (event.detail or "")
     assert (await client.get(QUEUE)).json() == []
 
 
