@@ -66,8 +66,3 @@ class TooLarge(DomainError):
 
     status = 413
     code = "too_large"
-
-
-class TooManyAttempts(DomainError):
-    status = 429
-    code = "too_many_attempts"
