@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from tandem.access.scope import install_scope_guard
+from tandem.access.guard import install_scope_guard
 from tandem.audit.log import install_audit_writer
 from tandem.auth.rules import LockoutPolicy, SessionPolicy
 from tandem.clock import Clock

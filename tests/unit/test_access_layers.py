@@ -26,7 +26,7 @@ OPERATOR_PACKAGES = ("synth/", "migrations/")
 # names the system key for create_sessionmaker) may write them.
 GUARD_NAMES = {"SCOPE_OPTION", "PROOFS_KEY", "STAFF_KEY", "SYSTEM_KEY", "SYSTEM_SESSION"}
 GUARD_VALUES = {scope.SCOPE_OPTION, scope.PROOFS_KEY, scope.STAFF_KEY, scope.SYSTEM_KEY}
-GUARD_OWNERS = {"access/scope.py", "db.py"}
+GUARD_OWNERS = {"access/scope.py", "access/guard.py", "db.py"}
 # Ways around the ORM session's hooks: a Core connection, the driver, the legacy bulk methods.
 ESCAPE_HATCHES = {
     "connection",

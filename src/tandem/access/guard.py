@@ -1,0 +1,344 @@
+"""The guard on every database session: it refuses what the access scopes do not prove.
+
+Installed on the ORM Session class (``runtime``), it checks every statement a session executes
+(``do_orm_execute``) and every flush against the scope the statement carries
+(``tandem.access.scope``), and refuses the legacy bulk methods, which skip both hooks. A
+command-line job's system session is trusted.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql import TextClause, operators
+from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, Label
+from sqlalchemy.sql.selectable import (
+    AliasedReturnsRows,
+    Exists,
+    ScalarSelect,
+    SelectBase,
+    TableClause,
+)
+from sqlalchemy.sql.util import find_tables
+
+from tandem.access.capabilities import Capability
+from tandem.access.scope import (
+    ACCESS_DECISION,
+    AUDIT_APPEND,
+    PROOFS_KEY,
+    SCOPE_OPTION,
+    STAFF_KEY,
+    STAFF_TABLES,
+    STAFF_WRITES,
+    CaseloadScope,
+    PatientScope,
+    Probe,
+    StaffScope,
+    UnscopedPatientQuery,
+    from_key,
+    is_system,
+    patient_owned,
+    patient_owned_tables,
+    remembered_proof,
+    session_info,
+)
+
+
+def _referenced_tables(stmt: Any) -> set[str]:
+    """Every table a statement reaches, including subqueries, EXISTS clauses and DML targets."""
+    tables = find_tables(
+        stmt, check_columns=True, include_aliases=True, include_joins=True, include_selects=True
+    )
+    names = {str(t.name) for t in tables if hasattr(t, "name")}
+    target = getattr(stmt, "table", None)
+    if target is not None and hasattr(target, "name"):
+        names.add(str(target.name))
+    return names
+
+
+def _sql_mentions(sql: str, tables: Iterable[str]) -> set[str]:
+    return {t for t in tables if re.search(rf"\b{re.escape(t)}\b", sql, re.IGNORECASE)}
+
+
+def _answers_only_ids(stmt: Any) -> bool:
+    """A probe may return booleans (EXISTS, comparisons), counts or id columns, nothing else."""
+    columns = getattr(stmt, "selected_columns", None)
+    if columns is None:
+        return False
+    for column in columns:
+        inner = column.element if isinstance(column, Label) else column
+        if isinstance(inner, Exists):
+            continue
+        # A comparison answers yes/no; other operators (concatenation, arithmetic) answer data.
+        if isinstance(inner, BinaryExpression) and operators.is_comparison(inner.operator):
+            continue
+        if isinstance(inner, ScalarSelect) and _answers_only_ids(inner.element):
+            continue
+        if isinstance(inner, ColumnClause) and inner.name in {"id", "patient_id"}:
+            continue
+        if getattr(inner, "name", None) == "count":
+            continue
+        return False
+    return True
+
+
+@dataclass
+class _Reach:
+    """Where a statement reaches patient tables."""
+
+    # At the statement's own level, each as a FROM item (an alias is an item of its own).
+    top: set[tuple[str, str | None]]
+    # Inside a nested SELECT (subquery, CTE, scalar subquery, UNION).
+    nested: set[str]
+    # Only inside an EXISTS: the statement learns yes or no, never a value.
+    in_exists: set[str]
+    # Named in SQL text embedded in the statement (text(), literal_column()).
+    text: set[str]
+
+
+def _reach(statement: Any, scope: Any, owned: Any) -> _Reach:
+    """Walk ``statement``; a subquery carrying the same scope is the scoped statement itself
+    (count_of wraps it so), any other nested SELECT is beyond the filters of the scope."""
+    reach = _Reach(set(), set(), set(), set())
+    seen: set[tuple[int, bool, bool]] = set()
+
+    def visit(element: Any, nested: bool, wrapped: bool = False, in_exists: bool = False) -> None:
+        if (id(element), nested, in_exists) in seen:
+            return
+        seen.add((id(element), nested, in_exists))
+        if isinstance(element, Exists):
+            in_exists = True
+        if isinstance(element, SelectBase) and element is not statement:
+            options: Any = getattr(element, "get_execution_options", dict)()
+            nested = nested or not wrapped or options.get(SCOPE_OPTION) is not scope
+        if isinstance(element, AliasedReturnsRows) and isinstance(element.element, SelectBase):
+            visit(element.element, nested, wrapped=True, in_exists=in_exists)
+            return
+        if isinstance(element, TableClause) or (
+            isinstance(element, AliasedReturnsRows) and isinstance(element.element, TableClause)
+        ):
+            table, alias = from_key(element)
+            if table in owned:
+                if nested and in_exists:
+                    reach.in_exists.add(table)
+                elif nested:
+                    reach.nested.add(table)
+                else:
+                    reach.top.add((table, alias))
+            return
+        if isinstance(element, TextClause):
+            reach.text |= _sql_mentions(element.text, owned)
+        elif isinstance(element, ColumnClause):
+            if element.is_literal:
+                reach.text |= _sql_mentions(element.name, owned)
+            if element.table is not None:
+                visit(element.table, nested, in_exists=in_exists)
+        for child in element.get_children():
+            visit(child, nested, in_exists=in_exists)
+
+    visit(statement, False)
+    return reach
+
+
+def _kind(state: ORMExecuteState) -> str:
+    if state.is_select:
+        return "select"
+    if state.is_insert:
+        return "insert"
+    if state.is_update:
+        return "update"
+    if state.is_delete:
+        return "delete"
+    return "other"
+
+
+def _refuse(message: str) -> UnscopedPatientQuery:
+    return UnscopedPatientQuery(message + "; see tandem.access.scope")
+
+
+def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> None:
+    """Refuse ``statement`` unless its scope proves access to every patient table it reaches."""
+    owned = patient_owned()
+    if isinstance(statement, TextClause):
+        touched = _sql_mentions(statement.text, owned)
+        if touched:
+            raise _refuse(f"raw SQL on {sorted(touched)} outside a system session")
+        return
+    reach = _reach(statement, scope, owned)
+    if reach.text:
+        raise _refuse(f"SQL text naming {sorted(reach.text)} outside a system session")
+    touched = (
+        _referenced_tables(statement)
+        | {table for table, _ in reach.top}
+        | reach.nested
+        | reach.in_exists
+    ) & set(owned)
+    if not touched:
+        return
+    if kind == "delete":
+        raise _refuse(f"DELETE on {sorted(touched)}: records are ended or marked in error")
+    if scope is None:
+        raise _refuse(f"{kind} on {sorted(touched)} without the access scope")
+    if isinstance(scope, PatientScope):
+        _check_patient_scope(session, scope, touched, reach, kind, owned)
+    elif isinstance(scope, CaseloadScope):
+        if kind != "select":
+            raise _refuse(f"{kind} on {sorted(touched)} with a caseload scope")
+        if not scope.granted:
+            return  # filtered to nothing (see scoped)
+        _check_caseload_scope(scope, touched, reach, owned)
+    elif isinstance(scope, StaffScope):
+        _check_staff_scope(session, scope, touched, kind)
+    elif isinstance(scope, Probe):
+        if kind != "select" or not _answers_only_ids(statement):
+            raise _refuse(f"probe '{scope.name}' may only answer yes/no or ids")
+    elif scope is ACCESS_DECISION:
+        if kind != "select":
+            raise _refuse("an access decision only reads")
+    elif scope is AUDIT_APPEND:
+        if touched != {"audit_event"} or kind not in {"insert", "select"}:
+            raise _refuse("the audit writer only appends to audit_event")
+    else:
+        raise _refuse(f"{kind} on {sorted(touched)} with an unknown scope {scope!r}")
+
+
+def _check_patient_scope(
+    session: Session, scope: PatientScope, touched: set[str], reach: _Reach, kind: str, owned: Any
+) -> None:
+    proof = scope.proof
+    if remembered_proof(session, proof.patient_id) is not proof:
+        raise _refuse("a patient scope whose proof was not minted in this session")
+    if reach.nested or reach.in_exists:
+        # The filters apply to the statement's own FROM items, never to a subquery's.
+        raise _refuse(
+            f"{sorted(reach.nested | reach.in_exists)} in a subquery the patient filter "
+            "does not reach"
+        )
+    unfiltered = (touched - scope.tables) | {
+        table if alias is None else f"{table} (an alias)"
+        for table, alias in reach.top - scope.froms
+    }
+    if unfiltered:
+        raise _refuse(f"{sorted(unfiltered)} not filtered to the proven patient")
+    _check_reads(touched, proof.granted, owned)
+    if kind != "select":
+        for table in touched:
+            if not owned[table].write & proof.granted:
+                raise _refuse(f"{kind} on {table} needs one of {sorted(owned[table].write)}")
+
+
+def _check_caseload_scope(
+    scope: CaseloadScope, touched: set[str], reach: _Reach, owned: Any
+) -> None:
+    if reach.nested:
+        raise _refuse(f"{sorted(reach.nested)} in a subquery the caseload filter does not reach")
+    unfiltered = {
+        table if alias is None else f"{table} (an alias)"
+        for table, alias in reach.top - scope.froms
+    }
+    if unfiltered:
+        raise _refuse(f"{sorted(unfiltered)} not filtered to the caller's care relationships")
+    # The care-relationship filter itself reads the caller's memberships and grants (in EXISTS).
+    relationship = {"break_glass_grant", "care_team_member"} & reach.in_exists - {
+        table for table, _ in reach.top
+    }
+    _check_reads(touched - relationship, scope.granted, owned)
+
+
+def _check_reads(touched: set[str], granted: frozenset[Capability], owned: Any) -> None:
+    for table in touched:
+        if not owned[table].read & granted:
+            raise _refuse(f"reading {table} needs one of {sorted(owned[table].read)}")
+
+
+def _check_staff_scope(session: Session, scope: StaffScope, touched: set[str], kind: str) -> None:
+    access = scope.access
+    if access not in session_info(session).get(STAFF_KEY, set()):
+        raise _refuse("a staff scope whose access was not checked in this session")
+    allowed = STAFF_WRITES if kind != "select" else STAFF_TABLES
+    beyond = touched - allowed.get(access.capability, frozenset())
+    if beyond:
+        raise _refuse(f"{access.capability} does not reach {sorted(beyond)} ({kind})")
+
+
+def check_flush(session: Session) -> None:
+    """New and changed rows of patient data need a proof that writes for their patient."""
+    owned = patient_owned()
+    for obj in session.deleted:
+        if type(obj).__table__.name in owned:
+            raise _refuse(f"deleting a {type(obj).__name__}: records are never deleted")
+    for obj in (*session.new, *session.dirty):
+        marker = owned.get(type(obj).__table__.name)
+        if marker is None or (obj in session.dirty and not session.is_modified(obj)):
+            continue
+        proof = remembered_proof(session, getattr(obj, marker.key))
+        if proof is not None and (marker.write & proof.granted or marker.written_by_readers):
+            continue
+        if _staff_writes(session, type(obj).__table__.name):
+            continue
+        raise _refuse(f"writing a {type(obj).__name__} without a proof that writes")
+
+
+def _staff_writes(session: Session, table: str) -> bool:
+    return any(
+        table in STAFF_WRITES.get(access.capability, frozenset())
+        for access in session_info(session).get(STAFF_KEY, set())
+    )
+
+
+def install_scope_guard(session_class: type[Session]) -> None:
+    """Refuse statements and flushes on patient-owned tables that did not pass this module."""
+    if getattr(session_class, "_tandem_guarded", False):
+        return
+
+    @event.listens_for(session_class, "do_orm_execute")
+    def _guard(state: ORMExecuteState) -> None:
+        if state.is_relationship_load or is_system(state.session):
+            return
+        scope = state.execution_options.get(SCOPE_OPTION)
+        check_statement(state.session, state.statement, _kind(state), scope)
+
+    @event.listens_for(session_class, "before_flush")
+    def _flush_guard(session: Session, _context: Any, _instances: Any) -> None:
+        if not is_system(session):
+            check_flush(session)
+
+    @event.listens_for(session_class, "after_transaction_end")
+    def _forget_proofs(session: Session, transaction: Any) -> None:
+        # A proof holds for one transaction: after a rollback its rows are expired and the
+        # care team may have changed, so the next question is asked of the database again.
+        if transaction.parent is None:
+            session.info.pop(PROOFS_KEY, None)
+            session.info.pop(STAFF_KEY, None)
+
+    for name in BULK_METHODS:
+        setattr(session_class, name, _bulk_guard(name, getattr(session_class, name)))
+    session_class._tandem_guarded = True  # type: ignore[attr-defined]
+
+
+# The legacy bulk methods write without a flush and without an ORM execute: no event sees them.
+BULK_METHODS = ("bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings")
+
+
+def _bulk_guard(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def guarded(session: Session, target: Any, *args: Any, **kwargs: Any) -> Any:
+        if not is_system(session):
+            if name == "bulk_save_objects":
+                target = list(target)
+                models = {type(obj) for obj in target}
+            else:
+                models = {target}
+            tables = {str(inspect(model).local_table.name) for model in models}
+            touched = tables & patient_owned_tables()
+            if touched:
+                raise _refuse(f"{name} on {sorted(touched)} outside a system session")
+        return method(session, target, *args, **kwargs)
+
+    return guarded
