@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Query
 
 from tandem.deps import Ctx, RuntimeDep, SessionDep
+from tandem.people import identifiers as identifier_service
 from tandem.people import related, service
 from tandem.people.schemas import (
     EnteredInError,
@@ -77,14 +78,14 @@ async def patient_entered_in_error(
 
 @router.get("/{patient_id}/identifiers", response_model=list[IdentifierRead])
 async def identifiers(session: SessionDep, ctx: Ctx, patient_id: uuid.UUID) -> list[IdentifierRead]:
-    return await service.list_identifiers(session, ctx, patient_id)
+    return await identifier_service.list_identifiers(session, ctx, patient_id)
 
 
 @router.post("/{patient_id}/identifiers", response_model=IdentifierRead, status_code=201)
 async def add_identifier(
     session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, data: IdentifierCreate
 ) -> IdentifierRead:
-    return await service.add_identifier(session, ctx, patient_id, data)
+    return await identifier_service.add_identifier(session, ctx, patient_id, data)
 
 
 @router.post(
@@ -97,7 +98,7 @@ async def identifier_entered_in_error(
     identifier_id: uuid.UUID,
     data: EnteredInError,
 ) -> IdentifierRead:
-    return await service.mark_identifier_entered_in_error(
+    return await identifier_service.mark_identifier_entered_in_error(
         session, ctx, patient_id, identifier_id, data
     )
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
-from tandem.people import service
+from tandem.people import identifiers as identifier_service
 from tandem.people.chart import chart_context
 from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRead
 from tandem.people.vocab import IdentifierSystem
@@ -34,7 +34,7 @@ async def _list_page(
     status_code: int = 200,
 ) -> Response:
     chart = await chart_context(session, ctx, patient_id, "identifiers")
-    identifiers = await service.list_identifiers(session, ctx, patient_id)
+    identifiers = await identifier_service.list_identifiers(session, ctx, patient_id)
     return page(
         request,
         "patients/identifiers.html",
@@ -61,7 +61,7 @@ async def add_identifier(
 ) -> Response:
     data, form = await read_form(request, IdentifierCreate)
     if data is not None and await attempt(
-        session, user, form, service.add_identifier(session, ctx, patient_id, data)
+        session, user, form, identifier_service.add_identifier(session, ctx, patient_id, data)
     ):
         return see_other(f"/patients/{patient_id}/identifiers", "identifier-added")
     return await _list_page(request, session, ctx, patient_id, form, status_code=422)
@@ -70,7 +70,7 @@ async def add_identifier(
 async def _find(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, identifier_id: uuid.UUID
 ) -> IdentifierRead:
-    return await service.get_identifier(session, ctx, patient_id, identifier_id)
+    return await identifier_service.get_identifier(session, ctx, patient_id, identifier_id)
 
 
 async def _error_page(
@@ -125,7 +125,9 @@ async def identifier_error(
         session,
         user,
         form,
-        service.mark_identifier_entered_in_error(session, ctx, patient_id, identifier_id, data),
+        identifier_service.mark_identifier_entered_in_error(
+            session, ctx, patient_id, identifier_id, data
+        ),
     ):
         return see_other(f"/patients/{patient_id}/identifiers", "identifier-entered-in-error")
     return await _error_page(

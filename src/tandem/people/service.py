@@ -16,18 +16,17 @@ from tandem.audit import log as audit
 from tandem.careteams.models import CareTeamMember
 from tandem.careteams.rules import care_team_role_for
 from tandem.dates import check_clinical_date
-from tandem.errors import Conflict, NotFound, ValidationProblem
+from tandem.errors import Conflict, ValidationProblem
 from tandem.ids import new_id
 from tandem.people import duplicates
 from tandem.people import repository as repo
-from tandem.people.models import Patient, PatientIdentifier
+from tandem.people.models import Patient
 from tandem.people.rules import age_on, display_name, parse_patient_query, search_name
 from tandem.people.schemas import (
     CareContact,
     DuplicateWarning,
     EnrolmentSummary,
     EnteredInError,
-    IdentifierCreate,
     IdentifierRead,
     PatientContactRead,
     PatientCreate,
@@ -35,7 +34,7 @@ from tandem.people.schemas import (
     PatientSummary,
     PatientUpdate,
 )
-from tandem.records import check_version, flush_unique, reject_cleared
+from tandem.records import check_version, reject_cleared
 from tandem.schemas import Page
 
 
@@ -354,84 +353,3 @@ async def mark_patient_entered_in_error(
         action="U",
         detail={"status": "entered-in-error", "reason": data.reason},
     )
-
-
-async def list_identifiers(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
-) -> list[IdentifierRead]:
-    access = await require_patient(session, ctx, patient_id, capability=Capability.read_identifiers)
-    audit_patient(session, ctx, access, "PatientIdentifier")
-    return [IdentifierRead.model_validate(i) for i in await repo.identifiers(session, access)]
-
-
-async def get_identifier(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, identifier_id: uuid.UUID
-) -> IdentifierRead:
-    access = await require_patient(session, ctx, patient_id, capability=Capability.read_identifiers)
-    identifier = await repo.identifier(session, access, identifier_id)
-    if identifier is None:
-        raise NotFound("identifier")
-    audit_patient(session, ctx, access, "PatientIdentifier", identifier.id)
-    return IdentifierRead.model_validate(identifier)
-
-
-async def add_identifier(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: IdentifierCreate
-) -> IdentifierRead:
-    """Record an identifier. Held already by another patient the user may see: refused, naming
-    that patient's MRN. Held by one they may not see: recorded, and the pair queued for the
-    privacy officer without a word to the user."""
-    access = await require_patient(session, ctx, patient_id, capability=Capability.edit_identifiers)
-    holders = await repo.identifier_holders(session, data.system, data.value)
-    if access.patient_id in holders:
-        raise Conflict("This patient already has this identifier.", field="value")
-    visible = await repo.visible_to(session, ctx, holders)
-    if visible:
-        raise Conflict(
-            f"This identifier is already recorded for the patient with MRN {visible[0][1]}. "
-            "If they are the same person, mark one registration as entered in error.",
-            field="value",
-        )
-    identifier = PatientIdentifier(
-        id=new_id(),
-        patient_id=patient_id,
-        system=data.system,
-        value=data.value,
-        assigner=data.assigner,
-        status="active",
-        created_at=ctx.now(),
-    )
-    session.add(identifier)
-    await flush_unique(
-        session,
-        {"uq_patient_identifier_active": ("This patient already has this identifier.", "value")},
-    )
-    audit_patient(session, ctx, access, "PatientIdentifier", identifier.id, action="C")
-    await duplicates.open_questions(session, ctx, access, holders, matched=[data.system])
-    return IdentifierRead.model_validate(identifier)
-
-
-async def mark_identifier_entered_in_error(
-    session: AsyncSession,
-    ctx: AccessContext,
-    patient_id: uuid.UUID,
-    identifier_id: uuid.UUID,
-    data: EnteredInError,
-) -> IdentifierRead:
-    access = await require_patient(session, ctx, patient_id, capability=Capability.edit_identifiers)
-    identifier = await repo.identifier(session, access, identifier_id)
-    if identifier is None:
-        raise NotFound("identifier")
-    check_version(identifier, data.version)
-    identifier.status = "entered-in-error"
-    await session.flush()
-    audit_patient(
-        session,
-        ctx,
-        access,
-        "PatientIdentifier",
-        identifier.id,
-        action="U",
-        detail={"status": "entered-in-error", "reason": data.reason},
-    )
-    return IdentifierRead.model_validate(identifier)
