@@ -104,6 +104,8 @@ class PatientIdentifier(IdMixin, Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        # A patient's identifiers, whatever their status (the unique index holds active ones).
+        Index("ix_patient_identifier_patient", "patient_id"),
         Index("ix_patient_identifier_value", "system", "value"),
         # The same identifier twice on one patient is a conflict; on two patients it is a
         # possible duplicate for the privacy officer (PotentialDuplicate), not an error.

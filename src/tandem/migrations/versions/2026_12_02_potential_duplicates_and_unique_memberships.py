@@ -102,7 +102,6 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("patient_identifier", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_patient_identifier_patient"))
         batch_op.drop_index(
             batch_op.f("uq_patient_identifier_active"), sqlite_where=sa.text("status = 'active'")
         )
@@ -132,9 +131,6 @@ def downgrade() -> None:
             ["system", "value"],
             unique=1,
             sqlite_where=sa.text("status = 'active'"),
-        )
-        batch_op.create_index(
-            batch_op.f("ix_patient_identifier_patient"), ["patient_id"], unique=False
         )
 
     with op.batch_alter_table("enrolment", schema=None) as batch_op:
