@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,8 @@ PG_URL_ENV = "TANDEM_TEST_DATABASE_URL"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(PG_URL_ENV) else [])
 # A Tuesday in March, away from month ends and daylight-saving changes.
 FROZEN_AT = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)
+TEST_AUDIT_KEY = "k-test:" + "dGFuZGVtLXRlc3QtYXVkaXQta2V5LW5vdC1mb3ItcHJvZHVjdGlvbg=="
+TEST_SIGNING_KEY = "QUq9SXqfWfXEdmRR1Z3hO0FzvK6vDwBkpnEiUwiVLcw="
 
 hypothesis_settings.register_profile("tandem", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("tandem")
@@ -151,6 +154,12 @@ def _make_settings(database_url: str, **overrides: Any) -> Settings:
         "token_days": 90,
         "page_size": 25,
         "sql_echo": False,
+        # Fixed audit keys for tests (never used anywhere else); checkpoints in a folder of the
+        # test's own, made only when one is written.
+        "audit_key": TEST_AUDIT_KEY,
+        "audit_signing_key": TEST_SIGNING_KEY,
+        "audit_checkpoint_dir": Path(tempfile.gettempdir())
+        / f"tandem-test-checkpoints-{uuid.uuid4().hex}",
     }
     values.update(overrides)
     return Settings(**values)

@@ -32,7 +32,9 @@ from tandem.assessments.schemas import (
     ResponseCreate,
     ResponseRead,
 )
+from tandem.audit.checkpoints import CheckpointLog
 from tandem.audit.models import AuditEvent
+from tandem.audit.verify import Report, verify
 from tandem.auth.models import UserSession
 from tandem.auth.passwords import verify_password
 from tandem.auth.secrets import digest
@@ -42,6 +44,7 @@ from tandem.clock import Clock
 from tandem.deps import SESSION_COOKIE
 from tandem.people.models import Organization, Patient, PatientIdentifier, RelatedPerson, User
 from tandem.people.rules import search_name
+from tandem.runtime import Runtime
 
 PASSWORD = "correct-horse-battery"
 BASE_URL = "http://testserver"
@@ -370,6 +373,16 @@ class Factory:
             )
         assert value, "no session behind this cookie"
         return value
+
+
+async def seal_and_verify(runtime: Runtime) -> Report:
+    """Seal what is committed, as the server's sealer would, then verify the whole chain."""
+    await runtime.sealer().seal()
+    async with runtime.sessionmaker() as session:
+        mark_system(session, "tandem audit verify")
+        return await verify(
+            session, runtime.audit_keys.secrets, CheckpointLog(runtime.settings.checkpoint_dir)
+        )
 
 
 def api_client(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -351,28 +352,94 @@ def permissions() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the hash chain; exit 1 naming the first broken link."""
+def audit_verify(
+    first: Annotated[int, typer.Option("--from", help="First chain position to check", min=1)] = 1,
+    last: Annotated[int | None, typer.Option("--to", help="Last chain position to check")] = None,
+) -> None:
+    """Check the sealed chain and every signed checkpoint; exit 1 naming what is wrong."""
     from rich.progress import Progress
 
-    from tandem.audit.chain import BrokenLink
-    from tandem.audit.service import count_events, verify_chain
+    from tandem.audit.checkpoints import CheckpointLog
+    from tandem.audit.verify import Report, verify
 
-    async def work(rt: Runtime, ctx: AccessContext) -> tuple[int, BrokenLink | None]:
+    async def work(rt: Runtime, ctx: AccessContext) -> Report:
         async with rt.sessionmaker() as session:
-            total = await count_events(session)
             with Progress(console=err, transient=True) as progress:
-                task = progress.add_task("Verifying audit chain", total=total)
-                return await verify_chain(session, lambda n: progress.advance(task, n))
+                task = progress.add_task("Verifying the audit chain", total=None)
+                return await verify(
+                    session,
+                    rt.audit_keys.secrets,
+                    CheckpointLog(rt.settings.checkpoint_dir),
+                    first=first,
+                    last=last,
+                    progress=lambda n: progress.advance(task, n),
+                )
 
-    verified, broken = run_in_session(work, reason="audit verify")
-    if broken is not None:
+    report = run_in_session(work, reason="audit verify")
+    span = f"positions {report.first} to {report.last}"
+    if report.broken is not None:
+        where = f" (event id {report.broken.event_id})" if report.broken.event_id else ""
         err.print(
-            f"[red]Audit chain broken at event {broken.event_id}[/red]: "
-            f"{broken.problem}. {verified} events before it verify."
+            f"[red]Audit chain broken at position {report.broken.position}{where}[/red]: "
+            f"{report.broken.problem}. {report.verified} events before it verify."
         )
+    for problem in report.problems:
+        err.print(f"[red]Checkpoints:[/red] {problem}")
+    if not report.intact:
         raise typer.Exit(1)
-    console.print(f"Audit chain intact: {verified} events verified.")
+    console.print(
+        f"Audit chain intact: {report.verified} events verified ({span}) against "
+        f"{report.checkpoints} signed checkpoints, {report.per_second:,.0f} events/s; "
+        f"{report.unsealed} waiting to be sealed."
+    )
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Seal every committed audit event now (the server and `tandem worker` do it each second)."""
+
+    async def work(rt: Runtime, ctx: AccessContext) -> int:
+        return (await rt.sealer().seal()).count
+
+    console.print(f"Sealed {run_in_session(work, reason='audit seal')} audit events.")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Seal, then write a signed checkpoint of the chain's head to the checkpoint directory."""
+
+    async def work(rt: Runtime, ctx: AccessContext) -> str:
+        written = await rt.sealer().checkpoint()
+        if written is None:
+            return "Nothing new to checkpoint."
+        return f"Checkpoint {written.number}: position {written.seq}, head {written.head[:16]}…"
+
+    console.print(run_in_session(work, reason="audit checkpoint"))
+
+
+@audit_app.command("new-keys")
+def audit_new_keys() -> None:
+    """Print a new sealing key and signing key, as TANDEM_AUDIT_KEY and _SIGNING_KEY take them."""
+    from tandem.audit.keys import new_sealing_key, new_signing_key
+
+    print(f"TANDEM_AUDIT_KEY={new_sealing_key()}")
+    print(f"TANDEM_AUDIT_SIGNING_KEY={new_signing_key()}")
+
+
+@app.command()
+def worker() -> None:
+    """Background work for production: seal the audit chain and write its checkpoints."""
+    from tandem.audit.seal import run_forever
+
+    async def work(rt: Runtime, ctx: AccessContext) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        console.print(f"Sealing the audit chain every {rt.settings.audit_seal_seconds} s.")
+        await run_forever(rt.sealer(), every_seconds=rt.settings.audit_seal_seconds, stop=stop)
+
+    run_in_session(work, reason="worker")
 
 
 @app.command()

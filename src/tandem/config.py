@@ -47,6 +47,22 @@ class Settings(BaseSettings):
     # The largest request body read (JSON or form). The largest a person can send, a comprehensive
     # assessment with every text at its limit (28,000 characters), is under 200 kB as JSON.
     max_body_bytes: int = Field(default=1_048_576, ge=16_384)
+    # The audit chain (tandem.audit): the sealing key (HMAC), earlier sealing keys still to be
+    # verified, and the key that signs checkpoints. Outside the database on purpose; the demo
+    # and development keep them in the data directory when they are not set.
+    audit_key: str = Field(default="", repr=False)
+    audit_previous_keys: str = Field(default="", repr=False)
+    audit_signing_key: str = Field(default="", repr=False)
+    # Where the signed checkpoints are appended (production: storage the database
+    # administrators cannot write); by default the data directory's audit/checkpoints.
+    audit_checkpoint_dir: Path | None = None
+    # How often the sealer looks for committed, unsealed events: the bound on seal lag.
+    audit_seal_seconds: float = Field(default=1.0, ge=0.05, le=60)
+    # A checkpoint after this many newly sealed events, or this many minutes with any.
+    audit_checkpoint_events: int = Field(default=10_000, ge=1)
+    audit_checkpoint_minutes: int = Field(default=15, ge=1)
+    # Seal inside `tandem serve` (the demo, a single server); production may run `tandem worker`.
+    sealer_in_server: bool = True
     sql_echo: bool = False
 
     @model_validator(mode="after")
@@ -57,7 +73,23 @@ class Settings(BaseSettings):
             )
         if self.environment == Environment.production and not self.database_url:
             raise ValueError("TANDEM_DATABASE_URL must be set when TANDEM_ENVIRONMENT=production")
+        if self.environment == Environment.production and not (
+            self.audit_key and self.audit_signing_key
+        ):
+            raise ValueError(
+                "Set TANDEM_AUDIT_KEY and TANDEM_AUDIT_SIGNING_KEY when TANDEM_ENVIRONMENT="
+                "production (`tandem audit new-keys` makes a pair)"
+            )
         return self
+
+    @property
+    def audit_dir(self) -> Path:
+        """Where the demo keeps its audit keys, and checkpoints go unless configured."""
+        return self.data_dir / "audit"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.audit_dir / "checkpoints"
 
     @property
     def resolved_database_url(self) -> str:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from tandem.access.guard import install_scope_guard
+from tandem.audit.checkpoints import CheckpointLog
+from tandem.audit.keys import AuditKeys, load_keys
 from tandem.audit.log import install_audit_writer
+from tandem.audit.seal import Sealer
 from tandem.auth.rules import LockoutPolicy, SessionPolicy
 from tandem.clock import Clock
-from tandem.config import Settings
+from tandem.config import Environment, Settings
 from tandem.db import create_engine, create_sessionmaker
 
 # The guard and the audit writer sit on the ORM Session class, so every session —
@@ -39,6 +43,31 @@ class Runtime:
             engine=engine,
             sessionmaker=create_sessionmaker(engine, system=system),
             clock=clock or Clock(),
+        )
+
+    @cached_property
+    def audit_keys(self) -> AuditKeys:
+        """The audit keys, read when first needed (the demo and development keep them in the
+        data directory, made the first time)."""
+        s = self.settings
+        return load_keys(
+            sealing=s.audit_key,
+            previous=s.audit_previous_keys,
+            signing=s.audit_signing_key,
+            key_dir=s.audit_dir,
+            may_make=s.environment != Environment.production,
+        )
+
+    def sealer(self) -> Sealer:
+        """The audit sealer of this deployment (see tandem.audit.seal)."""
+        s = self.settings
+        return Sealer(
+            self.sessionmaker,
+            self.audit_keys,
+            CheckpointLog(s.checkpoint_dir),
+            self.clock,
+            checkpoint_events=s.audit_checkpoint_events,
+            checkpoint_minutes=s.audit_checkpoint_minutes,
         )
 
     @property

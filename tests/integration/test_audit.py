@@ -15,15 +15,14 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
-from tests.factories import Factory, PatientWithTeam, api_client
+from tests.factories import Factory, PatientWithTeam, api_client, seal_and_verify
 
 from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
-from tandem.access.scope import mark_system
 from tandem.access.service import require_patient
 from tandem.app import create_app
 from tandem.audit import log as audit
-from tandem.audit.service import count_events, verify_chain
+from tandem.audit.chain import CHAINED_FIELDS, LEGACY_KEY_ID, keyed_link, link_hash
 from tandem.clock import FrozenClock
 from tandem.config import Settings
 from tandem.db import create_engine
@@ -166,7 +165,7 @@ async def test_a_failed_break_the_glass_attempt_is_audited(
 
 
 async def test_the_chain_verifies_after_many_requests_of_every_kind(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    runtime: Runtime,
     factory: Factory,
     chart: PatientWithTeam,
     care_manager: User,
@@ -185,12 +184,11 @@ async def test_the_chain_verifies_after_many_requests_of_every_kind(
         assert (await client.get(f"/api/v1/patients/{pid}/care-team")).status_code == 200
         # A refused request in between must not disturb the chain.
         assert (await client.get(f"/api/v1/patients/{factory.clock.now():%Y}")).status_code == 422
-    async with sessionmaker() as session:
-        mark_system(session, "tandem audit verify")
-        verified, broken = await verify_chain(session)
-        assert broken is None
-        assert verified == await count_events(session)
-        assert verified >= 32
+    report = await seal_and_verify(runtime)
+    assert report.intact, (report.broken, report.problems)
+    assert report.unsealed == 0
+    assert report.verified == len(await factory.audit_events())
+    assert report.verified >= 32
 
 
 async def _try(connection: AsyncConnection, sql: str) -> None:
@@ -228,9 +226,9 @@ async def test_the_database_refuses_to_change_or_delete_audit_events(
 
 
 async def _produce_events(
-    url: str, settings_for: Callable[..., Settings], clock: FrozenClock
+    url: str, settings: Settings, clock: FrozenClock, *, before: int = 0
 ) -> None:
-    settings = settings_for(url)
+    """Four more audited requests, sealed, with a signed checkpoint of the new head."""
     runtime = Runtime.build(settings, clock=clock)
     try:
         app = create_app(settings, runtime=runtime, check_migrations=False)
@@ -242,79 +240,130 @@ async def _produce_events(
                 response = await client.get(f"/api/v1/patients/{chart.patient.id}")
                 assert response.status_code == 200
             assert (await client.get("/api/v1/patients")).status_code == 200
-        assert len(await factory.audit_events()) == 4
+        assert len(await factory.audit_events()) == before + 4
+        checkpoint = await runtime.sealer().checkpoint()
+        assert checkpoint is not None and checkpoint.seq == before + 4
     finally:
         await runtime.engine.dispose()
 
 
+DISABLE = {
+    "sqlite": ["DROP TRIGGER audit_event_seal_only", "DROP TRIGGER audit_event_no_delete"],
+    "postgresql": ["ALTER TABLE audit_event DISABLE TRIGGER USER"],
+}
+# What a database administrator without the audit key can do, and where verify must say so.
 TAMPERING = {
-    "sqlite": {
-        "change": [
-            "DROP TRIGGER audit_event_no_update",
-            "UPDATE audit_event SET username = 'mallory' WHERE id = 2",
-        ],
-        "remove": [
-            "DROP TRIGGER audit_event_no_delete",
-            "DELETE FROM audit_event WHERE id = 2",
-        ],
-    },
-    "postgresql": {
-        "change": [
-            "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only",
-            "UPDATE audit_event SET username = 'mallory' WHERE id = 2",
-        ],
-        "remove": [
-            "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only",
-            "DELETE FROM audit_event WHERE id = 2",
-        ],
-    },
+    "an edited row": (["UPDATE audit_event SET username = 'mallory' WHERE seq = 2"], "position 2"),
+    "a deleted tail": (["DELETE FROM audit_event WHERE seq >= 3"], "events 3 to 4 were removed"),
 }
 
 
-async def _tamper(url: str, statements: list[str]) -> None:
+async def _tamper(url: str, backend: str, statements: list[str]) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
-            for statement in statements:
+            for statement in [*DISABLE[backend], *statements]:
                 await connection.execute(text(statement))
     finally:
         await engine.dispose()
 
 
-async def _audit_verify(url: str) -> tuple[int, str]:
-    env = {**os.environ, "TANDEM_DATABASE_URL": url, "COLUMNS": "200", "NO_COLOR": "1"}
+async def _rehash_from(url: str, backend: str, seq: int, *, legacy: bool) -> None:
+    """Rewrite position ``seq`` and re-link every event after it, as an administrator without
+    the audit key could: with a guessed key, or with the old unkeyed SHA-256 links."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            for statement in DISABLE[backend]:
+                await connection.execute(text(statement))
+            columns = ", ".join((*CHAINED_FIELDS, "seq", "key_id", "prev_hash", "hash"))
+            rows = [
+                dict(r._mapping)
+                for r in await connection.execute(
+                    text(f"SELECT {columns} FROM audit_event WHERE seq >= :s ORDER BY seq"),
+                    {"s": seq},
+                )
+            ]
+            prev = rows[0]["prev_hash"]
+            for index, row in enumerate(rows):
+                if index == 0:
+                    row["username"] = "mallory"
+                row["key_id"] = LEGACY_KEY_ID if legacy else row["key_id"]
+                row["prev_hash"] = prev
+                row["hash"] = link_hash(prev, row) if legacy else keyed_link(b"g" * 32, prev, row)
+                prev = row["hash"]
+                await connection.execute(
+                    text(
+                        "UPDATE audit_event SET username = :username, key_id = :key_id, "
+                        "prev_hash = :prev_hash, hash = :hash WHERE id = :id"
+                    ),
+                    row,
+                )
+    finally:
+        await engine.dispose()
+
+
+def _audit_env(settings: Settings, url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TANDEM_DATABASE_URL": url,
+        "TANDEM_AUDIT_KEY": settings.audit_key,
+        "TANDEM_AUDIT_SIGNING_KEY": settings.audit_signing_key,
+        "TANDEM_AUDIT_CHECKPOINT_DIR": str(settings.checkpoint_dir),
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
+
+
+async def _audit_verify(settings: Settings, url: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         str(TANDEM),
         "audit",
         "verify",
-        env=env,
+        env=_audit_env(settings, url),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode is not None
-    return process.returncode, (stdout + stderr).decode()
+    return process.returncode, " ".join((stdout + stderr).decode().split())
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("tampering", "named"), [("change", "event 2"), ("remove", "event 3")], ids=["change", "remove"]
-)
-async def test_audit_verify_names_the_tampered_event(
-    backend: Any,
-    settings_for: Callable[..., Settings],
-    clock: FrozenClock,
-    tampering: str,
-    named: str,
+@pytest.mark.parametrize("tampering", [*TAMPERING, "a re-hashed stretch", "unkeyed links"])
+async def test_audit_verify_fails_each_tampering_and_says_where(
+    backend: Any, settings_for: Callable[..., Settings], clock: FrozenClock, tampering: str
 ) -> None:
     url = backend.fresh_database()
-    await _produce_events(url, settings_for, clock)
-
-    code, output = await _audit_verify(url)
+    settings = settings_for(url)
+    await _produce_events(url, settings, clock)
+    code, output = await _audit_verify(settings, url)
     assert code == 0, output
-    assert "intact: 4 events verified" in output
+    assert "intact: 4 events verified" in output and "1 signed checkpoints" in output
 
-    await _tamper(url, TAMPERING[backend.name][tampering])
-    code, output = await _audit_verify(url)
+    if tampering in TAMPERING:
+        statements, named = TAMPERING[tampering]
+        await _tamper(url, backend.name, statements)
+    else:
+        await _rehash_from(url, backend.name, 2, legacy=tampering == "unkeyed links")
+        named = "position 2"
+    code, output = await _audit_verify(settings, url)
     assert code == 1, output
-    assert f"Audit chain broken at {named}" in output
+    assert named in output, output
+
+
+@pytest.mark.slow
+async def test_audit_verify_reports_a_checkpoint_missing_from_the_sequence(
+    backend: Any, settings_for: Callable[..., Settings], clock: FrozenClock
+) -> None:
+    url = backend.fresh_database()
+    settings = settings_for(url)
+    await _produce_events(url, settings, clock)
+    await _produce_events(url, settings, clock, before=4)  # a second checkpoint, at 8
+    log = settings.checkpoint_dir / "checkpoints.jsonl"
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2
+    log.write_text(lines[1] + "\n")
+    code, output = await _audit_verify(settings, url)
+    assert code == 1, output
+    assert "checkpoint 1 is missing" in output

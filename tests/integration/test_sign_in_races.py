@@ -17,11 +17,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-from tests.factories import PASSWORD, Factory, api_client, login_csrf
+from tests.factories import PASSWORD, Factory, api_client, login_csrf, seal_and_verify
 
 from tandem.app import create_app
 from tandem.audit.models import AuditEvent
-from tandem.audit.service import verify_chain
 from tandem.clock import FrozenClock
 from tandem.config import Settings
 from tandem.people.models import User
@@ -108,14 +107,14 @@ async def test_parallel_wrong_passwords_lock_the_account_after_exactly_the_thres
                 )
             ).scalars()
         )
-        verified, broken = await verify_chain(session)
+    report = await seal_and_verify(committed.runtime)
     assert len(events) == PARALLEL + 1
     assert all(e.outcome == 4 for e in events)
     results = Counter(e.detail for e in events)
     assert results['{"result": "wrong password"}'] == THRESHOLD
     assert results['{"result": "account locked"}'] == PARALLEL + 1 - THRESHOLD
-    assert broken is None
-    assert verified >= PARALLEL + 1
+    assert report.intact and report.unsealed == 0
+    assert report.verified >= PARALLEL + 1
 
 
 async def test_parallel_attempts_on_unknown_names_are_each_audited(

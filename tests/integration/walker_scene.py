@@ -453,9 +453,15 @@ def _check_success(
             return [f"{route.key}: a change without an audit event of the patient"]
         return []
     served = _served_record(route, scene)
-    if not any(e.record_id == served for e in on_patient):
+    if not any(e.record_id == served or served in _records_read(e) for e in on_patient):
         return [f"{route.key}: no audit event of the record it served ({served})"]
     return []
+
+
+def _records_read(event: AuditEvent) -> set[str]:
+    """The records a request's one read event of a patient names (audit.log folds them)."""
+    read = json.loads(event.detail or "{}").get("read", [])
+    return {str(record_id) for _, record_id in read}
 
 
 def _check_refusal_audited(

@@ -31,6 +31,7 @@ from tandem.access.capabilities import Capability
 from tandem.access.scope import (
     ACCESS_DECISION,
     AUDIT_APPEND,
+    AUDIT_SEAL,
     PROOFS_KEY,
     SCOPE_OPTION,
     STAFF_KEY,
@@ -201,6 +202,9 @@ def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> 
     elif scope is ACCESS_DECISION:
         if kind != "select":
             raise _refuse("an access decision only reads")
+    elif scope is AUDIT_SEAL:
+        if touched != {"audit_event"} or kind not in {"update", "select"}:
+            raise _refuse("the sealer only reads and seals audit_event")
     elif scope is AUDIT_APPEND:
         if touched != {"audit_event"} or kind not in {"insert", "select"}:
             raise _refuse("the audit writer only appends to audit_event")

@@ -166,6 +166,7 @@ class _Token:
 
 ACCESS_DECISION = _Token("access decision")
 AUDIT_APPEND = _Token("audit append")
+AUDIT_SEAL = _Token("audit seal")
 
 
 def from_key(from_: Any) -> tuple[str, str | None]:
@@ -271,6 +272,11 @@ def access_decision(stmt: T) -> T:
     return stmt.execution_options(**{SCOPE_OPTION: ACCESS_DECISION})
 
 
+def audit_seal(stmt: T) -> T:
+    """The sealer's own statements (audit.seal only; see the layer test)."""
+    return stmt.execution_options(**{SCOPE_OPTION: AUDIT_SEAL})
+
+
 def audit_append(stmt: T) -> T:
     """The audit writer's own statements (audit.log only; see the layer test)."""
     return stmt.execution_options(**{SCOPE_OPTION: AUDIT_APPEND})
@@ -328,6 +334,7 @@ __all__ = [
     "UnscopedPatientQuery",
     "access_decision",
     "audit_append",
+    "audit_seal",
     "care_relationship",
     "count_of",
     "existence_probe",

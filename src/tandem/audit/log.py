@@ -1,31 +1,31 @@
 """Recording audit events inside the caller's transaction.
 
-Services call :func:`record`; the events wait on the session and are chained and inserted
-by a ``before_commit`` hook, so they commit with the change they describe and vanish with it
-on rollback. The chain tail is read under a lock (PostgreSQL advisory lock; SQLite's
-``BEGIN IMMEDIATE`` write lock) so concurrent requests cannot fork the chain.
+Services call :func:`record`; the events wait on the session and are inserted by a
+``before_commit`` hook, so they commit with the change they describe and vanish with it on
+rollback. The insert takes no lock and reads nothing: the sealer (``audit.seal``) gives the
+committed events their place in the chain afterwards, so no request waits for another's audit.
+
+A request leaves one read event per patient: later reads of the same patient in the same
+request (the chart header, then the tab) are folded into the first, which names them all.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from tandem.access.context import AccessContext
 from tandem.access.scope import audit_append
-from tandem.audit.chain import GENESIS, link_hash
 from tandem.audit.models import AuditEvent
 
 PENDING_KEY = "tandem_audit_pending"
 REFUSED_KEY = "tandem_audit_refused"
-# An arbitrary constant naming the audit-chain lock among PostgreSQL advisory locks.
-AUDIT_LOCK_KEY = 7_261_844
 
 
 @dataclass(frozen=True)
@@ -60,22 +60,54 @@ def record(
     if action not in {"C", "R", "U", "D", "E"}:
         raise ValueError(f"unknown audit action {action!r}")
     pending: list[PendingEvent] = session.info.setdefault(PENDING_KEY, [])
-    pending.append(
-        PendingEvent(
-            recorded_at=ctx.now(),
-            user_id=ctx.user_id,
-            username=ctx.username,
-            role=ctx.role,
-            action=action,
-            patient_id=patient_id,
-            record_type=record_type,
-            record_id=str(record_id) if record_id is not None else None,
-            outcome=outcome,
-            purpose=purpose or ctx.purpose,
-            source_address=ctx.source_address,
-            detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
-        )
+    event = PendingEvent(
+        recorded_at=ctx.now(),
+        user_id=ctx.user_id,
+        username=ctx.username,
+        role=ctx.role,
+        action=action,
+        patient_id=patient_id,
+        record_type=record_type,
+        record_id=str(record_id) if record_id is not None else None,
+        outcome=outcome,
+        purpose=purpose or ctx.purpose,
+        source_address=ctx.source_address,
+        detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
     )
+    if action == "R" and patient_id is not None and outcome == 0:
+        for index, earlier in enumerate(pending):
+            if _same_read(earlier, event):
+                pending[index] = _folded(earlier, event)
+                return
+    pending.append(event)
+
+
+def _same_read(earlier: PendingEvent, event: PendingEvent) -> bool:
+    return (
+        earlier.action == "R"
+        and earlier.outcome == 0
+        and earlier.patient_id == event.patient_id
+        and earlier.user_id == event.user_id
+        and earlier.purpose == event.purpose
+    )
+
+
+def _folded(earlier: PendingEvent, later: PendingEvent) -> PendingEvent:
+    """One read event for a request's reads of one patient: it names the most specific record
+    read (a response rather than the chart header), and lists every record read in ``read``."""
+    generic = str(earlier.patient_id)
+    primary = later if earlier.record_id == generic and later.record_id != generic else earlier
+    other = earlier if primary is later else later
+    detail = {
+        **(json.loads(other.detail) if other.detail else {}),
+        **(json.loads(primary.detail) if primary.detail else {}),
+    }
+    read = detail.get("read") or [[earlier.record_type, earlier.record_id]]
+    for item in ([earlier.record_type, earlier.record_id], [later.record_type, later.record_id]):
+        if item not in read:
+            read.append(item)
+    detail["read"] = read
+    return replace(primary, detail=json.dumps(detail, sort_keys=True, default=str))
 
 
 def _write_pending(session: Session) -> None:
@@ -89,21 +121,7 @@ def _write_pending(session: Session) -> None:
     )
     if not pending:
         return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-    tail = session.execute(
-        audit_append(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    ).first()
-    next_id, prev_hash = (tail[0] + 1, tail[1]) if tail else (1, GENESIS)
-    rows = []
-    for item in pending:
-        fields: dict[str, Any] = {"id": next_id, **item.__dict__}
-        digest = link_hash(prev_hash, fields)
-        rows.append({**fields, "prev_hash": prev_hash, "hash": digest})
-        prev_hash = digest
-        next_id += 1
-    session.execute(audit_append(insert(AuditEvent)), rows)
+    session.execute(audit_append(insert(AuditEvent)), [dict(item.__dict__) for item in pending])
 
 
 def _discard_unwritten(session: Session, transaction: SessionTransaction) -> None:

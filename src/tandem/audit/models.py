@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.access.capabilities import Capability, PatientData
@@ -13,15 +13,17 @@ from tandem.db import Base
 
 
 class AuditEvent(Base):
-    """One access or change. Rows are never updated or deleted (triggers refuse it)."""
+    """One access or change. A request inserts it; the sealer later sets its place in the chain
+    (seq, prev_hash, hash, key_id, sealed_at) once. Nothing else may change or delete a row:
+    database triggers refuse it."""
 
     __tablename__ = "audit_event"
     # Who opened whose record is itself patient data: the lead reads it through a proof.
     __patient_owned__ = PatientData(read=frozenset({Capability.read_access_log}))
 
-    # The chain order; assigned under a lock by tandem.audit.log, not by a sequence.
+    # Assigned by the database at insert, with no lock: ids follow insertion, not commit.
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     recorded_at: Mapped[datetime]
     user_id: Mapped[uuid.UUID | None]
@@ -38,10 +40,23 @@ class AuditEvent(Base):
     purpose: Mapped[str] = mapped_column(String(20))
     source_address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    # Set by the sealer (tandem.audit.seal): the position in the chain, in sealing order.
+    seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    # Which audit key made the link (LEGACY_KEY_ID for events chained before keyed sealing).
+    key_id: Mapped[str | None] = mapped_column(String(40))
+    sealed_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_audit_event_patient", "patient_id", "id"),
         Index("ix_audit_event_user", "user_id", "id"),
+        Index("uq_audit_event_seq", "seq", unique=True),
+        # What the sealer looks for: committed events without a place in the chain yet.
+        Index(
+            "ix_audit_event_unsealed",
+            "id",
+            sqlite_where=text("seq IS NULL"),
+            postgresql_where=text("seq IS NULL"),
+        ),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,6 @@ from tandem.access.context import AccessContext
 from tandem.access.scope import scoped_for_staff, scoped_to_patient
 from tandem.access.service import may, require_patient, require_staff
 from tandem.audit import log as audit
-from tandem.audit.chain import CHAINED_FIELDS, BrokenLink, ChainVerifier
 from tandem.audit.models import AuditEvent
 from tandem.errors import NotFound
 from tandem.people.models import Patient
@@ -97,47 +96,6 @@ async def patient_access_log(
         page=page,
         page_size=page_size,
     )
-
-
-async def _events(session: AsyncSession, batch: int = 5000) -> AsyncIterator[dict[str, Any]]:
-    columns = [getattr(AuditEvent, name) for name in (*CHAINED_FIELDS, "prev_hash", "hash")]
-    last_id = 0
-    while True:
-        rows = (
-            (
-                await session.execute(
-                    select(*columns)
-                    .where(AuditEvent.id > last_id)
-                    .order_by(AuditEvent.id)
-                    .limit(batch)
-                )
-            )
-            .mappings()
-            .all()
-        )
-        if not rows:
-            return
-        for row in rows:
-            yield dict(row)
-        last_id = rows[-1]["id"]
-
-
-async def verify_chain(
-    session: AsyncSession, progress: Callable[[int], None] | None = None
-) -> tuple[int, BrokenLink | None]:
-    """Walk every event in order; return how many verified and the first broken link, if any."""
-    verifier = ChainVerifier()
-    async for event in _events(session):
-        broken = verifier.check(event)
-        if broken:
-            return verifier.verified, broken
-        if progress and verifier.verified % 1000 == 0:
-            progress(1000)
-    return verifier.verified, None
-
-
-async def count_events(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
 
 
 async def find_patient_id_by_mrn_for_privacy(
