@@ -34,6 +34,8 @@ CONSTRAINTS: dict[str, tuple[str, str]] = {
         "These two records are already waiting for the privacy officer.",
         "patient_id",
     ),
+    # Only the sealer writes it, one at a time; a clash means two sealers without the lock.
+    "uq_audit_event_seq": ("Two sealers gave the same place in the audit chain.", "seq"),
 }
 UNKNOWN_CONFLICT = (
     "This conflicts with a record saved at the same moment. Please try again.",
