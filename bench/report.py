@@ -12,6 +12,9 @@ ONE_AT_A_TIME = ("sequential", "in process")
 SUBMISSION = "PHQ-9 submitted"
 
 
+AUDIT_START, AUDIT_END = "<!-- audit:start -->", "<!-- audit:end -->"
+
+
 def _share(part: int, whole: int) -> str:
     return f"{part:,} ({100 * part / whole:.1f} %)" if whole else f"{part:,}"
 
@@ -331,4 +334,10 @@ def write(result: dict[str, Any], path: Path) -> None:
     )
     lines += ["", "## Interpretation", ""]
     lines += [f"- {line}" for line in _interpretation(result, found)]
-    path.write_text("\n".join(lines) + "\n")
+    # The audit trail's section is written by `python -m bench.audit`: keep it.
+    kept = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if AUDIT_START in old and AUDIT_END in old:
+            kept = AUDIT_START + old.split(AUDIT_START, 1)[1].split(AUDIT_END, 1)[0] + AUDIT_END
+    path.write_text("\n".join(lines) + "\n" + (f"\n{kept}\n" if kept else ""))

@@ -22,10 +22,12 @@ TANDEM = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "tandem.cli"]
 SEED = 1
 
 
-def tandem(backend: Backend, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+def tandem(
+    backend: Backend, *args: str, timeout: float = 1800, command: list[str] = TANDEM
+) -> subprocess.CompletedProcess[str]:
     """Run ``tandem ARGS`` against the backend; raise with its output if it fails."""
     result = subprocess.run(
-        [*TANDEM, *args],
+        [*command, *args],
         env=backend.env(),
         capture_output=True,
         text=True,
@@ -104,9 +106,10 @@ def population_counts(backend: Backend) -> dict[str, int]:
     return asyncio.run(ask())
 
 
-def issue_token(backend: Backend, username: str) -> str:
+def issue_token(backend: Backend, username: str, command: list[str] = TANDEM) -> str:
     """A bearer token from ``tandem token issue``."""
-    return tandem(backend, "token", "issue", username).stdout.strip().splitlines()[-1]
+    issued = tandem(backend, "token", "issue", username, command=command)
+    return issued.stdout.strip().splitlines()[-1]
 
 
 def free_port() -> int:
@@ -119,8 +122,10 @@ def free_port() -> int:
 class Server:
     """``tandem serve`` as a child process; stopped with SIGINT on exit."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, *, command: list[str] = TANDEM, workers: int = 1) -> None:
         self.backend = backend
+        self.command = command
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = backend.data_dir / "serve.log"
@@ -129,7 +134,7 @@ class Server:
     def __enter__(self) -> Server:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [*TANDEM, "serve", "--port", str(self.port)],
+                [*self.command, "serve", "--port", str(self.port), "--workers", str(self.workers)],
                 env=self.backend.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
