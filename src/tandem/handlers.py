@@ -35,7 +35,8 @@ CONSTRAINTS: dict[str, tuple[str, str]] = {
         "patient_id",
     ),
     # Only the sealer writes it, one at a time; a clash means two sealers without the lock.
-    "uq_audit_event_seq": ("Two sealers gave the same place in the audit chain.", "seq"),
+    "pk_audit_chain_position": ("Two sealers gave the same place in the audit chain.", "seq"),
+    "uq_audit_chain_position_event_id": ("This audit event already has its place.", "seq"),
 }
 UNKNOWN_CONFLICT = (
     "This conflicts with a record saved at the same moment. Please try again.",

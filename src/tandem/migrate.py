@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tandem.audit.partitions import DEFAULT_PARTITION, Month
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -43,3 +46,18 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 async def is_up_to_date(engine: AsyncEngine) -> bool:
     return await current_revision(engine) == head_revision(str(engine.url))
+
+
+def include_object(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+    """What schema comparison looks at: the audit table's monthly partitions (PostgreSQL) are
+    made at run time and are no model's, so they are left out."""
+    if kind == "table" and name is not None and reflected and compare_to is None:
+        return not is_audit_partition(name)
+    if kind == "index" and reflected and compare_to is None:
+        table = getattr(obj, "table", None)
+        return not (table is not None and is_audit_partition(table.name))
+    return True
+
+
+def is_audit_partition(name: str) -> bool:
+    return name == DEFAULT_PARTITION or Month.from_table(name) is not None

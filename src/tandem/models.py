@@ -10,7 +10,7 @@ from tandem.assessments.models import (
     Revision,
     SafetyAlert,
 )
-from tandem.audit.models import AuditEvent
+from tandem.audit.models import AuditChainPosition, AuditEvent
 from tandem.auth.models import ApiToken, SignInThrottle, UserSession
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.db import Base
@@ -19,6 +19,7 @@ from tandem.people.models import Organization, Patient, PatientIdentifier, Relat
 
 __all__ = [
     "ApiToken",
+    "AuditChainPosition",
     "AuditEvent",
     "Base",
     "BreakGlassGrant",

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from tandem.app import DatabaseNotMigrated, create_app
 from tandem.config import Settings
 from tandem.db import create_engine
-from tandem.migrate import head_revision, is_up_to_date
+from tandem.migrate import head_revision, include_object, is_up_to_date
 from tandem.models import Base
 
 TANDEM = Path(sys.executable).with_name("tandem")
@@ -54,7 +54,10 @@ async def test_the_migrations_build_exactly_the_models_schema(backend: Any) -> N
         async with engine.connect() as connection:
             differences = await connection.run_sync(
                 lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                    MigrationContext.configure(
+                        sync, opts={"compare_type": True, "include_object": include_object}
+                    ),
+                    Base.metadata,
                 )
             )
     finally:

@@ -92,6 +92,7 @@ def test_only_the_access_service_decides_access() -> None:
 def test_only_the_audit_writer_appends_to_the_audit_log() -> None:
     assert users_of("audit_append") == {"audit/log.py"}
     assert users_of("audit_seal") == {"audit/seal.py"}
+    assert users_of("audit_partitions") == {"audit/partitions.py"}
 
 
 def test_only_the_access_service_mints_and_remembers_proofs() -> None:

@@ -167,6 +167,7 @@ class _Token:
 ACCESS_DECISION = _Token("access decision")
 AUDIT_APPEND = _Token("audit append")
 AUDIT_SEAL = _Token("audit seal")
+AUDIT_PARTITIONS = _Token("audit partitions")
 
 
 def from_key(from_: Any) -> tuple[str, str | None]:
@@ -277,6 +278,12 @@ def audit_seal(stmt: T) -> T:
     return stmt.execution_options(**{SCOPE_OPTION: AUDIT_SEAL})
 
 
+def audit_partitions(stmt: T) -> T:
+    """Making and dropping the audit table's monthly partitions, as SQL text (audit.partitions
+    only; see the layer test). It reads no event."""
+    return stmt.execution_options(**{SCOPE_OPTION: AUDIT_PARTITIONS})
+
+
 def audit_append(stmt: T) -> T:
     """The audit writer's own statements (audit.log only; see the layer test)."""
     return stmt.execution_options(**{SCOPE_OPTION: AUDIT_APPEND})
@@ -334,6 +341,7 @@ __all__ = [
     "UnscopedPatientQuery",
     "access_decision",
     "audit_append",
+    "audit_partitions",
     "audit_seal",
     "care_relationship",
     "count_of",

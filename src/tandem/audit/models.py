@@ -18,6 +18,8 @@ class AuditEvent(Base):
     database triggers refuse it."""
 
     __tablename__ = "audit_event"
+    # On PostgreSQL the table is partitioned by month of recorded_at (tandem.audit.partitions);
+    # there its primary key is (id, recorded_at). Ids come from one sequence either way.
     # Who opened whose record is itself patient data: the lead reads it through a proof.
     __patient_owned__ = PatientData(read=frozenset({Capability.read_access_log}))
 
@@ -51,7 +53,9 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_event_patient", "patient_id", "id"),
         Index("ix_audit_event_user", "user_id", "id"),
-        Index("uq_audit_event_seq", "seq", unique=True),
+        # Unique through audit_chain_position: PostgreSQL cannot hold a unique index on a table
+        # partitioned by month unless the month is part of it.
+        Index("ix_audit_event_seq", "seq"),
         # What the sealer looks for: committed events without a place in the chain yet.
         Index(
             "ix_audit_event_unsealed",
@@ -60,3 +64,15 @@ class AuditEvent(Base):
             postgresql_where=text("seq IS NULL"),
         ),
     )
+
+
+class AuditChainPosition(Base):
+    """Each place in the chain, taken once: a database trigger inserts the row when an event is
+    sealed, so two events can never share a place, whatever partition each lies in."""
+
+    __tablename__ = "audit_chain_position"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    event_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), unique=True)

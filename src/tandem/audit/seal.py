@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.access.scope import audit_seal
@@ -29,6 +29,7 @@ from tandem.audit.chain import CHAINED_FIELDS, GENESIS, keyed_link
 from tandem.audit.checkpoints import Checkpoint, CheckpointLog
 from tandem.audit.keys import AuditKeys
 from tandem.audit.models import AuditEvent
+from tandem.audit.partitions import Partitioner
 from tandem.clock import Clock
 
 log = logging.getLogger("tandem.audit")
@@ -38,6 +39,19 @@ log = logging.getLogger("tandem.audit")
 SEALER_LOCK = 7_261_845
 BATCH = 2000
 COLUMNS = [getattr(AuditEvent, name) for name in CHAINED_FIELDS]
+_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+# recorded_at beside the id lets PostgreSQL go straight to the event's monthly partition.
+SEAL = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("b_id"), _EVENTS.c.recorded_at == bindparam("b_at"))
+    .values(
+        seq=bindparam("b_seq"),
+        prev_hash=bindparam("b_prev"),
+        hash=bindparam("b_hash"),
+        key_id=bindparam("b_key"),
+        sealed_at=bindparam("b_sealed_at"),
+    )
+)
 
 
 @dataclass
@@ -102,18 +116,19 @@ async def seal_batch(
         link = keyed_link(keys.sealing_secret, prev, fields)
         seals.append(
             {
-                "id": row["id"],
-                "seq": seq,
-                "prev_hash": prev,
-                "hash": link,
-                "key_id": keys.sealing_id,
-                "sealed_at": now,
+                "b_id": row["id"],
+                "b_at": row["recorded_at"],
+                "b_seq": seq,
+                "b_prev": prev,
+                "b_hash": link,
+                "b_key": keys.sealing_id,
+                "b_sealed_at": now,
             }
         )
         done.lag_seconds.append(max(0.0, (now - row["recorded_at"]).total_seconds()))
         prev = link
     if seals:
-        await session.execute(audit_seal(update(AuditEvent)), seals)
+        await session.execute(audit_seal(SEAL), seals)
     done.count, done.head_seq, done.head = len(seals), seq, prev
     return done
 
@@ -128,11 +143,16 @@ class Sealer:
     clock: Clock
     checkpoint_events: int = 10_000
     checkpoint_minutes: int = 15
+    partitioner: Partitioner = field(default_factory=Partitioner)
     _last: Checkpoint | None = None
     _read_log: bool = False
 
     async def seal(self) -> Sealed:
         """Everything committed so far; then a checkpoint of the committed head, when due."""
+        # The coming months' partitions first, in a short transaction of their own.
+        async with self.sessionmaker() as session:
+            if await self.partitioner.ensure_ahead(session, self.clock.now()):
+                await session.commit()
         total = Sealed()
         while True:
             async with self.sessionmaker() as session:
