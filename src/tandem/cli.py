@@ -6,24 +6,22 @@ import asyncio
 import getpass
 import signal
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from tandem.access.context import AccessContext
 from tandem.admin import service as admin
 from tandem.admin.schemas import OrganizationCreate, UserCreate
+from tandem.audit.commands import audit_app
 from tandem.auth import service as auth
+from tandem.command_line import console, err, run_in_session
 from tandem.config import Settings
 from tandem.errors import DomainError
 from tandem.people.vocab import OrganizationKind, ProfessionalRole
 from tandem.runtime import Runtime
-
-T = TypeVar("T")
 
 app = typer.Typer(
     help="Tandem: care coordination for integrated mental-health care teams.",
@@ -34,34 +32,11 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
-
-console = Console()
-err = Console(stderr=True)
-
-
-def run_in_session(work: Callable[[Runtime, AccessContext], Awaitable[T]], *, reason: str) -> T:
-    """Run ``work`` in one committed transaction; domain errors exit 1 with their message."""
-
-    async def runner() -> T:
-        rt = Runtime.build(Settings(), system=f"tandem {reason}")
-        ctx = AccessContext.system(rt.clock, reason=reason)
-        try:
-            return await work(rt, ctx)
-        finally:
-            await rt.engine.dispose()
-
-    try:
-        return asyncio.run(runner())
-    except DomainError as exc:
-        where = f" ({exc.field})" if exc.field else ""
-        err.print(f"[red]Error{where}:[/red] {exc.message}")
-        raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -349,81 +324,6 @@ def permissions() -> None:
     from tandem.access.matrix import markdown
 
     print(markdown(table()))
-
-
-@audit_app.command("verify")
-def audit_verify(
-    first: Annotated[int, typer.Option("--from", help="First chain position to check", min=1)] = 1,
-    last: Annotated[int | None, typer.Option("--to", help="Last chain position to check")] = None,
-) -> None:
-    """Check the sealed chain and every signed checkpoint; exit 1 naming what is wrong."""
-    from rich.progress import Progress
-
-    from tandem.audit.checkpoints import CheckpointLog
-    from tandem.audit.verify import Report, verify
-
-    async def work(rt: Runtime, ctx: AccessContext) -> Report:
-        async with rt.sessionmaker() as session:
-            with Progress(console=err, transient=True) as progress:
-                task = progress.add_task("Verifying the audit chain", total=None)
-                return await verify(
-                    session,
-                    rt.audit_keys.secrets,
-                    CheckpointLog(rt.settings.checkpoint_dir),
-                    first=first,
-                    last=last,
-                    progress=lambda n: progress.advance(task, n),
-                )
-
-    report = run_in_session(work, reason="audit verify")
-    span = f"positions {report.first} to {report.last}"
-    if report.broken is not None:
-        where = f" (event id {report.broken.event_id})" if report.broken.event_id else ""
-        err.print(
-            f"[red]Audit chain broken at position {report.broken.position}{where}[/red]: "
-            f"{report.broken.problem}. {report.verified} events before it verify."
-        )
-    for problem in report.problems:
-        err.print(f"[red]Checkpoints:[/red] {problem}")
-    if not report.intact:
-        raise typer.Exit(1)
-    console.print(
-        f"Audit chain intact: {report.verified} events verified ({span}) against "
-        f"{report.checkpoints} signed checkpoints, {report.per_second:,.0f} events/s; "
-        f"{report.unsealed} waiting to be sealed."
-    )
-
-
-@audit_app.command("seal")
-def audit_seal() -> None:
-    """Seal every committed audit event now (the server and `tandem worker` do it each second)."""
-
-    async def work(rt: Runtime, ctx: AccessContext) -> int:
-        return (await rt.sealer().seal()).count
-
-    console.print(f"Sealed {run_in_session(work, reason='audit seal')} audit events.")
-
-
-@audit_app.command("checkpoint")
-def audit_checkpoint() -> None:
-    """Seal, then write a signed checkpoint of the chain's head to the checkpoint directory."""
-
-    async def work(rt: Runtime, ctx: AccessContext) -> str:
-        written = await rt.sealer().checkpoint()
-        if written is None:
-            return "Nothing new to checkpoint."
-        return f"Checkpoint {written.number}: position {written.seq}, head {written.head[:16]}…"
-
-    console.print(run_in_session(work, reason="audit checkpoint"))
-
-
-@audit_app.command("new-keys")
-def audit_new_keys() -> None:
-    """Print a new sealing key and signing key, as TANDEM_AUDIT_KEY and _SIGNING_KEY take them."""
-    from tandem.audit.keys import new_sealing_key, new_signing_key
-
-    print(f"TANDEM_AUDIT_KEY={new_sealing_key()}")
-    print(f"TANDEM_AUDIT_SIGNING_KEY={new_signing_key()}")
 
 
 @app.command()

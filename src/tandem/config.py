@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # A checkpoint after this many newly sealed events, or this many minutes with any.
     audit_checkpoint_events: int = Field(default=10_000, ge=1)
     audit_checkpoint_minutes: int = Field(default=15, ge=1)
+    # Whole months of audit events older than this are removed by `tandem audit retention`.
+    # HIPAA keeps its required documentation six years (45 CFR 164.316(b)(2)(i)): never less.
+    audit_retention_years: int = Field(default=6, ge=6, le=100)
     # Seal inside `tandem serve` (the demo, a single server); production may run `tandem worker`.
     sealer_in_server: bool = True
     sql_echo: bool = False

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -16,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from tests.factories import Factory, PatientWithTeam, api_client, seal_and_verify
+from tests.integration.audit_support import tandem_audit
 
 from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
@@ -303,30 +302,8 @@ async def _rehash_from(url: str, backend: str, seq: int, *, legacy: bool) -> Non
         await engine.dispose()
 
 
-def _audit_env(settings: Settings, url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TANDEM_DATABASE_URL": url,
-        "TANDEM_AUDIT_KEY": settings.audit_key,
-        "TANDEM_AUDIT_SIGNING_KEY": settings.audit_signing_key,
-        "TANDEM_AUDIT_CHECKPOINT_DIR": str(settings.checkpoint_dir),
-        "COLUMNS": "200",
-        "NO_COLOR": "1",
-    }
-
-
 async def _audit_verify(settings: Settings, url: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        str(TANDEM),
-        "audit",
-        "verify",
-        env=_audit_env(settings, url),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, " ".join((stdout + stderr).decode().split())
+    return await tandem_audit(settings, url, "verify")
 
 
 @pytest.mark.slow

@@ -116,14 +116,27 @@ class CheckpointLog:
 
     def signature_problem(self, checkpoint: Checkpoint) -> str | None:
         """Why a checkpoint's signature does not hold, or None when it does."""
-        path = self.directory / "signers" / f"{checkpoint.signer}.pub"
+        problem = self.signed_problem(
+            checkpoint.signer, checkpoint.signature, checkpoint.statement()
+        )
+        return f"checkpoint {checkpoint.number}: {problem}" if problem else None
+
+    def sign(self, key: Ed25519PrivateKey, statement: bytes) -> tuple[str, str]:
+        """The signer's id and the signature of ``statement``; keeps the signer's public key."""
+        signer = signer_id(key.public_key())
+        self._keep_public_key(key, signer)
+        return signer, base64.b64encode(key.sign(statement)).decode()
+
+    def signed_problem(self, signer: str, signature: str, statement: bytes) -> str | None:
+        """Why ``signature`` by ``signer`` over ``statement`` does not hold, or None."""
+        path = self.directory / "signers" / f"{signer}.pub"
         if not path.exists():
-            return f"checkpoint {checkpoint.number}: its signer {checkpoint.signer} is unknown"
+            return f"its signer {signer} is unknown"
         public = public_key_from_text(path.read_text(encoding="utf-8"))
         try:
-            public.verify(base64.b64decode(checkpoint.signature), checkpoint.statement())
+            public.verify(base64.b64decode(signature), statement)
         except (InvalidSignature, ValueError):
-            return f"checkpoint {checkpoint.number}: its signature does not verify"
+            return "its signature does not verify"
         return None
 
 

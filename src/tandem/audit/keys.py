@@ -40,6 +40,11 @@ class AuditKeys:
         """Every sealing key this deployment knows, by id (for verification)."""
         return {**self.previous, self.sealing_id: self.sealing_secret}
 
+    def require_signing(self) -> Ed25519PrivateKey:
+        if self.signing is None:
+            raise RuntimeError("no signing key for the audit trail (TANDEM_AUDIT_SIGNING_KEY)")
+        return self.signing
+
     @property
     def signer_id(self) -> str | None:
         return signer_id(self.signing.public_key()) if self.signing else None

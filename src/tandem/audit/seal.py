@@ -40,18 +40,17 @@ SEALER_LOCK = 7_261_845
 BATCH = 2000
 COLUMNS = [getattr(AuditEvent, name) for name in CHAINED_FIELDS]
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
-# recorded_at beside the id lets PostgreSQL go straight to the event's monthly partition.
-SEAL = (
-    update(_EVENTS)
-    .where(_EVENTS.c.id == bindparam("b_id"), _EVENTS.c.recorded_at == bindparam("b_at"))
-    .values(
-        seq=bindparam("b_seq"),
-        prev_hash=bindparam("b_prev"),
-        hash=bindparam("b_hash"),
-        key_id=bindparam("b_key"),
-        sealed_at=bindparam("b_sealed_at"),
-    )
-)
+_SEAL_VALUES = {
+    "seq": bindparam("b_seq"),
+    "prev_hash": bindparam("b_prev"),
+    "hash": bindparam("b_hash"),
+    "key_id": bindparam("b_key"),
+    "sealed_at": bindparam("b_sealed_at"),
+}
+SEAL_BY_ID = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(_SEAL_VALUES)
+# On PostgreSQL, recorded_at beside the id takes the update straight to the event's monthly
+# partition (the value is the one just read, so it matches exactly).
+SEAL_IN_MONTH = SEAL_BY_ID.where(_EVENTS.c.recorded_at == bindparam("b_at"))
 
 
 @dataclass
@@ -128,7 +127,8 @@ async def seal_batch(
         done.lag_seconds.append(max(0.0, (now - row["recorded_at"]).total_seconds()))
         prev = link
     if seals:
-        await session.execute(audit_seal(SEAL), seals)
+        partitioned = session.get_bind().dialect.name == "postgresql"
+        await session.execute(audit_seal(SEAL_IN_MONTH if partitioned else SEAL_BY_ID), seals)
     done.count, done.head_seq, done.head = len(seals), seq, prev
     return done
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.audit.chain import CHAINED_FIELDS, GENESIS, BrokenLink, ChainVerifier
 from tandem.audit.checkpoints import Checkpoint, CheckpointLog, sequence_problems
 from tandem.audit.models import AuditEvent
+from tandem.audit.retention import Boundary, RetentionLog
 
 SEALED_COLUMNS = [
     getattr(AuditEvent, name) for name in (*CHAINED_FIELDS, "seq", "key_id", "prev_hash", "hash")
@@ -36,6 +37,8 @@ class Report:
     unsealed: int = 0
     checkpoints: int = 0
     seconds: float = 0.0
+    # Events up to this position were removed by retention, as a signed boundary says.
+    removed_through: int = 0
 
     @property
     def intact(self) -> bool:
@@ -63,14 +66,18 @@ async def _sealed(
         after = int(rows[-1]["seq"])
 
 
-def _start(checkpoints: list[Checkpoint], first: int) -> tuple[int, str]:
-    """Where to begin checking a range: the closest checkpoint before it vouches for its head."""
-    if first <= 1:
+def _start(checkpoints: list[Checkpoint], first: int, removed: Boundary | None) -> tuple[int, str]:
+    """Where to begin checking a range: the closest signed position before it (a checkpoint, or
+    the retention boundary) vouches for its head."""
+    anchors = [(c.seq, c.head) for c in checkpoints]
+    if removed is not None:
+        anchors.append((removed.through, removed.head))
+        first = max(first, removed.through + 1)
+    below = [anchor for anchor in anchors if anchor[0] < first]
+    if first <= 1 or not below:
         return 1, GENESIS
-    below = [c for c in checkpoints if c.seq < first]
-    if not below:
-        return 1, GENESIS
-    return below[-1].seq + 1, below[-1].head
+    seq, head = max(below)
+    return seq + 1, head
 
 
 async def verify(
@@ -88,7 +95,11 @@ async def verify(
     report = Report(checkpoints=len(checkpoints))
     report.problems += sequence_problems(checkpoints)
     report.problems += [p for c in checkpoints if (p := log.signature_problem(c))]
-    begin, prev = _start(checkpoints, first)
+    retention = RetentionLog(log)
+    report.problems += retention.problems()
+    removed = retention.last()
+    report.removed_through = removed.through if removed else 0
+    begin, prev = _start(checkpoints, first, removed)
     report.first = begin
     heads = {c.seq: c for c in checkpoints}
     verifier = ChainVerifier(secrets, start=begin, prev_hash=prev)
