@@ -40,7 +40,7 @@ SEALER_LOCK = 7_261_845
 BATCH = 2000
 COLUMNS = [getattr(AuditEvent, name) for name in CHAINED_FIELDS]
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
-_SEAL_VALUES = {
+_SEAL_VALUES: dict[str, Any] = {
     "seq": bindparam("b_seq"),
     "prev_hash": bindparam("b_prev"),
     "hash": bindparam("b_hash"),
