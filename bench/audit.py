@@ -36,6 +36,7 @@ from bench.server import SEED, TANDEM, Server, issue_token, tandem, typical_care
 from tandem.audit.chain import CHAINED_FIELDS, GENESIS, keyed_link
 from tandem.audit.checkpoints import CheckpointLog
 from tandem.audit.keys import parse_sealing_key
+from tandem.audit.partitions import Month, create_statement
 from tandem.audit.verify import verify
 from tandem.db import create_engine, create_sessionmaker
 
@@ -192,21 +193,32 @@ def app_loads(
 # -- verify over a long chain ----------------------------------------------------------------
 
 
+# Ten months of events at 10 million: one every 2.6 s, in the monthly partitions they belong to.
+CHAIN_STARTS = datetime(2026, 1, 1, tzinfo=UTC)
+CHAIN_SPACING = timedelta(seconds=2.6)
+
+
 async def build_chain(dsn: str, events: int, key: str) -> None:
-    """``events`` sealed events, linked as the sealer links them, copied in."""
+    """``events`` sealed events, linked as the sealer links them, copied into their months, with
+    their chain positions."""
     key_id, secret = parse_sealing_key(key)
     connection = await asyncpg.connect(dsn)
-    started = datetime(2026, 1, 1, tzinfo=UTC)
     user = uuid.uuid4()
     prev = GENESIS
     columns = [*CHAINED_FIELDS, "seq", "key_id", "prev_hash", "hash", "sealed_at"]
+    last = Month.of(CHAIN_STARTS + CHAIN_SPACING * events)
+    month = Month.of(CHAIN_STARTS)
     try:
+        while month <= last:
+            await connection.execute(create_statement(month))
+            month = month.next()
         await connection.execute("ALTER TABLE audit_event DISABLE TRIGGER USER")
         batch: list[tuple[Any, ...]] = []
+        positions: list[tuple[int, int]] = []
         for n in range(1, events + 1):
             fields = {
                 "id": n,
-                "recorded_at": started + timedelta(milliseconds=n),
+                "recorded_at": CHAIN_STARTS + CHAIN_SPACING * n,
                 "user_id": user,
                 "username": "bench",
                 "role": "care_manager",
@@ -223,15 +235,19 @@ async def build_chain(dsn: str, events: int, key: str) -> None:
             }
             link = keyed_link(secret, prev, fields)
             batch.append((*[fields[c] for c in columns[:-3]], prev, link, fields["recorded_at"]))
+            positions.append((n, n))
             prev = link
-            if len(batch) == 50_000:
+            if len(batch) == 50_000 or n == events:
                 await connection.copy_records_to_table(
                     "audit_event", records=batch, columns=columns
                 )
+                await connection.copy_records_to_table(
+                    "audit_chain_position", records=positions, columns=["seq", "event_id"]
+                )
                 batch.clear()
-        if batch:
-            await connection.copy_records_to_table("audit_event", records=batch, columns=columns)
+                positions.clear()
         await connection.execute("ALTER TABLE audit_event ENABLE TRIGGER USER")
+        await connection.execute("ANALYZE audit_event")
     finally:
         await connection.close()
 

@@ -35,7 +35,7 @@ CONSTRAINTS: dict[str, tuple[str, str]] = {
         "patient_id",
     ),
     # Only the sealer writes it, one at a time; a clash means two sealers without the lock.
-    "pk_audit_chain_position": ("Two sealers gave the same place in the audit chain.", "seq"),
+    # (Two events at one place in the chain clash on audit_chain_position's primary key.)
     "uq_audit_chain_position_event_id": ("This audit event already has its place.", "seq"),
 }
 UNKNOWN_CONFLICT = (
