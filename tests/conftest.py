@@ -31,6 +31,20 @@ T = TypeVar("T")
 
 PG_URL_ENV = "TANDEM_TEST_DATABASE_URL"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(PG_URL_ENV) else [])
+
+
+def under_ci() -> bool:
+    """CI sets CI=true: there, a missing PostgreSQL or Chromium fails the run, never skips."""
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if under_ci() and PG_URL_ENV not in os.environ:
+        raise pytest.UsageError(
+            f"CI=true but {PG_URL_ENV} is not set: the suite must run on PostgreSQL too"
+        )
+
+
 # A Tuesday in March, away from month ends and daylight-saving changes.
 FROZEN_AT = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)
 TEST_AUDIT_KEY = "k-test:" + "dGFuZGVtLXRlc3QtYXVkaXQta2V5LW5vdC1mb3ItcHJvZHVjdGlvbg=="

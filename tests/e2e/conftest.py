@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from tests.conftest import under_ci
 from tests.e2e.browser import BrowserProblems, Server, SignIn
 
 CHROMIUM = "/usr/bin/chromium"
@@ -157,6 +158,8 @@ def browser() -> Iterator[Browser]:
     """Chromium for one test module. Playwright's sync API keeps an event loop running while
     it is open, which would stop the asyncio tests that run after the browser tests."""
     if not shutil.which(CHROMIUM):
+        if under_ci():
+            pytest.fail(f"Chromium is not installed at {CHROMIUM}: CI runs the browser tests")
         pytest.skip(f"Chromium is not installed at {CHROMIUM}")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
