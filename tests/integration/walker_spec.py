@@ -76,6 +76,9 @@ ROUTES: dict[str, Rule] = {
     f"POST {API}/potential-duplicates/{{question_id}}/resolve": Staff(
         C.review_duplicates, patient_data=True
     ),
+    f"GET {API}/audit-events": Staff(C.read_any_access_log, patient_data=True),
+    f"GET {API}/audit-events/refused-summary": Staff(C.read_any_access_log, patient_data=True),
+    f"GET {API}/audit-events.csv": Staff(C.read_any_access_log, patient_data=True),
     f"GET {API}/organizations": Own("reference data: organisations"),
     f"POST {API}/organizations": Staff(C.administer_organizations),
     f"PATCH {API}/organizations/{{organization_id}}": Staff(C.administer_organizations),
