@@ -146,6 +146,8 @@ ROUTES: dict[str, Rule] = {
     "GET /emergency-access": Staff(C.break_the_glass),
     "POST /emergency-access": Staff(C.break_the_glass, patient_data=True),
     "GET /privacy/access-log": Staff(C.read_any_access_log, patient_data=True),
+    "GET /privacy/audit": Staff(C.read_any_access_log, patient_data=True),
+    "GET /privacy/audit/refused": Staff(C.read_any_access_log, patient_data=True),
     "GET /admin/users": Staff(C.administer_users),
     "GET /admin/users/new": Staff(C.administer_users),
     "POST /admin/users/new": Staff(C.administer_users),

@@ -15,7 +15,8 @@ CLOCK = FrozenClock(datetime(2026, 3, 10, 14, 30, tzinfo=UTC))
 
 
 def period(**values: str) -> Period:
-    return period_of(PeriodQuery.model_validate(values), CLOCK)
+    found = period_of(PeriodQuery.model_validate(values), CLOCK)
+    return Period(found.start, found.end)
 
 
 def test_a_period_runs_from_the_first_days_midnight_to_the_midnight_after_the_last() -> None:
@@ -44,9 +45,13 @@ def test_a_period_that_ends_before_it_starts_is_refused_naming_its_end() -> None
 
 def test_the_summarys_default_period_is_the_last_thirty_days_today_included() -> None:
     found = period_of(PeriodQuery(), CLOCK, default_days=30)
-    assert found == Period(datetime(2026, 2, 9, tzinfo=UTC), None)
+    assert found == Period(datetime(2026, 2, 9, tzinfo=UTC), None, date(2026, 2, 9), None)
     ending = period_of(PeriodQuery.model_validate({"to": "2026-01-31"}), CLOCK, default_days=30)
-    assert ending == Period(datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
+    assert (ending.start, ending.end) == (
+        datetime(2026, 1, 2, tzinfo=UTC),
+        datetime(2026, 2, 1, tzinfo=UTC),
+    )
+    assert (ending.first_day, ending.last_day) == (date(2026, 1, 2), date(2026, 1, 31))
 
 
 def test_a_position_survives_its_cursor() -> None:

@@ -95,10 +95,13 @@ class SummaryQuery(PeriodQuery):
 
 @dataclass(frozen=True)
 class Period:
-    """Instants from ``start`` (included) to ``end`` (excluded), either open."""
+    """Instants from ``start`` (included) to ``end`` (excluded), either open; and the clinic's
+    days they cover, as given (``last_day`` None: up to now)."""
 
     start: datetime | None
     end: datetime | None
+    first_day: date | None = None
+    last_day: date | None = None
 
 
 def period_of(query: PeriodQuery, clock: Clock, *, default_days: int | None = None) -> Period:
@@ -112,6 +115,8 @@ def period_of(query: PeriodQuery, clock: Clock, *, default_days: int | None = No
     return Period(
         start=clock.start_of(first) if first is not None else None,
         end=clock.start_of(shifted(last, 1)) if last is not None and last < date.max else None,
+        first_day=first,
+        last_day=last,
     )
 
 
@@ -220,6 +225,8 @@ class RefusedAttempts(BaseModel):
 
 
 class RefusedSummary(BaseModel):
+    first_day: date
+    last_day: date | None = Field(description="None: up to now")
     period_start: datetime
     period_end: datetime | None
     users: list[RefusedAttempts]

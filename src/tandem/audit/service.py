@@ -176,8 +176,10 @@ async def refused_attempts_summary(
     period = period_of(query, ctx.clock, default_days=SUMMARY_DAYS)
     rows = await repo.refused_by_user(session, staff, period, limit=query.limit)
     _audit_reading(session, ctx, "RefusedAttempts", TrailFilter(period=period), users=len(rows))
-    assert period.start is not None
+    assert period.start is not None and period.first_day is not None
     return RefusedSummary(
+        first_day=period.first_day,
+        last_day=period.last_day,
         period_start=period.start,
         period_end=period.end,
         users=[RefusedAttempts.model_validate(dict(row._mapping)) for row in rows],
