@@ -34,6 +34,7 @@ from sqlalchemy.schema import CreateIndex
 
 from bench import backends, machine
 from bench.audit import raw_transactions
+from bench.report import write_section
 from bench.server import SEED, tandem
 from tandem.access.context import AccessContext
 from tandem.audit import service
@@ -341,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             backends.drop(backend)
     (backends.WORK / "audit_search.json").write_text(json.dumps(result, indent=2))
-    write_section(result)
+    write_section(RESULTS, START, END, section(result))
     console.print(f"Wrote the audit-search section of {RESULTS}")
     return 0
 
@@ -388,18 +389,6 @@ def section(result: dict[str, Any]) -> str:
         END,
     ]
     return "\n".join(lines)
-
-
-def write_section(result: dict[str, Any]) -> None:
-    """Replace this section of RESULTS.md (or add it at the end)."""
-    text_ = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    block = section(result)
-    if START in text_ and END in text_:
-        head, rest = text_.split(START, 1)
-        text_ = head + block + rest.split(END, 1)[1]
-    else:
-        text_ = text_.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(text_, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,19 @@ ONE_AT_A_TIME = ("sequential", "in process")
 SUBMISSION = "PHQ-9 submitted"
 
 
+def write_section(path: Path, start: str, end: str, block: str) -> None:
+    """Replace the section between ``start`` and ``end`` of the results file with ``block``
+    (which carries both markers), or add it at the end; the rest stays as it is."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+# Sections that other modules write (bench.audit, bench.audit_search); bench.run keeps them.
 KEPT_SECTIONS = (
     ("<!-- audit:start -->", "<!-- audit:end -->"),
     ("<!-- audit-search:start -->", "<!-- audit-search:end -->"),

@@ -55,3 +55,8 @@ async def add_events(factory: Factory, *events: dict[str, Any]) -> list[int]:
 
 def hours_ago(factory: Factory, hours: float) -> datetime:
     return factory.clock.now() - timedelta(hours=hours)
+
+
+async def events_by(factory: Factory, user: User, *, after: int) -> list[AuditEvent]:
+    """The events ``user`` left since event ``after``."""
+    return [e for e in await factory.audit_events(after=after) if e.user_id == user.id]

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.factories import Factory, PatientWithTeam
-from tests.integration.audit_trail_support import add_events, event, hours_ago
+from tests.integration.audit_trail_support import add_events, event, events_by, hours_ago
 from tests.integration.test_bad_input import named_fields
 
 from tandem.people.models import User
@@ -23,13 +23,8 @@ URL = "/api/v1/audit-events"
 
 
 @pytest.fixture
-async def officer(factory: Factory) -> User:
-    return await factory.user(role="privacy_officer", full_name="Ruth Privacy")
-
-
-@pytest.fixture
-async def officer_client(officer: User, client_for: Any) -> httpx.AsyncClient:
-    client: httpx.AsyncClient = await client_for(officer)
+async def officer_client(privacy_officer: User, client_for: Any) -> httpx.AsyncClient:
+    client: httpx.AsyncClient = await client_for(privacy_officer)
     return client
 
 
@@ -270,17 +265,20 @@ async def test_other_roles_are_refused_the_audit_trail_with_403_and_it_is_on_rec
         response = await client.get(url)
         assert response.status_code == 403, url
         assert response.json()["detail"]["capability"] == "read_any_access_log"
-        refused = [e for e in await factory.audit_events(after=mark) if e.user_id == user.id]
+        refused = await events_by(factory, user, after=mark)
         assert [(e.record_type, e.outcome) for e in refused] == [("AccessRefused", 4)]
 
 
 async def test_searching_the_audit_trail_is_itself_audited(
-    factory: Factory, officer: User, officer_client: httpx.AsyncClient, trail: dict[str, Any]
+    factory: Factory,
+    privacy_officer: User,
+    officer_client: httpx.AsyncClient,
+    trail: dict[str, Any],
 ) -> None:
     mark = await factory.last_audit_id()
     await search(officer_client, patient=trail["mine"].mrn, outcome="refused")
     await search(officer_client, purpose="BTG")
-    events = [e for e in await factory.audit_events(after=mark) if e.user_id == officer.id]
+    events = await events_by(factory, privacy_officer, after=mark)
     assert [(e.action, e.record_type, e.purpose, e.patient_id) for e in events] == [
         ("E", "AuditTrail", "HOPERAT", trail["mine"].id),
         ("E", "AuditTrail", "HOPERAT", None),

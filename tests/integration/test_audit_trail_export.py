@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.factories import Factory, PatientWithTeam
-from tests.integration.audit_trail_support import add_events, event, hours_ago
+from tests.integration.audit_trail_support import add_events, event, events_by, hours_ago
 
 from tandem.audit import service
 from tandem.people.models import User
@@ -21,14 +21,15 @@ URL = "/api/v1/audit-events"
 
 
 @pytest.fixture
-async def officer(factory: Factory) -> User:
-    return await factory.user(role="privacy_officer")
+async def officer_client(privacy_officer: User, client_for: Any) -> httpx.AsyncClient:
+    client: httpx.AsyncClient = await client_for(privacy_officer)
+    return client
 
 
 @pytest.fixture
-async def officer_client(officer: User, client_for: Any) -> httpx.AsyncClient:
-    client: httpx.AsyncClient = await client_for(officer)
-    return client
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exports read two events a query, so that a few events make several batches."""
+    monkeypatch.setattr(service, "EXPORT_BATCH", 2)
 
 
 def refused(factory: Factory, hours: float, by: User, **values: Any) -> dict[str, Any]:
@@ -108,12 +109,12 @@ async def test_failed_sign_ins_are_summed_apart_from_the_accounts_refusals(
 
 
 async def test_the_summary_is_itself_audited(
-    factory: Factory, officer: User, officer_client: httpx.AsyncClient
+    factory: Factory, privacy_officer: User, officer_client: httpx.AsyncClient
 ) -> None:
     mark = await factory.last_audit_id()
     response = await officer_client.get(f"{URL}/refused-summary", params={"limit": 5})
     assert response.status_code == 200
-    events = [e for e in await factory.audit_events(after=mark) if e.user_id == officer.id]
+    events = await events_by(factory, privacy_officer, after=mark)
     assert [(e.action, e.record_type, e.purpose) for e in events] == [
         ("E", "RefusedAttempts", "HOPERAT")
     ]
@@ -128,9 +129,8 @@ async def test_the_export_has_a_header_and_every_matching_event_read_in_batches(
     officer_client: httpx.AsyncClient,
     chart: PatientWithTeam,
     care_manager: User,
-    monkeypatch: pytest.MonkeyPatch,
+    small_batches: None,
 ) -> None:
-    monkeypatch.setattr(service, "EXPORT_BATCH", 2)
     made = await add_events(
         factory,
         *(
@@ -160,9 +160,8 @@ async def test_the_export_follows_the_search_refused_first_and_filters(
     factory: Factory,
     officer_client: httpx.AsyncClient,
     care_manager: User,
-    monkeypatch: pytest.MonkeyPatch,
+    small_batches: None,
 ) -> None:
-    monkeypatch.setattr(service, "EXPORT_BATCH", 2)
     made = await add_events(
         factory,
         event(hours_ago(factory, 5), by=care_manager),
@@ -213,14 +212,17 @@ async def test_no_cell_of_the_export_is_a_spreadsheet_formula(
 
 
 async def test_exporting_is_itself_audited_before_a_row_is_sent(
-    factory: Factory, officer: User, officer_client: httpx.AsyncClient, chart: PatientWithTeam
+    factory: Factory,
+    privacy_officer: User,
+    officer_client: httpx.AsyncClient,
+    chart: PatientWithTeam,
 ) -> None:
     mark = await factory.last_audit_id()
     response = await officer_client.get(
         f"{URL}.csv", params={"patient": chart.patient.mrn, "outcome": "refused"}
     )
     assert response.status_code == 200
-    events = [e for e in await factory.audit_events(after=mark) if e.user_id == officer.id]
+    events = await events_by(factory, privacy_officer, after=mark)
     assert [(e.action, e.record_type, e.purpose, e.patient_id) for e in events] == [
         ("E", "AuditTrailExport", "HOPERAT", chart.patient.id)
     ]

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from tests.factories import Factory, PatientWithTeam
-from tests.integration.audit_trail_support import add_events, event, hours_ago
+from tests.integration.audit_trail_support import add_events, event, events_by, hours_ago
 from tests.page_checks import inline_code, outside_urls
 
 from tandem.people.models import User
@@ -22,13 +22,8 @@ REFUSED = "/privacy/audit/refused"
 
 
 @pytest.fixture
-async def officer(factory: Factory) -> User:
-    return await factory.user(role="privacy_officer", full_name="Ruth Privacy")
-
-
-@pytest.fixture
-async def officer_page(officer: User, browser_for: Any) -> httpx.AsyncClient:
-    client: httpx.AsyncClient = (await browser_for(officer)).client
+async def officer_page(privacy_officer: User, browser_for: Any) -> httpx.AsyncClient:
+    client: httpx.AsyncClient = (await browser_for(privacy_officer)).client
     return client
 
 
@@ -223,12 +218,15 @@ async def test_other_roles_get_403_for_the_audit_pages(
 
 
 async def test_the_search_page_is_audited_with_its_filters(
-    factory: Factory, officer: User, officer_page: httpx.AsyncClient, chart: PatientWithTeam
+    factory: Factory,
+    privacy_officer: User,
+    officer_page: httpx.AsyncClient,
+    chart: PatientWithTeam,
 ) -> None:
     mark = await factory.last_audit_id()
     await officer_page.get(SEARCH, params={"patient": chart.patient.mrn, "purpose": "BTG"})
     await officer_page.get(REFUSED)
-    events = [e for e in await factory.audit_events(after=mark) if e.user_id == officer.id]
+    events = await events_by(factory, privacy_officer, after=mark)
     assert [(e.record_type, e.patient_id) for e in events] == [
         ("AuditTrail", chart.patient.id),
         ("RefusedAttempts", None),

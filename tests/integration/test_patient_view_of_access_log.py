@@ -11,7 +11,7 @@ from tests.factories import Factory, PatientWithTeam
 from tests.integration.audit_trail_support import add_events, event, hours_ago
 
 from tandem.access.service import NotPermitted
-from tandem.audit.history import patient_view_of_access_log
+from tandem.audit.history import AccessHistory, patient_view_of_access_log
 from tandem.audit.service import patient_access_log
 from tandem.errors import NotFound, ValidationProblem
 from tandem.people.models import User
@@ -62,17 +62,25 @@ async def looked_at(factory: Factory, chart: PatientWithTeam) -> dict[str, User]
     return {"therapist": therapist, "psychiatrist": psychiatrist, "officer": officer}
 
 
-async def test_the_patient_sees_who_looked_in_what_role_and_when_newest_first(
+@pytest.fixture
+async def leads_view(
     sessionmaker: async_sessionmaker[AsyncSession],
     factory: Factory,
     chart: PatientWithTeam,
     care_manager: User,
     looked_at: dict[str, User],
-) -> None:
+) -> AccessHistory:
+    """The patient's view, asked for by their lead care manager (until the portal asks)."""
     async with sessionmaker() as session:
-        view = await patient_view_of_access_log(
+        return await patient_view_of_access_log(
             session, factory.context_for(care_manager), chart.patient.id
         )
+
+
+async def test_the_patient_sees_who_looked_in_what_role_and_when_newest_first(
+    factory: Factory, leads_view: AccessHistory
+) -> None:
+    view = leads_view
     assert [(e.name, e.role, e.action, e.emergency_access) for e in view.items] == [
         ("Dr Pia Psych", "psychiatric_consultant", "U", True),
         ("Theo Therapist", "therapist", "R", False),
@@ -82,16 +90,9 @@ async def test_the_patient_sees_who_looked_in_what_role_and_when_newest_first(
 
 
 async def test_the_patients_view_holds_no_internal_details(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    factory: Factory,
-    chart: PatientWithTeam,
-    care_manager: User,
-    looked_at: dict[str, User],
+    chart: PatientWithTeam, looked_at: dict[str, User], leads_view: AccessHistory
 ) -> None:
-    async with sessionmaker() as session:
-        view = await patient_view_of_access_log(
-            session, factory.context_for(care_manager), chart.patient.id
-        )
+    view = leads_view
     text = view.model_dump_json()
     for internal in ("10.0.0.7", looked_at["therapist"].username, str(chart.patient.id)):
         assert internal not in text

@@ -6,8 +6,16 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tandem.audit.export import cell, csv_lines
-from tandem.audit.search import AuditSearch, Period, PeriodQuery, Phase, Position, period_of
+from tandem.audit.export import COLUMNS, cell, csv_lines
+from tandem.audit.search import (
+    AuditSearch,
+    AuditTrailEvent,
+    Period,
+    PeriodQuery,
+    Phase,
+    Position,
+    period_of,
+)
 from tandem.clock import FrozenClock
 from tandem.errors import ValidationProblem
 
@@ -112,3 +120,8 @@ def test_a_csv_cell_that_a_spreadsheet_would_run_starts_with_a_quote(
 
 def test_csv_lines_quote_commas_quotes_and_line_breaks() -> None:
     assert csv_lines([["a,b", 'say "hi"', "two\nlines"]]) == '"a,b","say ""hi""","two\nlines"\r\n'
+
+
+def test_the_export_has_a_column_for_every_field_of_an_event_and_no_other() -> None:
+    assert sorted(COLUMNS) == sorted(AuditTrailEvent.model_fields)
+    assert len(set(COLUMNS)) == len(COLUMNS)

@@ -14,7 +14,23 @@ from datetime import datetime
 
 from tandem.audit.search import AuditTrailEvent
 
-COLUMNS = tuple(AuditTrailEvent.model_fields)
+# Who and whose first, then what: the order a reader scans a row in.
+COLUMNS = (
+    "id",
+    "recorded_at",
+    "user_id",
+    "username",
+    "role",
+    "action",
+    "patient_id",
+    "patient_mrn",
+    "record_type",
+    "record_id",
+    "outcome",
+    "purpose",
+    "source_address",
+    "detail",
+)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

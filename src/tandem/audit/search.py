@@ -183,25 +183,30 @@ class Position:
             ) from None
 
 
-class AuditTrailEvent(BaseModel):
-    """One event as the privacy officer sees it."""
+class AuditEventRead(BaseModel):
+    """One event of a patient's access log."""
 
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     recorded_at: datetime
-    user_id: uuid.UUID | None
     username: str
     role: str
     action: str
-    patient_id: uuid.UUID | None
-    patient_mrn: str | None
     record_type: str
     record_id: str | None
     outcome: int
     purpose: str
     source_address: str | None
     detail: str | None
+
+
+class AuditTrailEvent(AuditEventRead):
+    """One event of the whole trail: also whose record it was, and who acted by account."""
+
+    user_id: uuid.UUID | None
+    patient_id: uuid.UUID | None
+    patient_mrn: str | None
 
 
 class AuditTrailPage(BaseModel):

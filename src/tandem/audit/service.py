@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.capabilities import Capability
@@ -22,6 +20,7 @@ from tandem.audit.history import audit_log_read, log_scope
 from tandem.audit.repository import TrailRow
 from tandem.audit.search import (
     SUMMARY_DAYS,
+    AuditEventRead,
     AuditSearch,
     AuditTrailEvent,
     AuditTrailPage,
@@ -37,22 +36,6 @@ from tandem.schemas import Page
 
 # Rows per query of an export: memory stays flat however long the trail.
 EXPORT_BATCH = 1000
-
-
-class AuditEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    recorded_at: datetime
-    username: str
-    role: str
-    action: str
-    record_type: str
-    record_id: str | None
-    outcome: int
-    purpose: str
-    source_address: str | None
-    detail: str | None
 
 
 async def patient_access_log(
