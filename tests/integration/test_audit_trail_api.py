@@ -314,3 +314,21 @@ async def test_an_unknown_patient_id_simply_finds_nothing(
     officer_client: httpx.AsyncClient, trail: dict[str, Any]
 ) -> None:
     assert ids(await search(officer_client, patient=str(uuid.uuid4()))) == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "0001-01-01", "to": "9999-12-31"},
+        {"from": "9999-12-31"},
+        {"to": "0001-01-01"},
+        {"limit": "200", "refused_first": "1"},
+    ],
+)
+async def test_the_ends_of_the_calendar_are_periods_like_any_other(
+    officer_client: httpx.AsyncClient, trail: dict[str, Any], params: dict[str, str]
+) -> None:
+    assert (await officer_client.get(URL, params=params)).status_code == 200
+    period = {key: value for key, value in params.items() if key in {"from", "to"}}
+    summary = await officer_client.get(f"{URL}/refused-summary", params=period)
+    assert summary.status_code == 200
