@@ -117,10 +117,12 @@ def _audit_reading(
     )
 
 
+EVENT_COLUMNS = tuple(name for name in AuditTrailEvent.model_fields if name != "patient_mrn")
+
+
 def _event(row: TrailRow) -> AuditTrailEvent:
-    return AuditTrailEvent.model_validate(
-        {**row.event.__dict__, "patient_mrn": row.patient_mrn}, from_attributes=False
-    )
+    values = {name: getattr(row.event, name) for name in EVENT_COLUMNS}
+    return AuditTrailEvent(**values, patient_mrn=row.patient_mrn)
 
 
 async def search_audit_trail(
@@ -202,7 +204,8 @@ async def _batches(
             rows, after = await repo.trail_page(
                 session, staff, trail, refused_first=refused_first, after=after, limit=EXPORT_BATCH
             )
-        if rows:
-            yield [_event(row) for row in rows]
+            batch = [_event(row) for row in rows]
+        if batch:
+            yield batch
         if after is None:
             return
