@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any, cast
 
 import pytest
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tandem.audit.export import COLUMNS, cell, csv_lines
+from tandem.audit.models import BTG_PREDICATE, REFUSED_PREDICATE, AuditEvent
+from tandem.audit.repository import filtered
 from tandem.audit.search import (
     AuditSearch,
     AuditTrailEvent,
+    OutcomeFilter,
     Period,
     PeriodQuery,
     Phase,
     Position,
+    Purpose,
+    TrailFilter,
     period_of,
 )
 from tandem.clock import FrozenClock
@@ -125,3 +133,19 @@ def test_csv_lines_quote_commas_quotes_and_line_breaks() -> None:
 def test_the_export_has_a_column_for_every_field_of_an_event_and_no_other() -> None:
     assert sorted(COLUMNS) == sorted(AuditTrailEvent.model_fields)
     assert len(set(COLUMNS)) == len(COLUMNS)
+
+
+@pytest.mark.parametrize("dialect", [postgresql.dialect(), sqlite.dialect()], ids=["pg", "sqlite"])
+def test_the_refused_and_emergency_filters_say_what_their_partial_indexes_say(
+    dialect: Any,
+) -> None:
+    trail = TrailFilter(outcome=OutcomeFilter.refused, purpose=Purpose.BTG)
+    stmt = filtered(select(AuditEvent.id), trail, trail.outcome)
+    sql = str(stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
+    indexes = {index.name: index for index in cast(Table, AuditEvent.__table__).indexes}
+    refused = str(indexes["ix_audit_event_refused"].dialect_options["postgresql"]["where"])
+    btg = str(indexes["ix_audit_event_btg"].dialect_options["sqlite"]["where"])
+    assert (refused, btg) == (REFUSED_PREDICATE, BTG_PREDICATE)
+    # The same comparisons with the same constants, not parameters (!= and <> are one operator).
+    assert "audit_event.outcome != 0" in sql
+    assert "audit_event.purpose = 'BTG'" in sql

@@ -40,7 +40,8 @@ def _literal(value: object) -> Any:
     return literal(value, literal_execute=True)
 
 
-# Text for text as in the partial indexes' predicates (AuditEvent.__table_args__).
+# The partial indexes' predicates (AuditEvent.__table_args__) as the planner must see them in
+# a query: `outcome <> 0` is matched by `outcome != 0` with a literal 0, never by a parameter.
 REFUSED: ColumnElement[bool] = AuditEvent.outcome != _literal(0)
 SUCCEEDED: ColumnElement[bool] = AuditEvent.outcome == _literal(0)
 NEWEST_FIRST = (AuditEvent.recorded_at.desc(), AuditEvent.id.desc())
@@ -140,7 +141,9 @@ async def who_looked(
 # -- the privacy officer's search ---------------------------------------------------------
 
 
-def _filtered(stmt: S, trail: TrailFilter, outcome: OutcomeFilter | None) -> S:
+def filtered(stmt: S, trail: TrailFilter, outcome: OutcomeFilter | None) -> S:
+    """``stmt`` limited to the events the search's filters match (with ``outcome`` for the
+    search's own, or for the stretch of a refused-first search being read)."""
     if trail.patient_id is not None:
         stmt = stmt.where(AuditEvent.patient_id == trail.patient_id)
     if trail.username is not None:
@@ -198,7 +201,7 @@ async def trail_page(
         phases = phases[names.index(after.phase) :]
     for index, (phase, outcome) in enumerate(phases):
         position = after if index == 0 else None
-        stmt = _filtered(
+        stmt = filtered(
             select(AuditEvent, Patient.mrn).outerjoin(Patient, Patient.id == AuditEvent.patient_id),
             trail,
             outcome,
