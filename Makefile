@@ -34,10 +34,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## Benchmarks at 10k and 100k patients on SQLite and PostgreSQL, and the audit trail under load; writes bench/RESULTS.md.
+## Benchmarks at 10k and 100k patients on SQLite and PostgreSQL, the audit trail under load and its search; writes bench/RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.audit
+	$(BIN)/python -m bench.audit_search
 
 clean-demo:
 	rm -rf .tandem

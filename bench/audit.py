@@ -32,6 +32,7 @@ import httpx
 from rich.console import Console
 
 from bench import backends, machine
+from bench.report import write_section
 from bench.server import SEED, TANDEM, Server, issue_token, tandem, typical_care_manager
 from tandem.audit.chain import CHAINED_FIELDS, GENESIS, keyed_link
 from tandem.audit.checkpoints import CheckpointLog
@@ -345,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
             backends.drop(backend)
     result["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     (backends.WORK / "audit.json").write_text(json.dumps(result, indent=2))
-    write_section(result)
+    write_section(RESULTS, START, END, section(result))
     console.print(f"Wrote the audit section of {RESULTS}")
     return 0
 
@@ -394,18 +395,6 @@ def section(result: dict[str, Any]) -> str:
         ]
     lines.append(END)
     return "\n".join(lines)
-
-
-def write_section(result: dict[str, Any]) -> None:
-    """Replace the audit section of RESULTS.md (or add it at the end)."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    block = section(result)
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

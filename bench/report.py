@@ -12,7 +12,23 @@ ONE_AT_A_TIME = ("sequential", "in process")
 SUBMISSION = "PHQ-9 submitted"
 
 
-AUDIT_START, AUDIT_END = "<!-- audit:start -->", "<!-- audit:end -->"
+def write_section(path: Path, start: str, end: str, block: str) -> None:
+    """Replace the section between ``start`` and ``end`` of the results file with ``block``
+    (which carries both markers), or add it at the end; the rest stays as it is."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+# Sections that other modules write (bench.audit, bench.audit_search); bench.run keeps them.
+KEPT_SECTIONS = (
+    ("<!-- audit:start -->", "<!-- audit:end -->"),
+    ("<!-- audit-search:start -->", "<!-- audit-search:end -->"),
+)
 
 
 def _share(part: int, whole: int) -> str:
@@ -334,10 +350,12 @@ def write(result: dict[str, Any], path: Path) -> None:
     )
     lines += ["", "## Interpretation", ""]
     lines += [f"- {line}" for line in _interpretation(result, found)]
-    # The audit trail's section is written by `python -m bench.audit`: keep it.
+    # The audit trail's sections are written by `python -m bench.audit` and
+    # `python -m bench.audit_search`: keep them.
     kept = ""
     if path.exists():
         old = path.read_text(encoding="utf-8")
-        if AUDIT_START in old and AUDIT_END in old:
-            kept = AUDIT_START + old.split(AUDIT_START, 1)[1].split(AUDIT_END, 1)[0] + AUDIT_END
-    path.write_text("\n".join(lines) + "\n" + (f"\n{kept}\n" if kept else ""))
+        for start, end in KEPT_SECTIONS:
+            if start in old and end in old:
+                kept += f"\n{start}{old.split(start, 1)[1].split(end, 1)[0]}{end}\n"
+    path.write_text("\n".join(lines) + "\n" + kept)

@@ -18,6 +18,7 @@ from tandem.admin.api import router as admin_api
 from tandem.assessments.api import router as assessments_api
 from tandem.assessments.chart import warm_up as warm_up_charts
 from tandem.assessments.definitions import instruments
+from tandem.audit.api import router as audit_api
 from tandem.audit.seal import run_forever
 from tandem.careteams.api import router as careteams_api
 from tandem.clock import Clock
@@ -64,6 +65,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         notify_api,
         admin_api,
         duplicates_api,
+        audit_api,
         api_docs,
     ):
         api.include_router(router)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 
 class Clock:
@@ -20,6 +20,11 @@ class Clock:
 
     def today(self) -> date:
         return self.now().date()
+
+    def start_of(self, day: date) -> datetime:
+        """The instant the clinic's ``day`` begins. Its days are the clock's (``today``), so a
+        period of dates and the instants stored in UTC are cut at the same midnight."""
+        return datetime.combine(day, time(), tzinfo=UTC)
 
 
 class FrozenClock(Clock):

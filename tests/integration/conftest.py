@@ -114,6 +114,11 @@ async def admin(factory: Factory) -> User:
 
 
 @pytest.fixture
+async def privacy_officer(factory: Factory) -> User:
+    return await factory.user(role="privacy_officer", full_name="Ruth Privacy")
+
+
+@pytest.fixture
 async def chart(factory: Factory, care_manager: User) -> PatientWithTeam:
     """A patient whose lead care manager is ``care_manager``."""
     return await factory.patient(lead=care_manager, given_name="José", family_name="Núñez")

@@ -43,9 +43,17 @@ class FuzzTarget:
     schema: Any
     token: str
     patient_ids: list[uuid.UUID]
+    # The privacy officer's, for the operations only that role may use (past the 403).
+    officer_token: str
+
+    def token_for(self, path: str) -> str:
+        return self.officer_token if path.startswith(OFFICER_PATHS) else self.token
 
 
-async def _seed(settings: Settings) -> tuple[str, list[uuid.UUID]]:
+OFFICER_PATHS = ("/audit-events",)
+
+
+async def _seed(settings: Settings) -> tuple[str, list[uuid.UUID], str]:
     runtime = Runtime.build(settings)
     try:
         factory = Factory(runtime.sessionmaker, Clock())
@@ -61,7 +69,8 @@ async def _seed(settings: Settings) -> tuple[str, list[uuid.UUID]]:
             await factory.identifier(chart.patient, value=f"FUZZ-{n}")
             ids.append(chart.patient.id)
         await factory.patient(family_name="Hidden")  # someone else's patient
-        return await factory.token(lead), ids
+        officer = await factory.user(role="privacy_officer", username="fuzz.officer")
+        return await factory.token(lead), ids, await factory.token(officer)
     finally:
         await runtime.engine.dispose()
 
@@ -80,10 +89,10 @@ def fuzz_target(
     url = f"sqlite+aiosqlite:///{path}"
     _off_loop(lambda: upgrade(url))
     settings = settings_for(url)
-    token, ids = _off_loop(lambda: asyncio.run(_seed(settings)))
+    token, ids, officer_token = _off_loop(lambda: asyncio.run(_seed(settings)))
     app = create_app(settings)  # checks the migrations at start-up, like production
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
-    return FuzzTarget(schema=schema, token=token, patient_ids=ids)
+    return FuzzTarget(schema=schema, token=token, patient_ids=ids, officer_token=officer_token)
 
 
 def _operation_labels() -> list[str]:
@@ -141,7 +150,7 @@ def test_no_request_to_the_api_gets_a_server_error(label: str, fuzz_target: Fuzz
         calls += 1
         case.call_and_validate(
             base_url="http://testserver/api/v1",
-            headers={"Authorization": f"Bearer {fuzz_target.token}"},
+            headers={"Authorization": f"Bearer {fuzz_target.token_for(operation.path)}"},
             checks=[not_a_server_error],
         )
 

@@ -242,17 +242,23 @@ async def test_every_page_is_hardened_and_has_no_inline_code_or_outside_origin(
     assert "<svg" in measurements.text, "the Measurements page should carry the SVG chart"
 
 
+# Answers of the API that are files rather than JSON.
+API_FILES = {f"{API_PREFIX}/audit-events.csv": "text/csv"}
+
+
 async def test_every_api_answer_is_hardened_and_never_stored(
-    scene: Scene, care_manager: User, admin: User, client_for: Any
+    scene: Scene, care_manager: User, admin: User, factory: Factory, client_for: Any
 ) -> None:
-    clients = [await client_for(care_manager), await client_for(admin)]
+    officer = await factory.user(role="privacy_officer")
+    clients = [await client_for(user) for user in (care_manager, admin, officer)]
     problems: list[str] = []
     served: dict[str, int] = {}
     for path in API_PATHS:
         answers = await first_served(clients, fill(path, scene.known_ids))
         for response in answers:
             problems += header_problems(response)
-            assert response.headers["content-type"].startswith("application/json"), path
+            kind = API_FILES.get(path, "application/json") if response.is_success else None
+            assert response.headers["content-type"].startswith(kind or "application/json"), path
         served[path] = answers[-1].status_code
     assert problems == []
     assert {path: status for path, status in served.items() if status != 200} == {}

@@ -76,6 +76,9 @@ ROUTES: dict[str, Rule] = {
     f"POST {API}/potential-duplicates/{{question_id}}/resolve": Staff(
         C.review_duplicates, patient_data=True
     ),
+    f"GET {API}/audit-events": Staff(C.read_any_access_log, patient_data=True),
+    f"GET {API}/audit-events/refused-summary": Staff(C.read_any_access_log, patient_data=True),
+    f"GET {API}/audit-events.csv": Staff(C.read_any_access_log, patient_data=True),
     f"GET {API}/organizations": Own("reference data: organisations"),
     f"POST {API}/organizations": Staff(C.administer_organizations),
     f"PATCH {API}/organizations/{{organization_id}}": Staff(C.administer_organizations),
@@ -143,6 +146,8 @@ ROUTES: dict[str, Rule] = {
     "GET /emergency-access": Staff(C.break_the_glass),
     "POST /emergency-access": Staff(C.break_the_glass, patient_data=True),
     "GET /privacy/access-log": Staff(C.read_any_access_log, patient_data=True),
+    "GET /privacy/audit": Staff(C.read_any_access_log, patient_data=True),
+    "GET /privacy/audit/refused": Staff(C.read_any_access_log, patient_data=True),
     "GET /admin/users": Staff(C.administer_users),
     "GET /admin/users/new": Staff(C.administer_users),
     "POST /admin/users/new": Staff(C.administer_users),

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, StringConstraints
 
 from tandem.access import service
-from tandem.audit.service import AuditEventRead, patient_access_log
+from tandem.audit.search import AuditEventRead
+from tandem.audit.service import patient_access_log
 from tandem.deps import Ctx, CurrentUser, RuntimeDep, SessionDep
 from tandem.schemas import ClinicalDate, InputModel, Page
 

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tandem.access.capabilities import Capability, PatientData
 from tandem.db import Base
 
+# A refused or failed attempt is any outcome but success (audit.log keeps them past a rollback).
+REFUSED_PREDICATE = "outcome <> 0"
+BTG_PREDICATE = "purpose = 'BTG'"
+
 
 class AuditEvent(Base):
     """One access or change. A request inserts it; the sealer later sets its place in the chain
@@ -56,6 +60,24 @@ class AuditEvent(Base):
         # Unique through audit_chain_position: PostgreSQL cannot hold a unique index on a table
         # partitioned by month unless the month is part of it.
         Index("ix_audit_event_seq", "seq"),
+        # The privacy officer's search, newest first, and its export (audit.repository); the
+        # refused attempts and emergency accesses each have their own, smaller index. The
+        # queries write these predicates as SQL literals so that the planner can match them.
+        Index("ix_audit_event_recorded", "recorded_at", "id"),
+        Index(
+            "ix_audit_event_refused",
+            "recorded_at",
+            "id",
+            sqlite_where=text(REFUSED_PREDICATE),
+            postgresql_where=text(REFUSED_PREDICATE),
+        ),
+        Index(
+            "ix_audit_event_btg",
+            "recorded_at",
+            "id",
+            sqlite_where=text(BTG_PREDICATE),
+            postgresql_where=text(BTG_PREDICATE),
+        ),
         # What the sealer looks for: committed events without a place in the chain yet.
         Index(
             "ix_audit_event_unsealed",

@@ -1,61 +1,41 @@
-"""Reading the audit log: a patient's access log, and verifying the whole chain."""
+"""Reading the audit trail: a patient's access log, and the privacy officer's search of the
+whole trail, its refused-attempts summary and its export. Each reading is itself audited."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
-from tandem.access.scope import scoped_for_staff, scoped_to_patient
-from tandem.access.service import may, require_patient, require_staff
+from tandem.access.proof import StaffAccess
+from tandem.access.service import require_staff
+from tandem.audit import export
 from tandem.audit import log as audit
-from tandem.audit.models import AuditEvent
-from tandem.errors import NotFound
-from tandem.people.models import Patient
+from tandem.audit import repository as repo
+from tandem.audit.history import audit_log_read, log_scope
+from tandem.audit.repository import TrailRow
+from tandem.audit.search import (
+    SUMMARY_DAYS,
+    AuditEventRead,
+    AuditSearch,
+    AuditTrailEvent,
+    AuditTrailPage,
+    Position,
+    RefusedAttempts,
+    RefusedSummary,
+    SummaryQuery,
+    TrailFilter,
+    period_of,
+)
+from tandem.errors import NotFound, ValidationProblem
 from tandem.schemas import Page
 
-
-class AuditEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    recorded_at: datetime
-    username: str
-    role: str
-    action: str
-    record_type: str
-    record_id: str | None
-    outcome: int
-    purpose: str
-    source_address: str | None
-    detail: str | None
-
-
-async def _log_scope(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
-) -> Callable[[Any], Any]:
-    """The lead care manager reads their patient's log; a privacy officer reads any patient's."""
-    if may(ctx, Capability.read_any_access_log):
-        staff = require_staff(session, ctx, Capability.read_any_access_log)
-        found = await session.scalar(
-            scoped_for_staff(select(Patient.id).where(Patient.id == patient_id), staff)
-        )
-        if found is None:
-            raise NotFound("patient")
-        return lambda stmt: scoped_for_staff(stmt.where(AuditEvent.patient_id == patient_id), staff)
-    access = await require_patient(session, ctx, patient_id, capability=Capability.read_access_log)
-    # The care team does not see the privacy officer's duplicate questions: that a question
-    # exists would tell them that a record they cannot see matches their patient.
-    return lambda stmt: scoped_to_patient(
-        stmt.where(AuditEvent.record_type != "PotentialDuplicate"), access, AuditEvent.patient_id
-    )
+# Rows per query of an export: memory stays flat however long the trail.
+EXPORT_BATCH = 1000
 
 
 async def patient_access_log(
@@ -66,33 +46,15 @@ async def patient_access_log(
     page: int,
     page_size: int,
 ) -> Page[AuditEventRead]:
-    scope = await _log_scope(session, ctx, patient_id)
+    """Everything on one patient's log, newest first (lead care manager, privacy officer)."""
+    scope = await log_scope(session, ctx, patient_id)
     page = max(1, page)
-    total = await session.scalar(scope(select(func.count()).select_from(AuditEvent)))
-    rows = (
-        (
-            await session.execute(
-                scope(select(AuditEvent))
-                .order_by(AuditEvent.id.desc())
-                .offset((page - 1) * page_size)
-                .limit(page_size)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    audit.record(
-        session,
-        ctx,
-        action="R",
-        record_type="AuditLog",
-        record_id=patient_id,
-        patient_id=patient_id,
-        purpose="HOPERAT" if ctx.is_privacy_officer else "TREAT",
-    )
+    total = await repo.log_count(session, scope)
+    rows = await repo.log_page(session, scope, offset=(page - 1) * page_size, limit=page_size)
+    audit_log_read(session, ctx, patient_id)
     return Page(
         items=[AuditEventRead.model_validate(r) for r in rows],
-        total=int(total or 0),
+        total=total,
         page=page,
         page_size=page_size,
     )
@@ -103,9 +65,147 @@ async def find_patient_id_by_mrn_for_privacy(
 ) -> uuid.UUID:
     """The patient with this MRN, for a privacy officer about to read their access log."""
     staff = require_staff(session, ctx, Capability.read_any_access_log)
-    patient_id = await session.scalar(
-        scoped_for_staff(select(Patient.id).where(Patient.mrn == mrn.strip().upper()), staff)
-    )
+    patient_id = await repo.patient_id_by_mrn(session, staff, mrn)
     if patient_id is None:
         raise NotFound("patient")
     return patient_id
+
+
+# -- the privacy officer's search ----------------------------------------------------------
+
+
+async def _trail_filter(
+    session: AsyncSession, ctx: AccessContext, staff: StaffAccess, search: AuditSearch
+) -> TrailFilter:
+    """The search in the events' terms: the patient's id for an MRN, instants for days."""
+    period = period_of(search, ctx.clock)
+    patient_id = None
+    if search.patient is not None:
+        try:
+            patient_id = uuid.UUID(search.patient)
+        except ValueError:
+            patient_id = await repo.patient_id_by_mrn(session, staff, search.patient)
+            if patient_id is None:
+                raise ValidationProblem("No patient has this MRN.", field="patient") from None
+    return TrailFilter(
+        patient_id=patient_id,
+        username=search.user,
+        period=period,
+        outcome=search.outcome,
+        purpose=search.purpose,
+        action=search.action,
+    )
+
+
+def _audit_reading(
+    session: AsyncSession,
+    ctx: AccessContext,
+    record_type: str,
+    trail: TrailFilter,
+    **detail: Any,
+) -> None:
+    """Reading the audit trail is on the trail; a search about one patient is on their log."""
+    audit.record(
+        session,
+        ctx,
+        action="E",
+        record_type=record_type,
+        record_id=trail.patient_id,
+        patient_id=trail.patient_id,
+        purpose="HOPERAT",
+        detail={"filters": trail.described(), **detail},
+    )
+
+
+EVENT_COLUMNS = tuple(name for name in AuditTrailEvent.model_fields if name != "patient_mrn")
+
+
+def _event(row: TrailRow) -> AuditTrailEvent:
+    values = {name: getattr(row.event, name) for name in EVENT_COLUMNS}
+    return AuditTrailEvent(**values, patient_mrn=row.patient_mrn)
+
+
+async def search_audit_trail(
+    session: AsyncSession, ctx: AccessContext, search: AuditSearch, *, page_size: int
+) -> AuditTrailPage:
+    """A page of the events that match, newest first (refused attempts first if asked)."""
+    staff = require_staff(session, ctx, Capability.read_any_access_log)
+    trail = await _trail_filter(session, ctx, staff, search)
+    after = Position.decode(search.cursor) if search.cursor else None
+    limit = search.limit or page_size
+    rows, following = await repo.trail_page(
+        session, staff, trail, refused_first=search.refused_first, after=after, limit=limit
+    )
+    _audit_reading(
+        session,
+        ctx,
+        "AuditTrail",
+        trail,
+        refused_first=search.refused_first,
+        continued=after is not None,
+        returned=len(rows),
+    )
+    return AuditTrailPage(
+        items=[_event(row) for row in rows],
+        next_cursor=following.encode() if following else None,
+        limit=limit,
+    )
+
+
+async def refused_attempts_summary(
+    session: AsyncSession, ctx: AccessContext, query: SummaryQuery
+) -> RefusedSummary:
+    """Per user, their refused attempts over the period (30 days to today unless given), the
+    most refused first: someone probing many records stands out at the top."""
+    staff = require_staff(session, ctx, Capability.read_any_access_log)
+    period = period_of(query, ctx.clock, default_days=SUMMARY_DAYS)
+    rows = await repo.refused_by_user(session, staff, period, limit=query.limit)
+    _audit_reading(session, ctx, "RefusedAttempts", TrailFilter(period=period), users=len(rows))
+    assert period.start is not None and period.first_day is not None
+    return RefusedSummary(
+        first_day=period.first_day,
+        last_day=period.last_day,
+        period_start=period.start,
+        period_end=period.end,
+        users=[RefusedAttempts.model_validate(dict(row._mapping)) for row in rows],
+    )
+
+
+async def export_audit_trail(
+    session: AsyncSession,
+    ctx: AccessContext,
+    search: AuditSearch,
+    *,
+    reader: Callable[[], AsyncSession],
+) -> AsyncIterator[str]:
+    """Every event that matches, as CSV text, read in batches as it is sent.
+
+    The request's own transaction checks the capability and records the export before any
+    row leaves (a download cut short is still on the trail); the batches are then read in
+    short transactions of their own from ``reader``, so that no lock is held while the
+    client downloads."""
+    staff = require_staff(session, ctx, Capability.read_any_access_log)
+    trail = await _trail_filter(session, ctx, staff, search)
+    _audit_reading(session, ctx, "AuditTrailExport", trail, refused_first=search.refused_first)
+    return export.csv_text(_batches(ctx, trail, refused_first=search.refused_first, reader=reader))
+
+
+async def _batches(
+    ctx: AccessContext,
+    trail: TrailFilter,
+    *,
+    refused_first: bool,
+    reader: Callable[[], AsyncSession],
+) -> AsyncIterator[list[AuditTrailEvent]]:
+    after: Position | None = None
+    while True:
+        async with reader() as session:
+            staff = require_staff(session, ctx, Capability.read_any_access_log)
+            rows, after = await repo.trail_page(
+                session, staff, trail, refused_first=refused_first, after=after, limit=EXPORT_BATCH
+            )
+            batch = [_event(row) for row in rows]
+        if batch:
+            yield batch
+        if after is None:
+            return

@@ -303,6 +303,10 @@ RECORD_TYPES = {
     "Notification": "Notifications",
     "PotentialDuplicate": "Possible duplicate",
     "AccessRefused": "Refused access",
+    "AuditTrail": "Audit trail search",
+    "AuditTrailExport": "Audit trail export",
+    "RefusedAttempts": "Refused attempts summary",
+    "SignIn": "Sign-in",
     "UserRole": "Role change",
     "UserStatus": "Account status",
 }

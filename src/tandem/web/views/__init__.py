@@ -17,6 +17,7 @@ from tandem.assessments.needs_views import router as needs_views
 from tandem.assessments.response_views import router as response_views
 from tandem.assessments.safety_views import router as safety_views
 from tandem.assessments.views import router as assessment_views
+from tandem.audit.views import router as audit_views
 from tandem.auth.views import router as auth_views
 from tandem.careteams.enrolment_views import router as enrolment_views
 from tandem.careteams.views import router as care_team_views
@@ -46,6 +47,7 @@ for views in (
     comprehensive_views,
     notification_views,
     access_views,
+    audit_views,
     user_views,
     organization_views,
     break_glass_views,
