@@ -122,23 +122,40 @@ def free_port() -> int:
 class Server:
     """``tandem serve`` as a child process; stopped with SIGINT on exit."""
 
-    def __init__(self, backend: Backend, *, command: list[str] = TANDEM, workers: int = 1) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        command: list[str] = TANDEM,
+        workers: int = 1,
+        sealer_worker: bool = False,
+    ) -> None:
         self.backend = backend
         self.command = command
         self.workers = workers
+        # Seal in a `tandem worker` process of its own rather than inside the server.
+        self.sealer_worker = sealer_worker
+        self.worker: subprocess.Popen[bytes] | None = None
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = backend.data_dir / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
+        env = self.backend.env()
+        if self.sealer_worker:
+            env["TANDEM_SEALER_IN_SERVER"] = "false"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [*self.command, "serve", "--port", str(self.port), "--workers", str(self.workers)],
-                env=self.backend.env(),
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+            if self.sealer_worker:
+                self.worker = subprocess.Popen(
+                    [*self.command, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
+                )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -158,6 +175,9 @@ class Server:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.send_signal(signal.SIGINT)
+            self.worker.wait(timeout=20)
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGINT)
