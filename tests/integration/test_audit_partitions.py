@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from tests.factories import Factory, seal_and_verify
 from tests.integration.audit_support import tandem_audit
 
@@ -130,6 +130,15 @@ EDGE_EXPIRED = datetime(2020, 2, 29, 23, 59, tzinfo=UTC)
 EDGE_KEPT = datetime(2020, 3, 1, tzinfo=UTC)
 
 
+async def remove_expired(
+    runtime: Runtime, session: AsyncSession, log: retention.RetentionLog
+) -> tuple[list[retention.ExpiredMonth], retention.Boundary | None]:
+    """What `tandem audit retention --apply` does, at the test's clock, six years back."""
+    return await retention.remove_expired(
+        session, log=log, key=runtime.audit_keys.require_signing(), now=runtime.clock.now(), years=6
+    )
+
+
 async def old_and_new_events(runtime: Runtime, connection: AsyncConnection) -> None:
     async with runtime.sessionmaker() as session:
         for month in (Month(2019, 11), Month(2020, 2), Month(2020, 3)):
@@ -152,13 +161,7 @@ async def test_retention_removes_only_the_months_past_the_period_and_verify_stil
         listed = await retention.expired_months(session, now=runtime.clock.now(), years=6)
         assert [m.month for m in listed] == [Month(2019, 11), Month(2020, 2)]
         assert [m.events for m in listed] == [2, 1]
-        _, boundary = await retention.remove_expired(
-            session,
-            log=log,
-            key=runtime.audit_keys.require_signing(),
-            now=runtime.clock.now(),
-            years=6,
-        )
+        _, boundary = await remove_expired(runtime, session, log)
         await session.commit()
     assert boundary is not None and boundary.through == 3
     assert boundary.months == ("audit_event_y2019m11", "audit_event_y2020m02")
@@ -196,13 +199,7 @@ async def test_a_forged_retention_boundary_is_reported(
     log = retention.RetentionLog(CheckpointLog(runtime.settings.checkpoint_dir))
     async with runtime.sessionmaker() as session:
         mark_system(session, "tandem audit retention")
-        await retention.remove_expired(
-            session,
-            log=log,
-            key=runtime.audit_keys.require_signing(),
-            now=runtime.clock.now(),
-            years=6,
-        )
+        await remove_expired(runtime, session, log)
     path = runtime.settings.checkpoint_dir / retention.LOG_NAME
     assert '"through": 3' in path.read_text()
     path.write_text(path.read_text().replace('"through": 3', '"through": 4'))
@@ -223,13 +220,7 @@ async def test_retention_refuses_months_with_events_not_yet_sealed(
     async with runtime.sessionmaker() as session:
         mark_system(session, "tandem audit retention")
         with pytest.raises(retention.NotSealedYet, match="2 events"):
-            await retention.remove_expired(
-                session,
-                log=log,
-                key=runtime.audit_keys.require_signing(),
-                now=runtime.clock.now(),
-                years=6,
-            )
+            await remove_expired(runtime, session, log)
     assert log.read() == []
 
 
