@@ -2,7 +2,9 @@
 
 Integration tests run once per backend: SQLite always, PostgreSQL too when
 ``TANDEM_TEST_DATABASE_URL`` names a database the tests may wipe
-(e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432/tandem_test``).
+(e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432/tandem_test``). Under pytest-xdist
+(``make test`` runs ``-n auto``) each worker makes and drops a database of its own beside it,
+``tandem_test_gw0``, ``tandem_test_gw1``…
 """
 
 from __future__ import annotations
@@ -120,11 +122,24 @@ class Backend:
         self.created.clear()
 
 
-def _prepare(name: str, tmp_dir: Path) -> Backend:
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker has a database of its own, named after the configured one
+    (``tandem_test_gw1``); the configured database is the one the others are made from."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"[:63]
+    execute_autocommit(
+        url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _prepare(name: str, tmp_dir: Path, worker: str) -> Backend:
     if name == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_dir / 'tandem.sqlite3'}"
     else:
         url = os.environ[PG_URL_ENV]
+        if worker != "master":
+            url = _worker_database(url, worker)
         # A clean slate: the schema is rebuilt by the migrations, exactly as in production.
         execute_autocommit(
             url,
@@ -139,10 +154,14 @@ def _prepare(name: str, tmp_dir: Path) -> Backend:
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Backend]:
-    """The database backend under test, migrated once per session."""
-    prepared = _prepare(request.param, tmp_path_factory.mktemp(request.param))
+    """The database backend under test, migrated once per session (and per xdist worker)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "master")
+    prepared = _prepare(request.param, tmp_path_factory.mktemp(request.param), worker)
     yield prepared
     prepared.drop_created()
+    if prepared.name == "postgresql" and worker != "master":
+        name = make_url(prepared.url).database
+        execute_autocommit(os.environ[PG_URL_ENV], f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
