@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -40,7 +41,21 @@ def under_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+FUZZ_SEED_ENV = "TANDEM_FUZZ_SEED"
+
+
+def fuzz_seed() -> int:
+    """This run's seed for the API fuzzer: set once by the first pytest process, so that every
+    xdist worker (which inherits its environment) fuzzes with the same one."""
+    return int(os.environ[FUZZ_SEED_ENV])
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"API fuzzer seed: {fuzz_seed()} (replay with {FUZZ_SEED_ENV}={fuzz_seed()})"
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault(FUZZ_SEED_ENV, str(random.SystemRandom().randrange(2**32)))
     if under_ci() and PG_URL_ENV not in os.environ:
         raise pytest.UsageError(
             f"CI=true but {PG_URL_ENV} is not set: the suite must run on PostgreSQL too"

@@ -35,5 +35,5 @@ async def tandem_audit(settings: Settings, url: str, *args: str) -> tuple[int, s
         stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, " ".join((stdout + stderr).decode().split())
+    # communicate() has read to the end; wait() gives the exit code it ended with.
+    return await process.wait(), " ".join((stdout + stderr).decode().split())

@@ -39,8 +39,8 @@ async def tandem(url: str, *args: str) -> tuple[int, str]:
         stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, (stdout + stderr).decode()
+    # communicate() has read to the end; wait() gives the exit code it ended with.
+    return await process.wait(), (stdout + stderr).decode()
 
 
 class Committed:

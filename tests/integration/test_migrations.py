@@ -92,8 +92,8 @@ async def _tandem(*args: str, url: str) -> tuple[int, str]:
         process.kill()
         await process.wait()
         pytest.fail(f"tandem {' '.join(args)} did not exit")
-    assert process.returncode is not None
-    return process.returncode, (stdout + stderr).decode()
+    # communicate() has read to the end; wait() gives the exit code it ended with.
+    return await process.wait(), (stdout + stderr).decode()
 
 
 @pytest.mark.slow

@@ -28,8 +28,9 @@ from tandem.people.service import audit_patient
 class TrajectorySettings:
     """Configuration (TANDEM_NOT_IMPROVING_WEEKS, TANDEM_BASELINE_LOOKBACK_DAYS)."""
 
-    not_improving_weeks: int = 10
-    baseline_lookback_days: int = 14
+    # The defaults are the settings' own (one place for each rule's number).
+    not_improving_weeks: int = Settings.model_fields["not_improving_weeks"].default
+    baseline_lookback_days: int = Settings.model_fields["baseline_lookback_days"].default
 
     @classmethod
     def of(cls, settings: Settings) -> TrajectorySettings:
