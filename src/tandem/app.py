@@ -18,6 +18,7 @@ from tandem.admin.api import router as admin_api
 from tandem.assessments.api import router as assessments_api
 from tandem.assessments.chart import warm_up as warm_up_charts
 from tandem.assessments.definitions import instruments
+from tandem.assessments.view_labels import FILTERS as need_filters
 from tandem.audit.api import router as audit_api
 from tandem.audit.seal import run_forever
 from tandem.careteams.api import router as careteams_api
@@ -31,7 +32,9 @@ from tandem.people.duplicates_api import router as duplicates_api
 from tandem.runtime import Runtime
 from tandem.web.api_docs import router as api_docs
 from tandem.web.limits import AddressLimits, BodyLimit
+from tandem.web.pages import FILTERS as page_filters
 from tandem.web.security import install_security_headers
+from tandem.web.templating import register_filters
 from tandem.web.views import router as web_views
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -83,6 +86,7 @@ def create_app(
     settings = settings or Settings()
     # Instrument definitions are data: a broken file stops Tandem here, not mid-assessment.
     instruments()
+    register_filters(page_filters, need_filters)
     rt = runtime or Runtime.build(settings, clock=clock)
 
     @asynccontextmanager

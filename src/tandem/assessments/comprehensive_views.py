@@ -18,7 +18,6 @@ from tandem.assessments import (
     comprehensive,
     needs,
     service,
-    view_labels,  # noqa: F401  (the status filters its pages use)
 )
 from tandem.assessments.rules import OPEN_NEED_STATUSES
 from tandem.assessments.schemas import (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from tandem.assessments.needs import domain_label
 from tandem.assessments.vocab import need_status_label
 from tandem.web.pages import day, record_status
-from tandem.web.templating import templates
 
 # What a revision records: the change that replaced the version it keeps.
 REVISION_CHANGES: dict[str, str] = {
@@ -28,8 +28,11 @@ def iso_day(value: object) -> str:
         return str(value or "—")
 
 
-# Named for their records, so they cannot clash with other pages' status filters.
-templates.env.filters["need_status"] = need_status_label
-templates.env.filters["need_domain"] = domain_label
-templates.env.filters["revision_change"] = revision_change_label
-templates.env.filters["iso_day"] = iso_day
+# Named for their records, so they cannot clash with other pages' status filters; registered
+# at start-up by tandem.app (templating.register_filters).
+FILTERS: dict[str, Callable[..., str]] = {
+    "need_status": need_status_label,
+    "need_domain": domain_label,
+    "revision_change": revision_change_label,
+    "iso_day": iso_day,
+}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -18,7 +18,7 @@ from tandem.admin.service import list_organizations
 from tandem.errors import DomainError
 from tandem.people.models import User
 from tandem.web.deps import form_values, parse_form
-from tandem.web.templating import label, render, templates
+from tandem.web.templating import label, render
 
 # Messages shown after a successful change (POST-redirect-GET). Only these codes are shown,
 # so a crafted link cannot put words of its choosing on a Tandem page.
@@ -360,7 +360,8 @@ def _readable(text: str) -> str:
         return text
 
 
-for _name, _filter in {
+# Registered at start-up by tandem.app (templating.register_filters).
+FILTERS: dict[str, Callable[..., str]] = {
     "day": day,
     "when": when,
     "record_status": record_status,
@@ -369,5 +370,4 @@ for _name, _filter in {
     "audit_outcome": audit_outcome,
     "record_type": record_type,
     "audit_detail": audit_detail,
-}.items():
-    templates.env.filters[_name] = _filter
+}

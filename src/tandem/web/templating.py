@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,17 @@ def staff_may(user: Any, capability: str) -> bool:
 def has_caseload(user: Any) -> bool:
     """Whether the user's role may be on care teams at all (administrators are not)."""
     return user is not None and bool(permissions().team_grants(user.role))
+
+
+def register_filters(*tables: Mapping[str, Callable[..., str]]) -> None:
+    """Give the templates every domain's filters, once, at start-up (tandem.app). A name two
+    domains both claim is refused rather than one silently replacing the other."""
+    for table in tables:
+        for name, function in table.items():
+            known = templates.env.filters.get(name)
+            if known is not None and known is not function:
+                raise ValueError(f"two template filters are called {name!r}")
+            templates.env.filters[name] = function
 
 
 templates.env.filters["label"] = label
