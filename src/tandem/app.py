@@ -13,26 +13,33 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tandem import __version__
+from tandem.access import messages as access_messages
 from tandem.access.api import router as access_api
+from tandem.admin import messages as admin_messages
 from tandem.admin.api import router as admin_api
+from tandem.assessments import messages as assessment_messages
 from tandem.assessments.api import router as assessments_api
 from tandem.assessments.chart import warm_up as warm_up_charts
 from tandem.assessments.definitions import instruments
 from tandem.assessments.view_labels import FILTERS as need_filters
 from tandem.audit.api import router as audit_api
 from tandem.audit.seal import run_forever
+from tandem.auth import messages as auth_messages
+from tandem.careteams import messages as careteam_messages
 from tandem.careteams.api import router as careteams_api
 from tandem.clock import Clock
 from tandem.config import Settings
 from tandem.handlers import install_error_handlers
 from tandem.migrate import is_up_to_date
 from tandem.notify.api import router as notify_api
+from tandem.people import messages as people_messages
 from tandem.people.api import router as people_api
 from tandem.people.duplicates_api import router as duplicates_api
 from tandem.runtime import Runtime
 from tandem.web.api_docs import router as api_docs
 from tandem.web.limits import AddressLimits, BodyLimit
 from tandem.web.pages import FILTERS as page_filters
+from tandem.web.pages import register_flash_messages
 from tandem.web.security import install_security_headers
 from tandem.web.templating import register_filters
 from tandem.web.views import router as web_views
@@ -87,6 +94,14 @@ def create_app(
     # Instrument definitions are data: a broken file stops Tandem here, not mid-assessment.
     instruments()
     register_filters(page_filters, need_filters)
+    register_flash_messages(
+        access_messages.FLASH,
+        admin_messages.FLASH,
+        assessment_messages.FLASH,
+        auth_messages.FLASH,
+        careteam_messages.FLASH,
+        people_messages.FLASH,
+    )
     rt = runtime or Runtime.build(settings, clock=clock)
 
     @asynccontextmanager

@@ -20,59 +20,20 @@ from tandem.people.models import User
 from tandem.web.deps import form_values, parse_form
 from tandem.web.templating import label, render
 
-# Messages shown after a successful change (POST-redirect-GET). Only these codes are shown,
-# so a crafted link cannot put words of its choosing on a Tandem page.
-FLASH: dict[str, str] = {
-    "password-changed": "Your password was changed.",
-    "patient-registered": "Patient registered. You are on their care team.",
-    "demographics-saved": "Demographics saved.",
-    "registration-entered-in-error": (
-        "The registration was marked as entered in error. It no longer appears in any list."
-    ),
-    "member-added": "Team member added.",
-    "member-changed": "Membership changed.",
-    "member-ended": "Membership ended. It stays in the team's history.",
-    "lead-handed-over": "The lead care manager role was handed over.",
-    "person-added": "Family member or caregiver added.",
-    "person-saved": "Changes saved.",
-    "person-ended": "Relationship ended. It stays in the patient's history.",
-    "enrolled": "Patient enrolled in the programme.",
-    "enrolment-changed": "Enrolment updated.",
-    "enrolment-entered-in-error": "The enrolment was marked as entered in error.",
-    "identifier-added": "Identifier added.",
-    "identifier-entered-in-error": "The identifier was marked as entered in error.",
-    "emergency-access": (
-        "Emergency access granted. It is time-limited, logged, and will be reviewed by the "
-        "privacy officer."
-    ),
-    "user-created": (
-        "User created. Give them the temporary password; they choose their own at first sign-in."
-    ),
-    "user-saved": "User details saved.",
-    "user-deactivated": "Account deactivated. The user has been signed out everywhere.",
-    "user-reactivated": "Account reactivated.",
-    "password-reset": (
-        "Temporary password set. The user must choose a new one at next sign-in; "
-        "their sessions were ended."
-    ),
-    "organization-created": "Organisation added.",
-    "organization-saved": "Organisation saved.",
-    "organization-deactivated": "Organisation deactivated.",
-    "organization-reactivated": "Organisation reactivated.",
-    "review-saved": "Review recorded.",
-    "duplicate-decided": "Decision recorded. The question has left the open queue.",
-    "response-recorded": "Saved. The score, band and any alerts are below.",
-    "response-amended": "Response amended. Scores, alerts and needs were recomputed.",
-    "response-entered-in-error": (
-        "The response was marked as entered in error. It no longer counts in scores or charts."
-    ),
-    "alert-resolved": "What was done is recorded. The alert is closed and stays in the history.",
-    "need-added": "Need added.",
-    "need-changed": "Need updated.",
-    "assessment-saved": "Comprehensive assessment saved.",
-    "assessment-amended": "Comprehensive assessment amended. The earlier version is kept.",
-    "assessment-entered-in-error": "The assessment was marked as entered in error.",
-}
+# Messages shown after a successful change (POST-redirect-GET), each domain's in its own
+# messages.py, registered at start-up (register_flash_messages). Only these codes are shown, so a
+# crafted link cannot put words of its choosing on a Tandem page.
+FLASH: dict[str, str] = {}
+
+
+def register_flash_messages(*tables: dict[str, str]) -> None:
+    """Add each domain's messages; a code two domains both use is refused."""
+    for table in tables:
+        for code, message in table.items():
+            if FLASH.get(code, message) != message:
+                raise ValueError(f"two flash messages have the code {code!r}")
+            FLASH[code] = message
+
 
 TRUE_VALUES = {"on", "true", "1", "yes"}
 
