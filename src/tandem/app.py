@@ -37,6 +37,7 @@ from tandem.people.api import router as people_api
 from tandem.people.duplicates_api import router as duplicates_api
 from tandem.runtime import Runtime
 from tandem.web.api_docs import router as api_docs
+from tandem.web.api_docs import swagger_ui_assets
 from tandem.web.limits import AddressLimits, BodyLimit
 from tandem.web.pages import FILTERS as page_filters
 from tandem.web.pages import register_flash_messages
@@ -62,7 +63,7 @@ def create_api(runtime: Runtime) -> FastAPI:
             "Patients outside your care teams answer 404."
         ),
         openapi_url="/openapi.json",
-        # Served by tandem.web.api_docs from the vendored Swagger UI instead of a CDN.
+        # Served by tandem.web.api_docs from an installed Swagger UI instead of a CDN.
         docs_url=None,
         redoc_url=None,
     )
@@ -142,6 +143,7 @@ def create_app(
     )
     app.state.runtime = rt
     app.mount("/api/v1", create_api(rt), name="api")
+    app.router.routes.append(swagger_ui_assets())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(web_views)
     install_error_handlers(app, pages=True)

@@ -27,7 +27,7 @@ from tests.page_checks import inline_code, outside_urls
 from tandem.app import create_app
 from tandem.config import Settings
 from tandem.people.models import PotentialDuplicate, User
-from tandem.web.api_docs import SWAGGER_UI
+from tandem.web.api_docs import SWAGGER_UI_PATH
 
 API_PREFIX = "/api/v1"
 DOCS = f"{API_PREFIX}/docs"
@@ -313,7 +313,7 @@ async def test_static_files_are_hardened_but_may_be_cached(app: FastAPI) -> None
             await anonymous.get("/static/tandem.css"),
             await anonymous.get("/static/tandem-questionnaire.js"),
             await anonymous.get("/static/vendor/htmx-2.0.11.min.js"),
-            await anonymous.get(f"/static/{SWAGGER_UI}/swagger-ui-bundle.js"),
+            await anonymous.get(f"{SWAGGER_UI_PATH}/swagger-ui-bundle.js"),
             await anonymous.get("/static/favicon.svg"),
         ]
     assert {a.status_code for a in answers} == {200}
@@ -346,11 +346,16 @@ async def test_the_api_docs_are_served_from_tandems_own_copy_of_swagger_ui(app: 
         assets = [url for url in ASSET.findall(docs.text) if "/static/" in url]
         answers = {url: await anonymous.get(url) for url in assets}
     assert {urlsplit(url).path for url in assets} == {
-        f"/static/{SWAGGER_UI}/swagger-ui.css",
-        f"/static/{SWAGGER_UI}/swagger-ui-bundle.js",
+        f"{SWAGGER_UI_PATH}/swagger-ui.css",
+        f"{SWAGGER_UI_PATH}/swagger-ui-bundle.js",
         "/static/tandem-api-docs.js",
     }
     assert {url: a.status_code for url, a in answers.items()} == dict.fromkeys(assets, 200)
+    types = {
+        urlsplit(url).path.rsplit(".", 1)[1]: a.headers["content-type"]
+        for url, a in answers.items()
+    }
+    assert types["css"].startswith("text/css") and types["js"].startswith("text/javascript")
     assert page_problems(docs) == []
     assert not re.search(r"https?://(?!testserver/)", docs.text)
     assert "persistAuthorization" not in docs.text
@@ -358,6 +363,15 @@ async def test_the_api_docs_are_served_from_tandems_own_copy_of_swagger_ui(app: 
     assert "persistAuthorization: false" in init
     assert "persistAuthorization: true" not in init
     assert "validatorUrl: null" in init  # no outside badge service either
+
+
+async def test_only_swagger_uis_two_files_are_served_from_its_package(app: FastAPI) -> None:
+    async with api_client(app) as anonymous:
+        others = [
+            await anonymous.get(f"{SWAGGER_UI_PATH}/{name}")
+            for name in ("redoc.standalone.js", "favicon.png", "../core.py", "")
+        ]
+    assert [a.status_code for a in others] == [404] * len(others)
 
 
 async def test_the_api_docs_relax_only_images_for_swagger_uis_icons(app: FastAPI) -> None:

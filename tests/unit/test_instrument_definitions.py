@@ -299,12 +299,12 @@ class TestLoaderRefusals:
     @pytest.mark.parametrize("code", SHIPPED)
     def test_an_unmodified_copy_of_each_file_loads(self, tmp_path: Path, code: str) -> None:
         # With the instruments its flags prompt for (and theirs), which must be there too.
-        needed, todo = set(), [code]
-        while todo:
-            name = todo.pop()
+        needed, pending = set(), [code]
+        while pending:
+            name = pending.pop()
             if name not in needed:
                 needed.add(name)
-                todo += [f["prompt"] for f in raw(name).get("flags", []) if f.get("prompt")]
+                pending += [f["prompt"] for f in raw(name).get("flags", []) if f.get("prompt")]
         for name in needed:
             write(tmp_path, f"{name}.json", raw(name))
         assert sorted(load_directory(tmp_path)) == sorted(needed)
