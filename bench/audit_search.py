@@ -37,12 +37,12 @@ from bench.audit import raw_transactions
 from bench.report import write_section
 from bench.server import SEED, tandem
 from tandem.access.context import AccessContext
-from tandem.audit import service
 from tandem.audit.models import AuditEvent
 from tandem.audit.partitions import Month, create_statement
-from tandem.audit.search import AuditSearch, SummaryQuery
 from tandem.clock import Clock
 from tandem.db import create_engine, create_sessionmaker
+from tandem.privacy import service
+from tandem.privacy.search import AuditSearch, SummaryQuery
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "RESULTS.md"

@@ -21,8 +21,7 @@ from tandem.assessments import messages as assessment_messages
 from tandem.assessments.api import router as assessments_api
 from tandem.assessments.chart import warm_up as warm_up_charts
 from tandem.assessments.definitions import instruments
-from tandem.assessments.view_labels import FILTERS as need_filters
-from tandem.audit.api import router as audit_api
+from tandem.assessments.views.labels import FILTERS as need_filters
 from tandem.audit.seal import run_forever
 from tandem.auth import messages as auth_messages
 from tandem.careteams import messages as careteam_messages
@@ -33,8 +32,9 @@ from tandem.handlers import install_error_handlers
 from tandem.migrate import is_up_to_date
 from tandem.notify.api import router as notify_api
 from tandem.people import messages as people_messages
-from tandem.people.api import router as people_api
-from tandem.people.duplicates_api import router as duplicates_api
+from tandem.people.api.duplicates import router as duplicates_api
+from tandem.people.api.patients import router as people_api
+from tandem.privacy.api import router as audit_api
 from tandem.runtime import Runtime
 from tandem.web.api_docs import router as api_docs
 from tandem.web.api_docs import swagger_ui_assets

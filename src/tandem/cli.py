@@ -20,8 +20,8 @@ from tandem.auth import service as auth
 from tandem.command_line import console, err, run_in_session
 from tandem.config import Settings
 from tandem.errors import DomainError
-from tandem.people.vocab import OrganizationKind, ProfessionalRole
 from tandem.runtime import Runtime
+from tandem.vocab import OrganizationKind, ProfessionalRole
 
 app = typer.Typer(
     help="Tandem: care coordination for integrated mental-health care teams.",

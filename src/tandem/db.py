@@ -108,3 +108,19 @@ async def session_scope(
         except BaseException:
             await session.rollback()
             raise
+
+
+# The execution option that names a statement's scope for the guard (access/guard.py): a proof,
+# a named probe, or one of the tokens below. It lives in the core so that the audit trail can
+# tag its own statements without importing the access layer.
+SCOPE_OPTION = "tandem_scope"
+
+
+class ScopeToken:
+    """A scope that only one module may use (see tests/unit/test_access_layers.py)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<scope {self.name}>"

@@ -16,7 +16,7 @@ from tandem.auth.passwords import hash_password
 from tandem.config import Settings
 from tandem.errors import DomainError
 from tandem.migrate import upgrade
-from tandem.people.vocab import LABELS, OrganizationKind, ProfessionalRole
+from tandem.people.vocab import LABELS
 from tandem.runtime import Runtime
 from tandem.synth.command import progress_bar, refuse_production
 from tandem.synth.courses import HistoryRates
@@ -25,6 +25,7 @@ from tandem.synth.network import organization_row, user_row
 from tandem.synth.pool import CareManager, CarePool, Clinic, Network, Partner, Row, Staff
 from tandem.synth.population import PopulationSpec
 from tandem.synth.teams import Rates
+from tandem.vocab import OrganizationKind, ProfessionalRole
 
 DEMO_PASSWORD = "tandem-demo-2026"
 MARKER_USERNAME = "cm.alex"

@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from tests.factories import Factory, PatientWithTeam, api_client, seal_and_verify
 from tests.integration.audit_support import tandem_audit
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.service import require_patient
 from tandem.app import create_app
 from tandem.audit import log as audit
 from tandem.audit.chain import CHAINED_FIELDS, LEGACY_KEY_ID, keyed_link, link_hash
+from tandem.capabilities import Capability
 from tandem.clock import FrozenClock
 from tandem.config import Settings
 from tandem.db import create_engine

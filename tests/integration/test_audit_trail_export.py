@@ -14,8 +14,8 @@ import pytest
 from tests.factories import Factory, PatientWithTeam
 from tests.integration.audit_trail_support import add_events, event, events_by, hours_ago
 
-from tandem.audit import service
 from tandem.people.models import User
+from tandem.privacy import service
 
 URL = "/api/v1/audit-events"
 

@@ -11,7 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 from tests.factories import Factory, PatientWithTeam, phq9_answers
 
-from tandem.access.scope import ACCESS_DECISION, SCOPE_OPTION
+from tandem.access.scope import ACCESS_DECISION
+from tandem.db import SCOPE_OPTION
 from tandem.people.models import User
 
 

@@ -11,10 +11,10 @@ from tests.factories import Factory, PatientWithTeam
 from tests.integration.audit_trail_support import add_events, event, hours_ago
 
 from tandem.access.service import NotPermitted
-from tandem.audit.history import AccessHistory, patient_view_of_access_log
-from tandem.audit.service import patient_access_log
 from tandem.errors import NotFound, ValidationProblem
 from tandem.people.models import User
+from tandem.privacy.history import AccessHistory, patient_view_of_access_log
+from tandem.privacy.service import patient_access_log
 
 
 @pytest.fixture

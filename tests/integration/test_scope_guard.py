@@ -32,7 +32,6 @@ from sqlalchemy.orm import aliased
 from tests.factories import Factory, PatientWithTeam, phq9_answers
 
 import tandem.models  # noqa: F401  (every table mapped, so Base.metadata is complete)
-from tandem.access.capabilities import Capability, PatientData
 from tandem.access.context import AccessContext
 from tandem.access.models import BreakGlassGrant
 from tandem.access.proof import PatientAccess, StaffAccess
@@ -41,7 +40,6 @@ from tandem.access.scope import (
     STAFF_WRITES,
     UnscopedPatientQuery,
     access_decision,
-    audit_append,
     count_of,
     existence_probe,
     patient_owned,
@@ -60,6 +58,8 @@ from tandem.assessments.models import (
 )
 from tandem.audit.log import keep_refused_attempts
 from tandem.audit.models import AuditEvent
+from tandem.audit.scope import audit_append
+from tandem.capabilities import Capability, PatientData
 from tandem.careteams.models import CareTeamMember
 from tandem.clock import FrozenClock
 from tandem.db import Base

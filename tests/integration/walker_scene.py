@@ -29,15 +29,16 @@ from tests.factories import (
 )
 from tests.integration.walker_spec import API, BODIES, QUERIES, OnPatient, Own, Rule, Staff
 
-from tandem.access.capabilities import AccessBasis, Capability, permissions
+from tandem.access.capabilities import AccessBasis, permissions
 from tandem.access.models import BreakGlassGrant
-from tandem.access.scope import PROOFS_KEY, SCOPE_OPTION, STAFF_KEY, PatientScope, StaffScope
+from tandem.access.scope import PROOFS_KEY, STAFF_KEY, PatientScope, StaffScope
 from tandem.audit.models import AuditEvent
-from tandem.db import Base
+from tandem.capabilities import Capability
+from tandem.db import SCOPE_OPTION, Base
 from tandem.ids import new_id
 from tandem.notify.models import Notification
 from tandem.people.models import Patient, PotentialDuplicate, User
-from tandem.people.vocab import ProfessionalRole
+from tandem.vocab import ProfessionalRole
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 ROLES = [r.value for r in ProfessionalRole]

@@ -23,7 +23,7 @@ from typing import Any
 
 from tests.factories import phq9_answers
 
-from tandem.access.capabilities import Capability
+from tandem.capabilities import Capability
 
 C = Capability
 

@@ -17,16 +17,17 @@ import pytest
 
 import tandem.models  # noqa: F401  (every table mapped)
 from tandem.access import scope
-from tandem.db import Base
+from tandem.db import SCOPE_OPTION, Base
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "tandem"
 OPERATOR_FILES = {"cli.py", "command_line.py", "demo.py", "migrate.py"}
 OPERATOR_PACKAGES = ("synth/", "migrations/")
-# The session-level keys and options the guard reads; only access/scope.py (and db.py, which
-# names the system key for create_sessionmaker) may write them.
+# The session-level keys and options the guard reads; only access/scope.py (db.py, which
+# names the system key for create_sessionmaker, and audit/scope.py, which tags the trail's own
+# statements) may write them.
 GUARD_NAMES = {"SCOPE_OPTION", "PROOFS_KEY", "STAFF_KEY", "SYSTEM_KEY", "SYSTEM_SESSION"}
-GUARD_VALUES = {scope.SCOPE_OPTION, scope.PROOFS_KEY, scope.STAFF_KEY, scope.SYSTEM_KEY}
-GUARD_OWNERS = {"access/scope.py", "access/guard.py", "db.py"}
+GUARD_VALUES = {SCOPE_OPTION, scope.PROOFS_KEY, scope.STAFF_KEY, scope.SYSTEM_KEY}
+GUARD_OWNERS = {"access/scope.py", "access/guard.py", "db.py", "audit/scope.py"}
 # Ways around the ORM session's hooks: a Core connection, the driver, the legacy bulk methods.
 ESCAPE_HATCHES = {
     "connection",
@@ -92,9 +93,12 @@ def test_only_the_access_service_decides_access() -> None:
 
 
 def test_only_the_audit_writer_appends_to_the_audit_log() -> None:
-    assert users_of("audit_append") == {"audit/log.py"}
-    assert users_of("audit_seal") == {"audit/seal.py"}
-    assert users_of("audit_partitions") == {"audit/partitions.py"}
+    trail = "audit/scope.py"
+    assert users_of("audit_append", definer=trail) == {"audit/log.py"}
+    assert users_of("audit_seal", definer=trail) == {"audit/seal.py"}
+    assert users_of("audit_partitions", definer=trail) == {"audit/partitions.py"}
+    tokens = {"AUDIT_APPEND", "AUDIT_SEAL", "AUDIT_PARTITIONS"}
+    assert {m for t in tokens for m in users_of(t, definer=trail)} == {"access/guard.py"}
 
 
 def test_only_the_access_service_mints_and_remembers_proofs() -> None:

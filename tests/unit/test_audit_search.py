@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tandem.audit.export import COLUMNS, cell, csv_lines
 from tandem.audit.models import BTG_PREDICATE, REFUSED_PREDICATE, AuditEvent
-from tandem.audit.repository import filtered
-from tandem.audit.search import (
+from tandem.clock import FrozenClock
+from tandem.errors import ValidationProblem
+from tandem.privacy.export import COLUMNS, cell, csv_lines
+from tandem.privacy.repository import filtered
+from tandem.privacy.search import (
     AuditSearch,
     AuditTrailEvent,
     OutcomeFilter,
@@ -24,8 +26,6 @@ from tandem.audit.search import (
     TrailFilter,
     period_of,
 )
-from tandem.clock import FrozenClock
-from tandem.errors import ValidationProblem
 
 CLOCK = FrozenClock(datetime(2026, 3, 10, 14, 30, tzinfo=UTC))
 

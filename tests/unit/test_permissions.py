@@ -16,12 +16,12 @@ from tandem.access.capabilities import (
     STAFF_CAPABILITIES,
     WRITE_CAPABILITIES,
     AccessBasis,
-    Capability,
     PermissionFileError,
     load_permissions,
     permissions,
 )
-from tandem.people.vocab import ProfessionalRole
+from tandem.capabilities import Capability
+from tandem.vocab import ProfessionalRole
 
 C = Capability
 LICENSED = [

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tandem.app import create_app
-from tandem.assessments.view_labels import FILTERS as NEED_FILTERS
+from tandem.assessments.views.labels import FILTERS as NEED_FILTERS
 from tandem.config import Settings
 from tandem.web.pages import FILTERS as PAGE_FILTERS
 from tandem.web.templating import register_filters, templates

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, StringConstraints
 
 from tandem.access import service
-from tandem.audit.search import AuditEventRead
-from tandem.audit.service import patient_access_log
 from tandem.deps import Ctx, CurrentUser, RuntimeDep, SessionDep
+from tandem.privacy.search import AuditEventRead
+from tandem.privacy.service import patient_access_log
 from tandem.schemas import ClinicalDate, InputModel, Page
 
 router = APIRouter(tags=["access"])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tandem.clock import Clock
-from tandem.people.vocab import ProfessionalRole
+from tandem.vocab import ProfessionalRole
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,9 @@ from sqlalchemy.sql.selectable import (
 )
 from sqlalchemy.sql.util import find_tables
 
-from tandem.access.capabilities import Capability
 from tandem.access.scope import (
     ACCESS_DECISION,
-    AUDIT_APPEND,
-    AUDIT_PARTITIONS,
-    AUDIT_SEAL,
     PROOFS_KEY,
-    SCOPE_OPTION,
     STAFF_KEY,
     STAFF_TABLES,
     STAFF_WRITES,
@@ -50,6 +45,9 @@ from tandem.access.scope import (
     remembered_proof,
     session_info,
 )
+from tandem.audit.scope import AUDIT_APPEND, AUDIT_PARTITIONS, AUDIT_SEAL
+from tandem.capabilities import Capability
+from tandem.db import SCOPE_OPTION
 
 
 def _referenced_tables(stmt: Any) -> set[str]:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from tandem.access.capabilities import PermissionTable, Rule
-from tandem.people.vocab import ProfessionalRole, label
+from tandem.vocab import ProfessionalRole, label
 
 ROLE_HEADINGS = {
     ProfessionalRole.care_manager: "Care manager",

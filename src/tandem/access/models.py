@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tandem.access.capabilities import PatientData
+from tandem.capabilities import PatientData
 from tandem.db import Base, IdMixin
 
 

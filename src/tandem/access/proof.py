@@ -11,12 +11,8 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tandem.access.capabilities import (
-    WRITE_CAPABILITIES,
-    AccessBasis,
-    Capability,
-    permissions,
-)
+from tandem.access.capabilities import WRITE_CAPABILITIES, AccessBasis, permissions
+from tandem.capabilities import Capability
 
 if TYPE_CHECKING:
     from tandem.people.models import Patient

@@ -37,14 +37,14 @@ from sqlalchemy.sql.selectable import (
     TableClause,
 )
 
-from tandem.access.capabilities import Capability, PatientData, permissions
+from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
 from tandem.access.models import BreakGlassGrant
 from tandem.access.proof import PatientAccess, Proof, StaffAccess
+from tandem.capabilities import Capability, PatientData
 from tandem.careteams.models import CareTeamMember
-from tandem.db import SYSTEM_SESSION, Base
+from tandem.db import SCOPE_OPTION, SYSTEM_SESSION, Base, ScopeToken
 
-SCOPE_OPTION = "tandem_scope"
 PROOFS_KEY = "tandem_proofs"
 STAFF_KEY = "tandem_staff_access"
 SYSTEM_KEY = SYSTEM_SESSION
@@ -154,20 +154,7 @@ PROBES = frozenset(
 )
 
 
-class _Token:
-    """A scope that only one module may use (see the layer test)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<scope {self.name}>"
-
-
-ACCESS_DECISION = _Token("access decision")
-AUDIT_APPEND = _Token("audit append")
-AUDIT_SEAL = _Token("audit seal")
-AUDIT_PARTITIONS = _Token("audit partitions")
+ACCESS_DECISION = ScopeToken("access decision")
 
 
 def from_key(from_: Any) -> tuple[str, str | None]:
@@ -273,22 +260,6 @@ def access_decision(stmt: T) -> T:
     return stmt.execution_options(**{SCOPE_OPTION: ACCESS_DECISION})
 
 
-def audit_seal(stmt: T) -> T:
-    """The sealer's own statements (audit.seal only; see the layer test)."""
-    return stmt.execution_options(**{SCOPE_OPTION: AUDIT_SEAL})
-
-
-def audit_partitions(stmt: T) -> T:
-    """Making and dropping the audit table's monthly partitions, as SQL text (audit.partitions
-    only; see the layer test). It reads no event."""
-    return stmt.execution_options(**{SCOPE_OPTION: AUDIT_PARTITIONS})
-
-
-def audit_append(stmt: T) -> T:
-    """The audit writer's own statements (audit.log only; see the layer test)."""
-    return stmt.execution_options(**{SCOPE_OPTION: AUDIT_APPEND})
-
-
 def count_of(stmt: Select[*tuple[Any, ...]]) -> Select[int]:
     """How many rows a scoped query returns; refuses to count an unscoped one."""
     scope = stmt.get_execution_options().get(SCOPE_OPTION)
@@ -340,9 +311,6 @@ def select_scoped(model: type[Any], ctx: AccessContext) -> Select[Any]:
 __all__ = [
     "UnscopedPatientQuery",
     "access_decision",
-    "audit_append",
-    "audit_partitions",
-    "audit_seal",
     "care_relationship",
     "count_of",
     "existence_probe",

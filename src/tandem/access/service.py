@@ -15,7 +15,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from tandem.access.capabilities import AccessBasis, Capability, permissions
+from tandem.access.capabilities import AccessBasis, permissions
 from tandem.access.context import AccessContext
 from tandem.access.models import BreakGlassGrant
 from tandem.access.proof import PatientAccess, Proof, StaffAccess
@@ -28,6 +28,7 @@ from tandem.access.scope import (
     remembered_proof,
 )
 from tandem.audit import log as audit
+from tandem.capabilities import Capability
 from tandem.careteams.models import CareTeamMember
 from tandem.dates import check_clinical_date
 from tandem.errors import Forbidden, NotFound

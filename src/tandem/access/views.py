@@ -9,11 +9,11 @@ from fastapi.responses import Response
 
 from tandem.access import service
 from tandem.access.api import BreakGlassRequest
-from tandem.access.capabilities import Capability
-from tandem.audit.service import find_patient_id_by_mrn_for_privacy, patient_access_log
+from tandem.capabilities import Capability
 from tandem.deps import RuntimeDep, SessionDep
 from tandem.errors import DomainError, NotFound
-from tandem.people.chart import chart_context
+from tandem.people.views.chart import chart_context
+from tandem.privacy.service import find_patient_id_by_mrn_for_privacy, patient_access_log
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,

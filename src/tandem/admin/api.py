@@ -20,7 +20,7 @@ from tandem.admin.schemas import (
     UserUpdate,
 )
 from tandem.deps import Ctx, SessionDep
-from tandem.people.vocab import ProfessionalRole
+from tandem.vocab import ProfessionalRole
 
 router = APIRouter(tags=["administration"])
 

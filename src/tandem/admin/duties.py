@@ -11,13 +11,13 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.grants import end_live_grants
 from tandem.access.service import require_staff
 from tandem.admin import repository
 from tandem.admin.rules import check_an_administrator_remains, leaves_administration
 from tandem.audit import log as audit
+from tandem.capabilities import Capability
 from tandem.errors import Forbidden, NotFound
 from tandem.people.models import User
 

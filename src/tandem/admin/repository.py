@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.people.models import User
-from tandem.people.vocab import ProfessionalRole
+from tandem.vocab import ProfessionalRole
 
 
 async def lock_active_administrators(session: AsyncSession) -> frozenset[uuid.UUID]:

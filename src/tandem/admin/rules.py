@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 
 from tandem.errors import Conflict
-from tandem.people.vocab import ProfessionalRole
+from tandem.vocab import ProfessionalRole
 
 
 def leaves_administration(*, role: str, active: bool, new_role: str, new_active: bool) -> bool:

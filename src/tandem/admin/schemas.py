@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from tandem.people.vocab import OrganizationKind, ProfessionalRole
 from tandem.schemas import Email, InputModel, Name, OptionalText, OutputModel, Phone, Version
+from tandem.vocab import OrganizationKind, ProfessionalRole
 
 Username = Annotated[
     str,

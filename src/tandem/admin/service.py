@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.models import BreakGlassGrant
 from tandem.access.scope import scoped_for_staff
@@ -30,6 +29,7 @@ from tandem.audit import log as audit
 from tandem.auth.passwords import hash_password
 from tandem.auth.rules import check_password_policy
 from tandem.auth.service import revoke_all_sessions
+from tandem.capabilities import Capability
 from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people.models import Organization, Patient, User

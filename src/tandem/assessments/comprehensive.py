@@ -7,7 +7,6 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
@@ -21,6 +20,7 @@ from tandem.assessments.schemas import (
     AssessmentRead,
     EnteredInError,
 )
+from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id

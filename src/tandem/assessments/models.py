@@ -11,7 +11,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tandem.access.capabilities import Capability, PatientData
+from tandem.capabilities import Capability, PatientData
 from tandem.db import Base, IdMixin
 
 Json = JSON().with_variant(JSONB(), "postgresql")

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
@@ -24,6 +23,7 @@ from tandem.assessments.schemas import (
     NeedStatusChange,
 )
 from tandem.assessments.vocab import DOMAIN_LABELS, NeedDomain
+from tandem.capabilities import Capability
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people.service import audit_patient

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
@@ -16,6 +15,7 @@ from tandem.assessments import repository as repo
 from tandem.assessments.definitions import FlagRule
 from tandem.assessments.models import Response, SafetyAlert
 from tandem.assessments.schemas import SafetyAlertRead, SafetyAlertResolve
+from tandem.capabilities import Capability
 from tandem.careteams import repository as team_repo
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id

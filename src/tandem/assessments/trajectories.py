@@ -9,7 +9,6 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
@@ -18,6 +17,7 @@ from tandem.assessments.definitions import Instrument, instrument, instruments
 from tandem.assessments.rules import Measurement, summarise
 from tandem.assessments.schemas import ResponseRead, TrajectoryPoint, TrajectoryRead
 from tandem.assessments.service import summarise_response
+from tandem.capabilities import Capability
 from tandem.careteams import repository as team_repo
 from tandem.config import Settings
 from tandem.errors import NotFound

@@ -14,18 +14,36 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from tandem.access.context import AccessContext
-from tandem.access.scope import audit_append
 from tandem.audit.models import AuditEvent
+from tandem.audit.scope import audit_append
 
 PENDING_KEY = "tandem_audit_pending"
 REFUSED_KEY = "tandem_audit_refused"
+
+
+class Actor(Protocol):
+    """Who did it, as an event records them (the access layer's AccessContext is one). The trail
+    asks for no more, so that it stands below the access layer that writes to it."""
+
+    @property
+    def user_id(self) -> uuid.UUID | None: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def source_address(self) -> str | None: ...
+
+    def now(self) -> datetime: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +64,7 @@ class PendingEvent:
 
 def record(
     session: AsyncSession,
-    ctx: AccessContext,
+    ctx: Actor,
     *,
     action: str,
     record_type: str,

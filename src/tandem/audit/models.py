@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tandem.access.capabilities import Capability, PatientData
+from tandem.capabilities import Capability, PatientData
 from tandem.db import Base
 
 # A refused or failed attempt is any outcome but success (audit.log keeps them past a rollback).

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.scope import audit_partitions
+from tandem.audit.scope import audit_partitions
 
 log = logging.getLogger("tandem.audit")
 

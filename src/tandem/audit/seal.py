@@ -24,12 +24,12 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tandem.access.scope import audit_seal
 from tandem.audit.chain import CHAINED_FIELDS, GENESIS, keyed_link
 from tandem.audit.checkpoints import Checkpoint, CheckpointLog
 from tandem.audit.keys import AuditKeys
 from tandem.audit.models import AuditEvent
 from tandem.audit.partitions import Partitioner
+from tandem.audit.scope import audit_seal
 from tandem.clock import Clock
 
 log = logging.getLogger("tandem.audit")

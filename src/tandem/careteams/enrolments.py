@@ -6,10 +6,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
+from tandem.capabilities import Capability
 from tandem.careteams import repository as repo
 from tandem.careteams.models import Enrolment
 from tandem.careteams.rules import check_end, check_phase_dates, check_start

@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability, permissions
+from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
+from tandem.capabilities import Capability
 from tandem.careteams import repository as repo
 from tandem.careteams.models import CareTeamMember
 from tandem.careteams.rules import check_end, check_member_kind, check_start

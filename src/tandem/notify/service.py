@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.scope import count_of, scoped
 from tandem.access.service import require_patient
 from tandem.audit import log as audit
+from tandem.capabilities import Capability
 from tandem.errors import NotFound
 from tandem.ids import new_id
 from tandem.notify.models import Notification

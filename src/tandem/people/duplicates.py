@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import may, require_staff
 from tandem.audit import log as audit
+from tandem.capabilities import Capability
 from tandem.errors import Conflict, NotFound
 from tandem.ids import new_id
 from tandem.people import repository as repo

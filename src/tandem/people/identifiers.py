@@ -11,9 +11,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.service import require_patient
+from tandem.capabilities import Capability
 from tandem.errors import Conflict, NotFound
 from tandem.ids import new_id
 from tandem.people import duplicates

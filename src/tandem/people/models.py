@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tandem.access.capabilities import Capability, PatientData
+from tandem.capabilities import Capability, PatientData
 from tandem.db import Base, IdMixin
 
 

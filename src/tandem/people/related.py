@@ -6,10 +6,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
+from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability, permissions
+from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess, StaffAccess
 from tandem.access.scope import (
@@ -20,6 +20,7 @@ from tandem.access.scope import (
     scoped_to_patient,
 )
 from tandem.assessments.models import SafetyAlert
+from tandem.capabilities import Capability
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.people.models import (
     Organization,

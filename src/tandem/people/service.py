@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability, permissions
+from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import registrant_access, require_patient, require_staff
 from tandem.audit import log as audit
+from tandem.capabilities import Capability
 from tandem.careteams.models import CareTeamMember
 from tandem.careteams.rules import care_team_role_for
 from tandem.dates import check_clinical_date

@@ -4,25 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-class OrganizationKind(StrEnum):
-    primary_care = "primary_care"
-    behavioural_health = "behavioural_health"
-    community_partner = "community_partner"
-    hospital = "hospital"
-    other = "other"
-
-
-class ProfessionalRole(StrEnum):
-    care_manager = "care_manager"
-    primary_care_provider = "primary_care_provider"
-    psychiatric_consultant = "psychiatric_consultant"
-    therapist = "therapist"
-    social_worker = "social_worker"
-    peer_specialist = "peer_specialist"
-    community_partner = "community_partner"
-    administrator = "administrator"
-    privacy_officer = "privacy_officer"
+from tandem.vocab import LABELS as SHARED_LABELS
 
 
 class Gender(StrEnum):
@@ -40,14 +22,6 @@ class ContactPreference(StrEnum):
     email = "email"
     post = "post"
     no_contact = "no_contact"
-
-
-class RecordStatus(StrEnum):
-    """Lifecycle shared by records that are ended or marked in error, never deleted."""
-
-    active = "active"
-    inactive = "inactive"
-    entered_in_error = "entered-in-error"
 
 
 class DuplicateStatus(StrEnum):
@@ -89,19 +63,7 @@ class IdentifierSystem(StrEnum):
 
 
 LABELS: dict[str, str] = {
-    "care_manager": "Care manager",
-    "primary_care_provider": "Primary care provider",
-    "psychiatric_consultant": "Psychiatric consultant",
-    "therapist": "Therapist",
-    "social_worker": "Social worker",
-    "peer_specialist": "Peer specialist",
-    "community_partner": "Community partner",
-    "administrator": "Administrator",
-    "privacy_officer": "Privacy officer",
-    "primary_care": "Primary care",
-    "behavioural_health": "Behavioural health",
-    "hospital": "Hospital",
-    "other": "Other",
+    **SHARED_LABELS,
     "male": "Male",
     "female": "Female",
     "unknown": "Unknown",
@@ -110,9 +72,6 @@ LABELS: dict[str, str] = {
     "email": "E-mail",
     "post": "Post",
     "no_contact": "Do not contact",
-    "active": "Active",
-    "inactive": "Ended",
-    "entered-in-error": "Entered in error",
     "spouse_or_partner": "Spouse or partner",
     "parent": "Parent",
     "child": "Child",

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from math import ceil
 
-from tandem.people.vocab import OrganizationKind, ProfessionalRole
 from tandem.synth import names, people
 from tandem.synth.keys import new_uuid
 from tandem.synth.pool import CareManager, CarePool, Clinic, Network, Partner, Row, Staff
 from tandem.synth.teams import Rates
+from tandem.vocab import OrganizationKind, ProfessionalRole
 
 # Caseload sizes behind the staffing ratios (AIMS Center guidance for care managers).
 CARE_MANAGER_CASELOAD = 90

@@ -10,7 +10,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from tandem.access.capabilities import Capability, permissions
+from tandem.access.capabilities import permissions
+from tandem.capabilities import Capability
 from tandem.careteams.vocab import ROLE_LABELS
 from tandem.people.vocab import label as people_label
 

@@ -9,24 +9,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
 from tandem.access.views import router as access_views
-from tandem.admin.break_glass_views import router as break_glass_views
-from tandem.admin.organization_views import router as organization_views
-from tandem.admin.views import router as user_views
-from tandem.assessments.comprehensive_views import router as comprehensive_views
-from tandem.assessments.needs_views import router as needs_views
-from tandem.assessments.response_views import router as response_views
-from tandem.assessments.safety_views import router as safety_views
-from tandem.assessments.views import router as assessment_views
-from tandem.audit.views import router as audit_views
+from tandem.admin.views.break_glass import router as break_glass_views
+from tandem.admin.views.organizations import router as organization_views
+from tandem.admin.views.users import router as user_views
+from tandem.assessments.views.comprehensive import router as comprehensive_views
+from tandem.assessments.views.measurements import router as assessment_views
+from tandem.assessments.views.needs import router as needs_views
+from tandem.assessments.views.responses import router as response_views
+from tandem.assessments.views.safety import router as safety_views
 from tandem.auth.views import router as auth_views
-from tandem.careteams.enrolment_views import router as enrolment_views
-from tandem.careteams.views import router as care_team_views
+from tandem.careteams.views.enrolments import router as enrolment_views
+from tandem.careteams.views.members import router as care_team_views
 from tandem.notify.views import router as notification_views
-from tandem.people.demographics_views import router as demographics_views
-from tandem.people.duplicate_views import router as duplicate_views
-from tandem.people.identifier_views import router as identifier_views
-from tandem.people.related_views import router as related_views
-from tandem.people.views import router as patient_views
+from tandem.people.views.demographics import router as demographics_views
+from tandem.people.views.duplicates import router as duplicate_views
+from tandem.people.views.identifiers import router as identifier_views
+from tandem.people.views.patients import router as patient_views
+from tandem.people.views.related import router as related_views
+from tandem.privacy.views import router as audit_views
 from tandem.web.deps import PageUser
 
 FAVICON = Path(__file__).parent.parent / "static" / "favicon.svg"

@@ -9,16 +9,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability, permissions
+from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
 from tandem.admin.service import list_users
+from tandem.capabilities import Capability
 from tandem.careteams import service
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
 from tandem.careteams.vocab import CareTeamRole
 from tandem.deps import SessionDep
-from tandem.people.chart import chart_context
 from tandem.people.related import list_related_persons
-from tandem.people.vocab import ProfessionalRole
+from tandem.people.views.chart import chart_context
+from tandem.vocab import ProfessionalRole
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
+from tandem.capabilities import Capability
 from tandem.deps import SessionDep
 from tandem.people import identifiers as identifier_service
-from tandem.people.chart import chart_context
 from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRead
+from tandem.people.views.chart import chart_context
 from tandem.people.vocab import IdentifierSystem
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import FormState, attempt, form_from, options, page, read_form, see_other

@@ -23,7 +23,7 @@ from tandem.assessments.vocab import (
 )
 from tandem.deps import SessionDep
 from tandem.errors import NotFound
-from tandem.people.chart import chart_context
+from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import FormState, attempt, form_from, form_status, page, read_form, see_other
 

@@ -8,20 +8,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.assessments import service
-from tandem.assessments.answer_form import (
+from tandem.assessments.definitions import instrument
+from tandem.assessments.schemas import EnteredInError, ResponseAmend
+from tandem.assessments.views.answer_form import (
     AnswerForm,
     prefilled,
     read_answer_form,
     submitted_instrument,
 )
-from tandem.assessments.definitions import instrument
-from tandem.assessments.schemas import EnteredInError, ResponseAmend
+from tandem.capabilities import Capability
 from tandem.deps import SessionDep
 from tandem.errors import NotFound
-from tandem.people.chart import chart_context
+from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import FormState, attempt, form_from, form_status, page, read_form, see_other
 

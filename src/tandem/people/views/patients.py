@@ -9,14 +9,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability, permissions
+from tandem.access.capabilities import permissions
+from tandem.capabilities import Capability
 from tandem.careteams import service as careteam
 from tandem.deps import RuntimeDep, SessionDep
 from tandem.errors import DomainError
 from tandem.people import service
-from tandem.people.chart import chart_context
 from tandem.people.schemas import PatientCreate
 from tandem.people.service import PossibleDuplicate
+from tandem.people.views.chart import chart_context
 from tandem.people.vocab import ContactPreference, Gender
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (

@@ -11,21 +11,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.assessments import service, trajectories
-from tandem.assessments.answer_form import (
+from tandem.assessments.chart import ChartData, render_chart
+from tandem.assessments.definitions import Instrument, instruments
+from tandem.assessments.schemas import ResponseCreate, TrajectoryRead
+from tandem.assessments.views.answer_form import (
     AnswerForm,
     named_instrument,
     read_answer_form,
     submitted_instrument,
 )
-from tandem.assessments.chart import ChartData, render_chart
-from tandem.assessments.definitions import Instrument, instruments
-from tandem.assessments.schemas import ResponseCreate, TrajectoryRead
 from tandem.assessments.vocab import ResponseSource
+from tandem.capabilities import Capability
 from tandem.deps import RuntimeDep, SessionDep
-from tandem.people.chart import chart_context
+from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import attempt, page, see_other
 

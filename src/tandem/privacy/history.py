@@ -10,14 +10,14 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.service import may, require_patient, require_staff
 from tandem.audit import log as audit
-from tandem.audit import repository as repo
-from tandem.audit.repository import LogScope
-from tandem.audit.search import Phase, Position
+from tandem.capabilities import Capability
 from tandem.errors import NotFound, ValidationProblem
+from tandem.privacy import repository as repo
+from tandem.privacy.repository import LogScope
+from tandem.privacy.search import Phase, Position
 
 
 async def log_scope(session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID) -> LogScope:

@@ -13,7 +13,7 @@ from tandem.admin import service as admin
 from tandem.admin.schemas import PasswordReset, UserCreate, UserRead, UserUpdate
 from tandem.deps import SessionDep
 from tandem.errors import DomainError
-from tandem.people.vocab import ProfessionalRole
+from tandem.vocab import ProfessionalRole
 from tandem.web.deps import PageCtx, PageUser, form_values
 from tandem.web.pages import (
     FormState,

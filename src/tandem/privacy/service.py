@@ -9,16 +9,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.proof import StaffAccess
 from tandem.access.service import require_staff
-from tandem.audit import export
 from tandem.audit import log as audit
-from tandem.audit import repository as repo
-from tandem.audit.history import audit_log_read, log_scope
-from tandem.audit.repository import TrailRow
-from tandem.audit.search import (
+from tandem.capabilities import Capability
+from tandem.errors import NotFound, ValidationProblem
+from tandem.privacy import export
+from tandem.privacy import repository as repo
+from tandem.privacy.history import audit_log_read, log_scope
+from tandem.privacy.repository import TrailRow
+from tandem.privacy.search import (
     SUMMARY_DAYS,
     AuditEventRead,
     AuditSearch,
@@ -31,7 +32,6 @@ from tandem.audit.search import (
     TrailFilter,
     period_of,
 )
-from tandem.errors import NotFound, ValidationProblem
 from tandem.schemas import Page
 
 # Rows per query of an export: memory stays flat however long the trail.

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from tandem.audit import service
-from tandem.audit.search import AuditSearch, AuditTrailPage, RefusedSummary, SummaryQuery
 from tandem.deps import Ctx, RuntimeDep, SessionDep
+from tandem.privacy import service
+from tandem.privacy.search import AuditSearch, AuditTrailPage, RefusedSummary, SummaryQuery
 
 router = APIRouter(tags=["audit trail"])
 

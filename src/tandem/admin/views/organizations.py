@@ -8,13 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.admin import service as admin
 from tandem.admin.schemas import OrganizationCreate, OrganizationUpdate
+from tandem.capabilities import Capability
 from tandem.deps import SessionDep
 from tandem.errors import NotFound
-from tandem.people.vocab import OrganizationKind
+from tandem.vocab import OrganizationKind
 from tandem.web.deps import PageCtx, PageUser, form_values
 from tandem.web.pages import (
     FormState,

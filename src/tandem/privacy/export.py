@@ -12,7 +12,7 @@ import io
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 
-from tandem.audit.search import AuditTrailEvent
+from tandem.privacy.search import AuditTrailEvent
 
 # Who and whose first, then what: the order a reader scans a row in.
 COLUMNS = (

@@ -13,8 +13,8 @@ from tandem.careteams import enrolments
 from tandem.careteams.schemas import EnrolmentCreate, EnrolmentUpdate
 from tandem.careteams.vocab import PROGRAMMES, Phase
 from tandem.deps import SessionDep
-from tandem.people.chart import chart_context
 from tandem.people.schemas import EnteredInError
+from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,

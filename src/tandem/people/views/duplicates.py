@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
 from tandem.people import duplicates
-from tandem.people.duplicates_api import status_filter
+from tandem.people.api.duplicates import status_filter
 from tandem.people.schemas import DuplicateResolve
 from tandem.people.vocab import DuplicateOutcome, DuplicateStatus
 from tandem.web.deps import PageCtx, PageUser

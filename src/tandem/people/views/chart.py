@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.access.service import require_patient
 from tandem.assessments import repository as assessment_repo
+from tandem.capabilities import Capability
 from tandem.people import service
 
 

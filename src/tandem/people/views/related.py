@@ -8,17 +8,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
+from tandem.capabilities import Capability
 from tandem.deps import SessionDep
 from tandem.people import related
-from tandem.people.chart import chart_context
 from tandem.people.schemas import (
     RelatedPersonCreate,
     RelatedPersonEnd,
     RelatedPersonRead,
     RelatedPersonUpdate,
 )
+from tandem.people.views.chart import chart_context
 from tandem.people.vocab import Relationship
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (

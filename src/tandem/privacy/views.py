@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
-from tandem.access.capabilities import Capability
 from tandem.access.service import require_staff
-from tandem.audit import service
-from tandem.audit.search import Action, AuditSearch, OutcomeFilter, Purpose, SummaryQuery
+from tandem.capabilities import Capability
 from tandem.deps import RuntimeDep, SessionDep
 from tandem.errors import ValidationProblem
+from tandem.privacy import service
+from tandem.privacy.search import Action, AuditSearch, OutcomeFilter, Purpose, SummaryQuery
 from tandem.web.deps import PageCtx, validation_messages
 from tandem.web.pages import AUDIT_ACTIONS, AUDIT_PURPOSES, FormState, page
 

@@ -19,15 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.proof import PatientAccess, StaffAccess
 from tandem.access.scope import scoped_for_staff, scoped_to_patient
 from tandem.audit.models import AuditEvent
-from tandem.audit.search import (
+from tandem.errors import ValidationProblem
+from tandem.people.models import Patient, User
+from tandem.privacy.search import (
     OutcomeFilter,
     Period,
     Phase,
     Position,
     TrailFilter,
 )
-from tandem.errors import ValidationProblem
-from tandem.people.models import Patient, User
 
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 

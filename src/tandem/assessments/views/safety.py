@@ -12,7 +12,7 @@ from tandem.access.context import AccessContext
 from tandem.assessments import safety, service
 from tandem.assessments.schemas import SafetyAlertResolve
 from tandem.deps import SessionDep
-from tandem.people.chart import chart_context
+from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import FormState, attempt, form_from, form_status, page, read_form, see_other
 

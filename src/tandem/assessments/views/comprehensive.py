@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
 from tandem.assessments import (
     comprehensive,
@@ -28,8 +27,9 @@ from tandem.assessments.schemas import (
     NeedRead,
     ResponseRead,
 )
+from tandem.capabilities import Capability
 from tandem.deps import SessionDep
-from tandem.people.chart import chart_context
+from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser, form_values, parse_form
 from tandem.web.pages import (
     FormState,

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import Capability
 from tandem.access.context import AccessContext
+from tandem.capabilities import Capability
 from tandem.deps import SessionDep
 from tandem.people import service
-from tandem.people.chart import chart_context
 from tandem.people.schemas import EnteredInError, PatientUpdate
-from tandem.people.views import demographic_choices
+from tandem.people.views.chart import chart_context
+from tandem.people.views.patients import demographic_choices
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import FormState, attempt, form_from, form_status, page, read_form, see_other
 

@@ -1,0 +1,1 @@
+"""Pages of the admin domain: its web adapters, one module per area."""

@@ -1,0 +1,1 @@
+"""Pages of the assessments domain: its web adapters, one module per area."""

@@ -1,0 +1,1 @@
+"""Pages of the people domain: its web adapters, one module per area."""
