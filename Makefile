@@ -20,16 +20,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/tandem demo
 
-## Install everything and run every test: lint, types, unit, integration, browser.
+## Install everything and run every test: lint, types, the layer contract, unit, integration, browser.
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

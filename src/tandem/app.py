@@ -28,7 +28,6 @@ from tandem.careteams import messages as careteam_messages
 from tandem.careteams.api import router as careteams_api
 from tandem.clock import Clock
 from tandem.config import Settings
-from tandem.handlers import install_error_handlers
 from tandem.migrate import is_up_to_date
 from tandem.notify.api import router as notify_api
 from tandem.people import messages as people_messages
@@ -38,6 +37,7 @@ from tandem.privacy.api import router as audit_api
 from tandem.runtime import Runtime
 from tandem.web.api_docs import router as api_docs
 from tandem.web.api_docs import swagger_ui_assets
+from tandem.web.error_handlers import install_error_handlers
 from tandem.web.limits import AddressLimits, BodyLimit
 from tandem.web.pages import FILTERS as page_filters
 from tandem.web.pages import register_flash_messages

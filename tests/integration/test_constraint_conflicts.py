@@ -16,9 +16,9 @@ from tests.factories import Factory, unique
 from tandem.audit import log as audit
 from tandem.db import Base
 from tandem.deps import Ctx, SessionDep
-from tandem.handlers import CONSTRAINTS
 from tandem.people.models import Organization, User
 from tandem.web.deps import PageCtx
+from tandem.web.error_handlers import CONSTRAINTS
 
 # Unique by construction (digests of random secrets): a clash is not a user's conflict.
 SECRETS = {"uq_api_token_token_hash", "uq_user_session_token_hash"}

@@ -43,12 +43,12 @@ from tests.integration.walker_scene import (
 )
 from tests.integration.walker_spec import ROUTES, OnPatient, Own
 
+from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.app import create_app
 from tandem.capabilities import Capability
 from tandem.config import Settings
 from tandem.deps import SessionDep
-from tandem.people.service import audit_patient
 from tandem.web.deps import PageCtx
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
+from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import instrument
@@ -26,7 +27,6 @@ from tandem.assessments.vocab import DOMAIN_LABELS, NeedDomain
 from tandem.capabilities import Capability
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
-from tandem.people.service import audit_patient
 from tandem.records import check_version
 
 

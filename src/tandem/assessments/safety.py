@@ -10,18 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
+from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import FlagRule
 from tandem.assessments.models import Response, SafetyAlert
 from tandem.assessments.schemas import SafetyAlertRead, SafetyAlertResolve
 from tandem.capabilities import Capability
-from tandem.careteams import repository as team_repo
+from tandem.careteams import service as care_team
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.notify.service import notify
 from tandem.people.rules import display_name
-from tandem.people.service import audit_patient
 from tandem.records import check_version
 
 
@@ -60,10 +60,7 @@ async def _tell_the_team(
     session: AsyncSession, ctx: AccessContext, access: PatientAccess, alert: SafetyAlert
 ) -> None:
     """The lead care manager; with no lead, every active staff member of the team."""
-    members = await team_repo.active_membership_of(session, access)
-    staff = [m for m in members if m.user_id is not None]
-    leads = [m.user_id for m in staff if m.role == "lead_care_manager" and m.user_id]
-    recipients = leads or [m.user_id for m in staff if m.user_id]
+    recipients = await care_team.safety_contacts(session, access)
     patient = access.patient
     notify(
         session,

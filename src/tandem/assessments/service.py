@@ -4,19 +4,20 @@ safety alerts and candidate needs; amend or withdraw a response and recompute ev
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
+from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.assessments import needs as needs_service
 from tandem.assessments import repository as repo
 from tandem.assessments import safety
 from tandem.assessments.definitions import Instrument, instrument
-from tandem.assessments.models import Response
+from tandem.assessments.models import Response, SafetyAlert
 from tandem.assessments.observations import derive_observations, withdraw_observations
 from tandem.assessments.revisions import keep_revision, revision_history
 from tandem.assessments.rules import (
@@ -40,7 +41,6 @@ from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
-from tandem.people.service import audit_patient
 from tandem.records import check_version
 
 
@@ -365,3 +365,12 @@ def _item_answer(
         changed=change is not None,
         changed_from=change[0] if change else None,
     )
+
+
+async def safety_banner(
+    session: AsyncSession, access: PatientAccess
+) -> tuple[list[SafetyAlert], datetime | None]:
+    """What the chart's safety banner shows: the open alerts and when the suicide-risk screen
+    was last recorded. The caller has proven read_safety and audited the chart read."""
+    open_alerts = [a for a, _ in await repo.alerts(session, access, active_only=True)]
+    return open_alerts, await repo.last_recorded(session, access, "suicide-risk")

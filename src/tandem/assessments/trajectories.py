@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
+from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import Instrument, instrument, instruments
@@ -18,10 +19,9 @@ from tandem.assessments.rules import Measurement, summarise
 from tandem.assessments.schemas import ResponseRead, TrajectoryPoint, TrajectoryRead
 from tandem.assessments.service import summarise_response
 from tandem.capabilities import Capability
-from tandem.careteams import repository as team_repo
+from tandem.careteams.service import current_enrolment_start
 from tandem.config import Settings
 from tandem.errors import NotFound
-from tandem.people.service import audit_patient
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,6 @@ async def trajectory(
     audit_patient(session, ctx, access, "Observation", detail={"trajectory": instrument_code})
     enrolled_on = await current_enrolment_start(session, access)
     return await build_trajectory(session, ctx, access, instrument_code, settings, enrolled_on)
-
-
-async def current_enrolment_start(session: AsyncSession, access: PatientAccess) -> date | None:
-    """When the patient's active enrolment began: the episode the baseline belongs to."""
-    enrolments = await team_repo.enrolments(session, access)
-    current = next((e for e in enrolments if e.status == "active"), None)
-    return current.start_date if current else None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
+from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
 from tandem.careteams import repository as repo
@@ -17,9 +18,8 @@ from tandem.careteams.schemas import EnrolmentCreate, EnrolmentRead, EnrolmentUp
 from tandem.careteams.vocab import Phase
 from tandem.errors import Conflict, NotFound, ValidationProblem
 from tandem.ids import new_id
-from tandem.people import repository as people_repo
+from tandem.people import service as people
 from tandem.people.schemas import EnteredInError
-from tandem.people.service import audit_patient
 from tandem.records import check_version, flush_unique
 
 ALREADY_ENROLLED = "The patient is already enrolled in this programme; change its phase instead."
@@ -51,9 +51,7 @@ async def enrol(
     check_start(data.start_date, today=ctx.clock.today(), born=access.patient.birth_date)
     if data.phase == Phase.discharged:
         raise ValidationProblem("A new enrolment starts in an open phase.", field="phase")
-    if data.organization_id and not await people_repo.organization_exists(
-        session, data.organization_id
-    ):
+    if data.organization_id and not await people.organization_exists(session, data.organization_id):
         raise ValidationProblem("No such organisation.", field="organization_id")
     for existing in await repo.enrolments(session, access):
         if existing.status == "active" and existing.programme == data.programme:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
+from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
 from tandem.careteams import repository as repo
@@ -19,8 +21,7 @@ from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRe
 from tandem.careteams.vocab import CareTeamRole
 from tandem.errors import Conflict, NotFound, ValidationProblem
 from tandem.ids import new_id
-from tandem.people import repository as people_repo
-from tandem.people.service import audit_patient
+from tandem.people import service as people
 from tandem.people.vocab import label
 from tandem.records import check_version, flush_unique
 
@@ -129,14 +130,16 @@ async def add_member(
                 field="user_id",
             )
     if data.related_person_id is not None:
-        person = await people_repo.related_person(session, access, data.related_person_id)
-        if person is None or person.status != "active":
+        name = await people.active_related_person_name(session, access, data.related_person_id)
+        if name is None:
             raise ValidationProblem(
                 "No such related person for this patient.", field="related_person_id"
             )
-        if await repo.active_membership_of(session, access, related_person_id=person.id):
-            raise Conflict(f"{person.name} is already on the team.", field="related_person_id")
-    if organization_id and not await people_repo.organization_exists(session, organization_id):
+        if await repo.active_membership_of(
+            session, access, related_person_id=data.related_person_id
+        ):
+            raise Conflict(f"{name} is already on the team.", field="related_person_id")
+    if organization_id and not await people.organization_exists(session, organization_id):
         raise ValidationProblem("No such organisation.", field="organization_id")
     if data.role == CareTeamRole.lead_care_manager:
         lead = await repo.active_lead(session, access)
@@ -210,7 +213,7 @@ async def update_member(
             if lead is not None:
                 raise Conflict("This patient already has a lead care manager.", field="role")
     org_id = changes.get("organization_id")
-    if org_id and not await people_repo.organization_exists(session, org_id):
+    if org_id and not await people.organization_exists(session, org_id):
         raise ValidationProblem("No such organisation.", field="organization_id")
     for key, value in changes.items():
         setattr(member, key, value)
@@ -324,3 +327,22 @@ async def make_lead(
         detail={"role": member.role, "reason": data.reason},
     )
     return await _read_one(session, access, member.id)
+
+
+# -- what other domains ask of the care team (its named surface) --------------------------
+
+
+async def safety_contacts(session: AsyncSession, access: PatientAccess) -> list[uuid.UUID]:
+    """Whom to tell of a safety alert: the lead care manager; with no lead, every active staff
+    member of the team."""
+    members = await repo.active_membership_of(session, access)
+    staff = [m.user_id for m in members if m.user_id is not None]
+    leads = [m.user_id for m in members if m.role == "lead_care_manager" and m.user_id]
+    return leads or staff
+
+
+async def current_enrolment_start(session: AsyncSession, access: PatientAccess) -> date | None:
+    """When the patient's active enrolment began: the episode a baseline belongs to."""
+    enrolments = await repo.enrolments(session, access)
+    current = next((e for e in enrolments if e.status == "active"), None)
+    return current.start_date if current else None

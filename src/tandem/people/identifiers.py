@@ -12,6 +12,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
+from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
 from tandem.errors import Conflict, NotFound
@@ -20,7 +21,6 @@ from tandem.people import duplicates
 from tandem.people import repository as repo
 from tandem.people.models import PatientIdentifier
 from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRead
-from tandem.people.service import audit_patient
 from tandem.records import check_version, flush_unique
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
+from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
@@ -21,7 +22,6 @@ from tandem.people.schemas import (
     RelatedPersonRead,
     RelatedPersonUpdate,
 )
-from tandem.people.service import audit_patient
 from tandem.records import check_version, reject_cleared
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
+from tandem.access.recording import audit_patient
 from tandem.access.service import registrant_access, require_patient, require_staff
 from tandem.audit import log as audit
 from tandem.capabilities import Capability
@@ -43,28 +43,6 @@ class PossibleDuplicate(Conflict):
     """Same name and date of birth as an existing patient; confirm to create anyway."""
 
     code = "possible_duplicate"
-
-
-def audit_patient(
-    session: AsyncSession,
-    ctx: AccessContext,
-    access: PatientAccess,
-    record_type: str,
-    record_id: uuid.UUID | None = None,
-    action: str = "R",
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Audit a read (the default) or a change of this patient's data, on the access's basis."""
-    audit.record(
-        session,
-        ctx,
-        action=action,
-        record_type=record_type,
-        record_id=record_id or access.patient_id,
-        patient_id=access.patient_id,
-        purpose=access.purpose,
-        detail=detail,
-    )
 
 
 async def list_caseload(
@@ -354,3 +332,19 @@ async def mark_patient_entered_in_error(
         action="U",
         detail={"status": "entered-in-error", "reason": data.reason},
     )
+
+
+# -- what other domains ask of people (their named surface; never this package's repository) --
+
+
+async def organization_exists(session: AsyncSession, org_id: uuid.UUID) -> bool:
+    """Whether an organisation is in the directory (a reference another record makes)."""
+    return await repo.organization_exists(session, org_id)
+
+
+async def active_related_person_name(
+    session: AsyncSession, access: PatientAccess, person_id: uuid.UUID
+) -> str | None:
+    """The name of one of the patient's family members or caregivers, if still active."""
+    person = await repo.related_person(session, access, person_id)
+    return person.name if person is not None and person.status == "active" else None

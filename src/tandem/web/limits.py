@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tandem.errors import DomainError, TooLarge, ValidationProblem
-from tandem.handlers import domain_error
+from tandem.web.error_handlers import domain_error
 
 # The longest query parameter (name or value): a search text, a page number, a return address.
 MAX_PARAMETER_LENGTH = 500

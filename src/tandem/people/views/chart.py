@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
+from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
-from tandem.assessments import repository as assessment_repo
+from tandem.assessments import service as assessments
 from tandem.capabilities import Capability
 from tandem.people import service
 
@@ -53,7 +54,7 @@ async def chart_context(
     access = await require_patient(
         session, ctx, patient_id, capability=capability or TAB_CAPABILITY[tab]
     )
-    service.audit_patient(session, ctx, access, "Patient")
+    audit_patient(session, ctx, access, "Patient")
     full_chart = access.can(Capability.read_chart)
     patient: Any = (
         await service.patient_read(session, ctx, access)
@@ -61,11 +62,11 @@ async def chart_context(
         else await service.contact_read(session, access)
     )
     # The chart header's audited read covers the banner: the same patient, the same page.
-    alerts = []
-    screened_at = None
-    if access.can(Capability.read_safety):
-        alerts = [a for a, _ in await assessment_repo.alerts(session, access, active_only=True)]
-        screened_at = await assessment_repo.last_recorded(session, access, "suicide-risk")
+    alerts, screened_at = (
+        await assessments.safety_banner(session, access)
+        if access.can(Capability.read_safety)
+        else ([], None)
+    )
     base = f"/patients/{patient_id}"
     tabs = [
         ChartTab(key, label, base + suffix)
