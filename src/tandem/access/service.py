@@ -34,6 +34,7 @@ from tandem.dates import check_clinical_date
 from tandem.errors import Forbidden, NotFound
 from tandem.ids import new_id
 from tandem.people.models import Patient
+from tandem.vocab import RecordStatus
 
 LEAD = "lead_care_manager"
 
@@ -95,7 +96,7 @@ async def _prove(
     row = (await session.execute(access_decision(stmt))).first()
     if row is None:
         return None, False
-    if row[0].status == "entered-in-error":
+    if row[0].status == RecordStatus.entered_in_error:
         return None, True
     patient, role, emergency = row[0], row[1], bool(row[2])
     table = permissions()

@@ -21,11 +21,13 @@ from tandem.assessments.schemas import (
     AssessmentRead,
     EnteredInError,
 )
+from tandem.assessments.vocab import NeedStatus
 from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.records import check_version
+from tandem.vocab import RecordStatus
 
 
 async def _check_links(
@@ -38,7 +40,7 @@ async def _check_links(
     responses = {r.id: r for r in await repo.responses(session, access)}
     for response_id in data.response_ids:
         found = responses.get(response_id)
-        if found is None or found.status == "entered-in-error":
+        if found is None or found.status == RecordStatus.entered_in_error:
             raise ValidationProblem(
                 "One of the screens chosen is not a valid response of this patient.",
                 field="response_ids",
@@ -46,7 +48,7 @@ async def _check_links(
     needs = {n.id: n for n in await repo.needs(session, access)}
     for need_id in data.need_ids:
         need = needs.get(need_id)
-        if need is None or need.status in ("dismissed", "entered-in-error"):
+        if need is None or need.status in ("dismissed", NeedStatus.entered_in_error):
             raise ValidationProblem(
                 "One of the needs chosen is not an open need of this patient.", field="need_ids"
             )
@@ -137,7 +139,7 @@ async def amend_assessment(
     )
     record = await _load(session, access, assessment_id)
     check_version(record, data.version)
-    if record.status == "entered-in-error":
+    if record.status == RecordStatus.entered_in_error:
         raise ValidationProblem("This assessment was marked entered in error.", field="status")
     _check_date(access, data, ctx)
     response_ids, need_ids = await _check_links(session, ctx, access, data)
@@ -175,10 +177,10 @@ async def mark_assessment_entered_in_error(
     )
     record = await _load(session, access, assessment_id)
     check_version(record, data.version)
-    if record.status == "entered-in-error":
+    if record.status == RecordStatus.entered_in_error:
         raise ValidationProblem("Already marked entered in error.", field="status")
-    _keep_revision(session, ctx, record, "entered-in-error", data.reason)
-    record.status = "entered-in-error"
+    _keep_revision(session, ctx, record, RecordStatus.entered_in_error, data.reason)
+    record.status = RecordStatus.entered_in_error
     record.updated_at = ctx.now()
     await session.flush()
     audit_patient(
@@ -188,7 +190,7 @@ async def mark_assessment_entered_in_error(
         "ComprehensiveAssessment",
         record.id,
         action="U",
-        detail={"status": "entered-in-error", "reason": data.reason},
+        detail={"status": RecordStatus.entered_in_error, "reason": data.reason},
     )
     return await _read(session, access, record, with_history=True)
 

@@ -23,7 +23,7 @@ from tandem.assessments.schemas import (
     NeedRead,
     NeedStatusChange,
 )
-from tandem.assessments.vocab import DOMAIN_LABELS, NeedDomain
+from tandem.assessments.vocab import DOMAIN_LABELS, NeedDomain, NeedStatus
 from tandem.capabilities import Capability
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
@@ -136,8 +136,8 @@ async def withdraw_candidates(
         need.evidence = [e for e in need.evidence if e.get("response_id") != str(response.id)]
         need.updated_at = ctx.now()
         if need.status == "identified" and not need.evidence:
-            _event(session, ctx, need, need.status, "entered-in-error", reason)
-            need.status = "entered-in-error"
+            _event(session, ctx, need, need.status, NeedStatus.entered_in_error, reason)
+            need.status = NeedStatus.entered_in_error
             need.status_reason = reason[:500]
         await session.flush()
         audit_patient(

@@ -14,6 +14,7 @@ from tandem.assessments.definitions import Instrument
 from tandem.assessments.models import Observation, Response
 from tandem.assessments.rules import Result, codes_of
 from tandem.ids import new_id
+from tandem.vocab import RecordStatus
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,11 @@ async def derive_observations(
     wanted = {d.code: d for d in derived_values(definition, response, result)}
     if amend:
         for existing in await repo.observations_of(session, access, response.id):
-            if existing.status == "entered-in-error":
+            if existing.status == RecordStatus.entered_in_error:
                 continue
             new = wanted.pop(existing.code, None)
             if new is None:
-                existing.status = "entered-in-error"
+                existing.status = RecordStatus.entered_in_error
                 continue
             changed = (existing.value_integer, existing.value_code, existing.effective_on) != (
                 new.value_integer,
@@ -121,5 +122,5 @@ async def withdraw_observations(
     session: AsyncSession, access: PatientAccess, response: Response
 ) -> None:
     for existing in await repo.observations_of(session, access, response.id):
-        existing.status = "entered-in-error"
+        existing.status = RecordStatus.entered_in_error
     await session.flush()

@@ -22,6 +22,7 @@ from tandem.assessments.models import (
     SafetyAlert,
 )
 from tandem.people.models import User
+from tandem.vocab import RecordStatus
 
 
 async def responses(
@@ -54,7 +55,7 @@ async def previous_response(
     stmt = scoped_to_patient(
         select(Response).where(
             Response.instrument == current.instrument,
-            Response.status != "entered-in-error",
+            Response.status != RecordStatus.entered_in_error,
             Response.id != current.id,
             or_(
                 Response.answered_on < current.answered_on,
@@ -77,7 +78,7 @@ async def last_recorded(
     """When a valid response to ``instrument`` was last recorded."""
     stmt = scoped_to_patient(
         select(func.max(Response.recorded_at)).where(
-            Response.instrument == instrument, Response.status != "entered-in-error"
+            Response.instrument == instrument, Response.status != RecordStatus.entered_in_error
         ),
         access,
         Response.patient_id,
@@ -119,7 +120,7 @@ async def score_points(
         .join(Response, Response.id == Observation.response_id)
         .where(
             Observation.code == code,
-            Observation.status != "entered-in-error",
+            Observation.status != RecordStatus.entered_in_error,
             Observation.value_integer.is_not(None),
         ),
         access,

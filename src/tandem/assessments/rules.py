@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tandem.assessments.definitions import Band, FlagRule, Instrument, Item
-from tandem.assessments.vocab import need_status_label
+from tandem.assessments.vocab import NeedStatus, need_status_label
 from tandem.dates import shifted
 from tandem.errors import ValidationProblem
 
@@ -296,15 +296,20 @@ def summarise(
 # be dismissed with a reason, re-opened when it returns, and marked entered in error.
 # Follows the Gravity SDOH IG: a Condition generated from a screen stays unconfirmed until
 # provider and patient agree (CLINICAL.md §1).
+_Need = NeedStatus
 NEED_TRANSITIONS: dict[str, frozenset[str]] = {
-    "identified": frozenset({"confirmed", "dismissed", "entered-in-error"}),
-    "confirmed": frozenset({"being_addressed", "resolved", "dismissed", "entered-in-error"}),
-    "being_addressed": frozenset({"confirmed", "resolved", "dismissed", "entered-in-error"}),
-    "resolved": frozenset({"confirmed", "entered-in-error"}),
-    "dismissed": frozenset({"identified", "confirmed", "entered-in-error"}),
-    "entered-in-error": frozenset(),
+    _Need.identified: frozenset({_Need.confirmed, _Need.dismissed, _Need.entered_in_error}),
+    _Need.confirmed: frozenset(
+        {_Need.being_addressed, _Need.resolved, _Need.dismissed, _Need.entered_in_error}
+    ),
+    _Need.being_addressed: frozenset(
+        {_Need.confirmed, _Need.resolved, _Need.dismissed, _Need.entered_in_error}
+    ),
+    _Need.resolved: frozenset({_Need.confirmed, _Need.entered_in_error}),
+    _Need.dismissed: frozenset({_Need.identified, _Need.confirmed, _Need.entered_in_error}),
+    _Need.entered_in_error: frozenset(),
 }
-NEEDS_A_REASON = frozenset({"dismissed", "entered-in-error"})
+NEEDS_A_REASON = frozenset({_Need.dismissed, _Need.entered_in_error})
 OPEN_NEED_STATUSES = frozenset({"identified", "confirmed", "being_addressed"})
 
 

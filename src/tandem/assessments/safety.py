@@ -23,6 +23,7 @@ from tandem.ids import new_id
 from tandem.notify.service import notify
 from tandem.people.rules import display_name
 from tandem.records import check_version
+from tandem.vocab import RecordStatus
 
 
 async def raise_alerts(
@@ -96,7 +97,7 @@ async def follow_amendment(
         if alert.code in wanted:
             wanted.pop(alert.code)
             continue
-        alert.status = "entered-in-error"
+        alert.status = RecordStatus.entered_in_error
         alert.action_taken = reason
         alert.resolved_at = ctx.now()
         alert.resolved_by = ctx.user_id
@@ -108,7 +109,7 @@ async def follow_amendment(
             "SafetyAlert",
             alert.id,
             action="U",
-            detail={"status": "entered-in-error", "reason": reason},
+            detail={"status": RecordStatus.entered_in_error, "reason": reason},
         )
     return await raise_alerts(session, ctx, access, response, wanted.values())
 

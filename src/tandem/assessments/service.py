@@ -42,6 +42,7 @@ from tandem.dates import check_clinical_date
 from tandem.errors import NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.records import check_version
+from tandem.vocab import RecordStatus
 
 
 def known_instrument(code: str) -> Instrument:
@@ -186,7 +187,7 @@ async def amend_response(
     )
     response = await _load(session, access, response_id)
     check_version(response, data.version)
-    if response.status == "entered-in-error":
+    if response.status == RecordStatus.entered_in_error:
         raise ValidationProblem("This response was marked entered in error.", field="status")
     definition = known_instrument(response.instrument)
     # A correction that names no date keeps the date answered; today would move the response.
@@ -244,12 +245,12 @@ async def mark_response_entered_in_error(
     )
     response = await _load(session, access, response_id)
     check_version(response, data.version)
-    if response.status == "entered-in-error":
+    if response.status == RecordStatus.entered_in_error:
         raise ValidationProblem(
             "This response was already marked entered in error.", field="status"
         )
-    _keep_revision(session, ctx, response, "entered-in-error", data.reason)
-    response.status = "entered-in-error"
+    _keep_revision(session, ctx, response, RecordStatus.entered_in_error, data.reason)
+    response.status = RecordStatus.entered_in_error
     response.status_reason = data.reason
     response.updated_at = ctx.now()
     await session.flush()
@@ -261,7 +262,7 @@ async def mark_response_entered_in_error(
         "QuestionnaireResponse",
         response.id,
         action="U",
-        detail={"status": "entered-in-error", "reason": data.reason},
+        detail={"status": RecordStatus.entered_in_error, "reason": data.reason},
     )
     reason = f"The response was marked entered in error: {data.reason}"
     await safety.follow_amendment(session, ctx, access, response, (), reason)

@@ -22,6 +22,7 @@ from tandem.capabilities import Capability
 from tandem.careteams.service import current_enrolment_start
 from tandem.config import Settings
 from tandem.errors import NotFound
+from tandem.vocab import RecordStatus
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ async def build_trajectory(
             status=obs.status,
         )
         for obs, response in rows
-        if response.status != "entered-in-error"
+        if response.status != RecordStatus.entered_in_error
     ]
     summary = summarise(
         [Measurement(p.on, p.score) for p in points],

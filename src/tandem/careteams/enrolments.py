@@ -21,6 +21,7 @@ from tandem.ids import new_id
 from tandem.people import service as people
 from tandem.people.schemas import EnteredInError
 from tandem.records import check_version, flush_unique
+from tandem.vocab import RecordStatus
 
 ALREADY_ENROLLED = "The patient is already enrolled in this programme; change its phase instead."
 
@@ -146,7 +147,7 @@ async def mark_enrolment_entered_in_error(
     )
     enrolment = await _load(session, access, enrolment_id)
     check_version(enrolment, data.version)
-    enrolment.status = "entered-in-error"
+    enrolment.status = RecordStatus.entered_in_error
     enrolment.updated_at = ctx.now()
     await session.flush()
     audit_patient(
@@ -156,6 +157,6 @@ async def mark_enrolment_entered_in_error(
         "Enrolment",
         enrolment.id,
         action="U",
-        detail={"status": "entered-in-error", "reason": data.reason},
+        detail={"status": RecordStatus.entered_in_error, "reason": data.reason},
     )
     return EnrolmentRead.model_validate(enrolment)

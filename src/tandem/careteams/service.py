@@ -24,6 +24,7 @@ from tandem.ids import new_id
 from tandem.people import service as people
 from tandem.people.vocab import label
 from tandem.records import check_version, flush_unique
+from tandem.vocab import RecordStatus
 
 
 def _member_read(row: Any) -> MemberRead:
@@ -249,7 +250,7 @@ async def end_member(
         )
     end = data.end_date or ctx.clock.today()
     check_end(member.start_date, end, today=ctx.clock.today(), born=access.patient.birth_date)
-    member.status = "entered-in-error" if data.entered_in_error else "inactive"
+    member.status = RecordStatus.entered_in_error if data.entered_in_error else "inactive"
     member.end_date = end
     member.end_reason = data.reason
     await session.flush()

@@ -22,6 +22,7 @@ from tandem.people import repository as repo
 from tandem.people.models import PatientIdentifier
 from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRead
 from tandem.records import check_version, flush_unique
+from tandem.vocab import RecordStatus
 
 
 async def list_identifiers(
@@ -91,7 +92,7 @@ async def mark_identifier_entered_in_error(
     if identifier is None:
         raise NotFound("identifier")
     check_version(identifier, data.version)
-    identifier.status = "entered-in-error"
+    identifier.status = RecordStatus.entered_in_error
     await session.flush()
     audit_patient(
         session,
@@ -100,6 +101,6 @@ async def mark_identifier_entered_in_error(
         "PatientIdentifier",
         identifier.id,
         action="U",
-        detail={"status": "entered-in-error", "reason": data.reason},
+        detail={"status": RecordStatus.entered_in_error, "reason": data.reason},
     )
     return IdentifierRead.model_validate(identifier)

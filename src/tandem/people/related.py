@@ -23,6 +23,7 @@ from tandem.people.schemas import (
     RelatedPersonUpdate,
 )
 from tandem.records import check_version, reject_cleared
+from tandem.vocab import RecordStatus
 
 
 async def list_related_persons(
@@ -122,7 +123,7 @@ async def end_related_person(
     check_clinical_date(
         end_date, field="end_date", what="End date", today=ctx.clock.today(), born=born
     )
-    person.status = "entered-in-error" if data.entered_in_error else "inactive"
+    person.status = RecordStatus.entered_in_error if data.entered_in_error else "inactive"
     person.end_date = end_date
     await session.flush()
     audit_patient(

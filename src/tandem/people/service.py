@@ -37,6 +37,7 @@ from tandem.people.schemas import (
 )
 from tandem.records import check_version, reject_cleared
 from tandem.schemas import Page
+from tandem.vocab import RecordStatus
 
 
 class PossibleDuplicate(Conflict):
@@ -321,7 +322,7 @@ async def mark_patient_entered_in_error(
         session, ctx, patient_id, capability=Capability.mark_registration_in_error
     )
     check_version(access.patient, data.version)
-    access.patient.status = "entered-in-error"
+    access.patient.status = RecordStatus.entered_in_error
     access.patient.updated_at = ctx.now()
     await session.flush()
     audit_patient(
@@ -330,7 +331,7 @@ async def mark_patient_entered_in_error(
         access,
         "Patient",
         action="U",
-        detail={"status": "entered-in-error", "reason": data.reason},
+        detail={"status": RecordStatus.entered_in_error, "reason": data.reason},
     )
 
 

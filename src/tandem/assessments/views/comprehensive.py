@@ -27,6 +27,7 @@ from tandem.assessments.schemas import (
     NeedRead,
     ResponseRead,
 )
+from tandem.assessments.vocab import NeedStatus
 from tandem.capabilities import Capability
 from tandem.deps import SessionDep
 from tandem.people.views.chart import chart_context
@@ -49,7 +50,7 @@ M = TypeVar("M", bound=BaseModel)
 TICK_LISTS = ("response_ids", "need_ids")
 
 # Needs that can no longer be chosen (the service refuses them).
-CLOSED_FOR_GOOD = {"dismissed", "entered-in-error"}
+CLOSED_FOR_GOOD = {"dismissed", NeedStatus.entered_in_error}
 
 
 @dataclass
@@ -97,7 +98,7 @@ def choices(
     """The screens and needs an assessment can name; an amendment also keeps its own needs."""
     kept = set(keep.need_ids) if keep else set()
     return (
-        [r for r in responses if r.status != "entered-in-error"],
+        [r for r in responses if r.status != NeedStatus.entered_in_error],
         [
             n
             for n in all_needs

@@ -22,6 +22,7 @@ from tandem.capabilities import Capability
 from tandem.deps import SessionDep
 from tandem.errors import NotFound
 from tandem.people.views.chart import chart_context
+from tandem.vocab import RecordStatus
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import FormState, attempt, form_from, form_status, page, read_form, see_other
 
@@ -83,7 +84,7 @@ async def _amend_page(
     )
     response = await service.get_response(session, ctx, patient_id, response_id)
     definition = instrument(response.instrument)
-    if response.status == "entered-in-error" or definition is None:
+    if response.status == RecordStatus.entered_in_error or definition is None:
         raise NotFound("response that can be amended")
     conflict = form is not None and form.conflict
     if form is None or conflict:
