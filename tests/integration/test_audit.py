@@ -22,12 +22,12 @@ from tandem.app import create_app
 from tandem.audit import log as audit
 from tandem.audit.chain import CHAINED_FIELDS, LEGACY_KEY_ID, keyed_link, link_hash
 from tandem.capabilities import Capability
+from tandem.careteams import service as care_team
 from tandem.clock import FrozenClock
 from tandem.config import Settings
 from tandem.db import create_engine
 from tandem.deps import Ctx, SessionDep
 from tandem.errors import Conflict
-from tandem.people import service as people
 from tandem.people.models import Patient, User
 from tandem.runtime import Runtime
 
@@ -107,7 +107,7 @@ async def test_a_request_that_fails_after_reading_leaves_no_event_and_no_change(
 
     @router.post("/audit-probe/{patient_id}")
     async def read_change_then_fail(session: SessionDep, ctx: Ctx, patient_id: uuid.UUID) -> None:
-        header = await people.chart_header(session, ctx, patient_id)  # audited read
+        header = await care_team.chart_header(session, ctx, patient_id)  # audited read
         access = await require_patient(
             session, ctx, header.id, capability=Capability.edit_demographics
         )

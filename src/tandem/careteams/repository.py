@@ -91,3 +91,25 @@ async def enrolment(
         select(Enrolment).where(Enrolment.id == enrolment_id), access, Enrolment.patient_id
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def current_enrolment(session: AsyncSession, access: PatientAccess) -> Enrolment | None:
+    """The patient's open enrolment (the latest started)."""
+    stmt = scoped_to_patient(
+        select(Enrolment).where(Enrolment.status == "active"), access, Enrolment.patient_id
+    ).order_by(Enrolment.start_date.desc())
+    found: Enrolment | None = (await session.execute(stmt.limit(1))).scalar_one_or_none()
+    return found
+
+
+async def lead_care_manager(session: AsyncSession, access: PatientAccess) -> User | None:
+    """The patient's lead care manager: every team role's first contact at the clinic."""
+    stmt = scoped_to_patient(
+        select(User)
+        .select_from(CareTeamMember)
+        .join(User, User.id == CareTeamMember.user_id)
+        .where(CareTeamMember.role == "lead_care_manager", CareTeamMember.status == "active"),
+        access,
+        CareTeamMember.patient_id,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

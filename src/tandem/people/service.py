@@ -7,36 +7,29 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.recording import audit_patient
 from tandem.access.service import registrant_access, require_patient, require_staff
 from tandem.audit import log as audit
 from tandem.capabilities import Capability
-from tandem.careteams.models import CareTeamMember
-from tandem.careteams.rules import care_team_role_for
 from tandem.dates import check_clinical_date
 from tandem.errors import Conflict, ValidationProblem
 from tandem.ids import new_id
 from tandem.people import duplicates
 from tandem.people import repository as repo
 from tandem.people.models import Patient
-from tandem.people.rules import age_on, display_name, parse_patient_query, search_name
+from tandem.people.rules import age_on, display_name, search_name
 from tandem.people.schemas import (
-    CareContact,
     DuplicateWarning,
-    EnrolmentSummary,
     EnteredInError,
     IdentifierRead,
     PatientContactRead,
     PatientCreate,
     PatientRead,
-    PatientSummary,
     PatientUpdate,
 )
 from tandem.records import check_version, reject_cleared
-from tandem.schemas import Page
 from tandem.vocab import RecordStatus
 
 
@@ -46,78 +39,10 @@ class PossibleDuplicate(Conflict):
     code = "possible_duplicate"
 
 
-async def list_caseload(
-    session: AsyncSession, ctx: AccessContext, *, q: str | None, page: int, page_size: int
-) -> Page[PatientSummary]:
-    """My caseload: the patients whose care team I am on, searchable and paged. Each row shows
-    what my role may see on a team (a community partner: name and contact only)."""
-    query = parse_patient_query(q)
-    page = max(1, page)
-    rows, total = await repo.caseload_page(
-        session, ctx, query, offset=(page - 1) * page_size, limit=page_size
-    )
-    granted = permissions().team_grants(ctx.role)
-    chart = Capability.read_chart in granted
-    enrolments = (
-        await repo.caseload_enrolments(session, ctx, [p.id for p, _, _ in rows])
-        if Capability.read_enrolments in granted
-        else {}
-    )
-    today = ctx.clock.today()
-    items = []
-    for patient, role, alert_open in rows:
-        enrolment = enrolments.get(patient.id)
-        items.append(
-            PatientSummary(
-                id=patient.id,
-                mrn=patient.mrn if chart else None,
-                display_name=display_name(
-                    patient.given_name, patient.family_name, patient.preferred_name
-                ),
-                birth_date=patient.birth_date if chart else None,
-                age=age_on(patient.birth_date, today) if chart else None,
-                gender=patient.gender if chart else None,
-                phone=patient.phone,
-                preferred_language=patient.preferred_language,
-                my_role=role,
-                programme=enrolment.programme if enrolment else None,
-                phase=enrolment.phase if enrolment else None,
-                safety_alert=alert_open,
-            )
-        )
-    # One query event for the page (IHE BALP "Query"); each row is a patient already on my team.
-    audit.record(
-        session,
-        ctx,
-        action="E",
-        record_type="Caseload",
-        detail={"q": q or "", "page": page, "patients": [str(i.id) for i in items]},
-    )
-    return Page(items=items, total=total, page=page, page_size=page_size)
-
-
-async def chart_header(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
-) -> PatientRead:
-    """The chart header and demographics (staff who may open the chart)."""
-    access = await require_patient(session, ctx, patient_id, capability=Capability.read_chart)
-    audit_patient(session, ctx, access, "Patient")
-    return await patient_read(session, ctx, access)
-
-
-async def contact_card(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
-) -> PatientContactRead:
-    """Who the patient is and how to reach them: what every team member may see."""
-    access = await require_patient(session, ctx, patient_id, capability=Capability.read_contact)
-    audit_patient(session, ctx, access, "Patient", detail={"view": "contact"})
-    return await contact_read(session, access)
-
-
 async def contact_read(session: AsyncSession, access: PatientAccess) -> PatientContactRead:
-    """The contact view of a patient already proven and audited by the caller."""
+    """The contact view of a patient already proven and audited by the caller (the care team
+    adds whom to call: careteams.service.contact_read)."""
     patient = access.patient
-    lead = await repo.lead_care_manager(session, access)
     return PatientContactRead.model_validate(
         {
             **{
@@ -127,11 +52,6 @@ async def contact_read(session: AsyncSession, access: PatientAccess) -> PatientC
             },
             "display_name": display_name(
                 patient.given_name, patient.family_name, patient.preferred_name
-            ),
-            "lead_care_manager": (
-                CareContact(name=lead.full_name, phone=lead.phone, email=lead.email)
-                if lead
-                else None
             ),
             "access_basis": access.basis.value,
             "capabilities": sorted(access.capabilities),
@@ -143,13 +63,9 @@ async def patient_read(
     session: AsyncSession, ctx: AccessContext, access: PatientAccess
 ) -> PatientRead:
     """The chart header of a patient already proven (read_chart) and audited by the caller;
-    identifiers and the programme only for those who may read them."""
+    identifiers only for those who may read them. The care team adds the programme and the lead
+    care manager (careteams.service.patient_read)."""
     patient = access.patient
-    enrolment = (
-        await repo.current_enrolment(session, access)
-        if access.can(Capability.read_enrolments)
-        else None
-    )
     identifiers = (
         [
             IdentifierRead.model_validate(i)
@@ -159,7 +75,6 @@ async def patient_read(
         if access.can(Capability.read_identifiers)
         else []
     )
-    lead = await repo.lead_care_manager(session, access)
     return PatientRead.model_validate(
         {
             **{c: getattr(patient, c) for c in PatientRead.model_fields if hasattr(patient, c)},
@@ -171,8 +86,6 @@ async def patient_read(
                 session, patient.managing_organization_id
             ),
             "identifiers": identifiers,
-            "enrolment": EnrolmentSummary.model_validate(enrolment) if enrolment else None,
-            "lead_care_manager": lead.full_name if lead else None,
             "access_basis": access.basis.value,
             "capabilities": sorted(access.capabilities),
         }
@@ -195,10 +108,12 @@ def may_register(session: AsyncSession, ctx: AccessContext) -> None:
     require_staff(session, ctx, Capability.register_patient)
 
 
-async def create_patient(
-    session: AsyncSession, ctx: AccessContext, data: PatientCreate
-) -> PatientRead:
-    """Register a patient; the creator joins the care team (as lead if a care manager).
+async def register_patient(
+    session: AsyncSession, ctx: AccessContext, data: PatientCreate, *, team_role: str
+) -> tuple[PatientAccess, list[uuid.UUID]]:
+    """Register a patient, to be joined by the registrant on the care team as ``team_role``
+    (careteams.service.create_patient does both). Returns the registrant's proof of access and
+    the hidden same-name patients for :func:`queue_hidden_duplicates`.
 
     A possible duplicate the creator may see is shown and must be confirmed; one they may not
     see is registered without a word and queued for the privacy officer, so the check never
@@ -248,32 +163,25 @@ async def create_patient(
         updated_at=now,
         **values,
     )
-    member = CareTeamMember(
-        id=new_id(),
-        patient_id=patient.id,
-        role=care_team_role_for(ctx.role),
-        user_id=ctx.user_id,
-        organization_id=ctx.organization_id,
-        start_date=today,
-        status="active",
-        created_at=now,
-    )
-    access = registrant_access(session, ctx, patient, team_role=member.role)
+    access = registrant_access(session, ctx, patient, team_role=team_role)
     session.add(patient)
     await session.flush()
-    session.add(member)
-    await session.flush()
     audit_patient(session, ctx, access, "Patient", action="C")
-    audit_patient(
-        session, ctx, access, "CareTeamMember", member.id, action="C", detail={"role": member.role}
-    )
+    return access, hidden
+
+
+async def queue_hidden_duplicates(
+    session: AsyncSession, ctx: AccessContext, access: PatientAccess, hidden: list[uuid.UUID]
+) -> None:
+    """Put the same-name patients the registrant may not see in the privacy officer's queue."""
     await duplicates.open_questions(session, ctx, access, hidden, matched=NAME_AND_BIRTH)
-    return await patient_read(session, ctx, access)
 
 
 async def update_patient(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: PatientUpdate
-) -> PatientRead:
+) -> PatientAccess:
+    """Change a patient's demographics; returns the proof, for the caller's read of the result
+    (careteams.service.update_patient)."""
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.edit_demographics
     )
@@ -311,7 +219,7 @@ async def update_patient(
         patient.updated_at = ctx.now()
         await session.flush()
     audit_patient(session, ctx, access, "Patient", action="U", detail={"changed": sorted(changed)})
-    return await patient_read(session, ctx, access)
+    return access
 
 
 async def mark_patient_entered_in_error(

@@ -6,6 +6,9 @@ import uuid
 
 from fastapi import APIRouter, Query
 
+from tandem.careteams import service as care_team
+from tandem.caseload import service as caseload_service
+from tandem.caseload.schemas import PatientSummary
 from tandem.deps import Ctx, RuntimeDep, SessionDep
 from tandem.people import identifiers as identifier_service
 from tandem.people import related, service
@@ -16,7 +19,6 @@ from tandem.people.schemas import (
     PatientContactRead,
     PatientCreate,
     PatientRead,
-    PatientSummary,
     PatientUpdate,
     RelatedPersonCreate,
     RelatedPersonEnd,
@@ -40,7 +42,7 @@ async def caseload(
     page_size: int | None = Query(default=None, ge=1, le=200),
 ) -> Page[PatientSummary]:
     """My caseload: patients whose care team I am on."""
-    return await service.list_caseload(
+    return await caseload_service.list_caseload(
         session, ctx, q=q, page=page, page_size=page_size or rt.settings.page_size
     )
 
@@ -48,25 +50,25 @@ async def caseload(
 @router.post("", response_model=PatientRead, status_code=201)
 async def create_patient(session: SessionDep, ctx: Ctx, data: PatientCreate) -> PatientRead:
     """Register a patient; 409 `possible_duplicate` asks to confirm a same name and birth date."""
-    return await service.create_patient(session, ctx, data)
+    return await care_team.create_patient(session, ctx, data)
 
 
 @router.get("/{patient_id}", response_model=PatientRead)
 async def chart_header(session: SessionDep, ctx: Ctx, patient_id: uuid.UUID) -> PatientRead:
-    return await service.chart_header(session, ctx, patient_id)
+    return await care_team.chart_header(session, ctx, patient_id)
 
 
 @router.get("/{patient_id}/contact", response_model=PatientContactRead)
 async def contact_card(session: SessionDep, ctx: Ctx, patient_id: uuid.UUID) -> PatientContactRead:
     """Who the patient is, how to reach them and whom to call: what every team member may see."""
-    return await service.contact_card(session, ctx, patient_id)
+    return await care_team.contact_card(session, ctx, patient_id)
 
 
 @router.patch("/{patient_id}", response_model=PatientRead)
 async def update_patient(
     session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, data: PatientUpdate
 ) -> PatientRead:
-    return await service.update_patient(session, ctx, patient_id, data)
+    return await care_team.update_patient(session, ctx, patient_id, data)
 
 
 @router.post("/{patient_id}/entered-in-error", status_code=204)

@@ -13,7 +13,7 @@ from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.assessments import service as assessments
 from tandem.capabilities import Capability
-from tandem.people import service
+from tandem.careteams import service as care_team
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,9 @@ async def chart_context(
     audit_patient(session, ctx, access, "Patient")
     full_chart = access.can(Capability.read_chart)
     patient: Any = (
-        await service.patient_read(session, ctx, access)
+        await care_team.patient_read(session, ctx, access)
         if full_chart
-        else await service.contact_read(session, access)
+        else await care_team.contact_read(session, access)
     )
     # The chart header's audited read covers the banner: the same patient, the same page.
     alerts, screened_at = (

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.capabilities import Capability
+from tandem.careteams import service as care_team
 from tandem.deps import SessionDep
 from tandem.people import service
 from tandem.people.schemas import EnteredInError, PatientUpdate
@@ -80,7 +81,7 @@ async def edit(
     """Save demographics; a change based on an old copy is refused, never silently merged."""
     data, form = await read_form(request, PatientUpdate, checkboxes=("interpreter_needed",))
     if data is not None and await attempt(
-        session, user, form, service.update_patient(session, ctx, patient_id, data)
+        session, user, form, care_team.update_patient(session, ctx, patient_id, data)
     ):
         return see_other(f"/patients/{patient_id}", "demographics-saved")
     return await _edit_page(request, session, ctx, patient_id, form)

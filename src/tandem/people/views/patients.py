@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.capabilities import permissions
 from tandem.capabilities import Capability
 from tandem.careteams import service as careteam
+from tandem.caseload import service as caseload_service
 from tandem.deps import RuntimeDep, SessionDep
 from tandem.errors import DomainError
 from tandem.people import service
@@ -58,7 +59,7 @@ async def caseload(
 ) -> Response:
     """My caseload: the patients whose care team I am on, searchable, a page at a time."""
     q = q.strip()[:100]
-    result = await service.list_caseload(
+    result = await caseload_service.list_caseload(
         session, ctx, q=q or None, page=page_number(page_no), page_size=rt.settings.page_size
     )
     chart_rows = Capability.read_chart in permissions().team_grants(ctx.role)
@@ -101,7 +102,7 @@ async def register(request: Request, session: SessionDep, ctx: PageCtx, user: Pa
     if data is None:
         return await _register_page(request, session, form, status_code=422)
     try:
-        patient = await service.create_patient(session, ctx, data)
+        patient = await careteam.create_patient(session, ctx, data)
     except PossibleDuplicate as exc:
         # Nothing was created and nothing is undone: the duplicate check's audit event commits.
         duplicate = {

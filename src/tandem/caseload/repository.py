@@ -1,0 +1,101 @@
+"""The caseload's queries, each scoped by the caller's care relationships."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import exists, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.capabilities import permissions
+from tandem.access.context import AccessContext
+from tandem.access.scope import count_of, scoped
+from tandem.assessments.models import SafetyAlert
+from tandem.capabilities import Capability
+from tandem.careteams.models import CareTeamMember, Enrolment
+from tandem.people.models import Patient, PatientIdentifier
+from tandem.people.rules import PatientQuery
+
+
+async def caseload_page(
+    session: AsyncSession,
+    ctx: AccessContext,
+    query: PatientQuery,
+    *,
+    offset: int,
+    limit: int,
+) -> tuple[Sequence[tuple[Patient, str, bool]], int]:
+    """Patients whose care team the caller is on, with the caller's role and whether a safety
+    alert is open, one page at a time; patients with an open safety alert come first.
+
+    A role that may not see safety alerts or identifiers (a community partner) gets neither:
+    no flag, no ordering by it, no search by identifier."""
+    granted = permissions().team_grants(ctx.role)
+    # CLINICAL.md §2: a positive PHQ-9 item 9 puts the patient at the top of the list.
+    if Capability.read_safety in granted:
+        alert_open = (
+            exists()
+            .where(SafetyAlert.patient_id == Patient.id, SafetyAlert.status == "active")
+            .label("alert_open")
+        )
+        ordering = [alert_open.desc()]
+    else:
+        alert_open = literal(False).label("alert_open")
+        ordering = []
+    stmt = (
+        select(Patient, CareTeamMember.role, alert_open)
+        .join(CareTeamMember, CareTeamMember.patient_id == Patient.id)
+        .where(
+            CareTeamMember.user_id == ctx.user_id,
+            CareTeamMember.status == "active",
+            Patient.status == "active",
+        )
+    )
+    if query.birth_date:
+        stmt = stmt.where(Patient.birth_date == query.birth_date)
+    if query.mrn:
+        stmt = stmt.where(Patient.mrn == query.mrn)
+    if query.name:
+        # Every word must appear, in any order: "zoe adams" finds "adams zoe".
+        for word in query.name.split():
+            stmt = stmt.where(Patient.search_name.contains(word, autoescape=True))
+    if query.identifier:
+        held = (
+            exists().where(
+                PatientIdentifier.patient_id == Patient.id,
+                PatientIdentifier.value == query.identifier,
+                PatientIdentifier.status == "active",
+            )
+            if Capability.read_identifiers in granted
+            else None
+        )
+        mrn_match = Patient.mrn == query.identifier.upper()
+        stmt = stmt.where(or_(mrn_match, held) if held is not None else mrn_match)
+    stmt = scoped(stmt, ctx, Patient.id, CareTeamMember.patient_id)
+    total = await session.scalar(count_of(stmt))
+    rows = await session.execute(
+        stmt.order_by(*ordering, Patient.family_name, Patient.given_name, Patient.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(row[0], row[1], bool(row[2])) for row in rows], int(total or 0)
+
+
+async def caseload_enrolments(
+    session: AsyncSession, ctx: AccessContext, patient_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Enrolment]:
+    """The open enrolment of each caseload patient (the latest started)."""
+    if not patient_ids:
+        return {}
+    stmt = scoped(
+        select(Enrolment).where(
+            Enrolment.status == "active", Enrolment.patient_id.in_(patient_ids)
+        ),
+        ctx,
+        Enrolment.patient_id,
+    ).order_by(Enrolment.patient_id, Enrolment.start_date)
+    result: dict[uuid.UUID, Enrolment] = {}
+    for enrolment in (await session.execute(stmt)).scalars():
+        result[enrolment.patient_id] = enrolment
+    return result

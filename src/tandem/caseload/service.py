@@ -1,0 +1,64 @@
+"""The caseload use case: search and page my patients; one audited query event a page."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.access.capabilities import permissions
+from tandem.access.context import AccessContext
+from tandem.audit import log as audit
+from tandem.capabilities import Capability
+from tandem.caseload import repository as repo
+from tandem.caseload.schemas import PatientSummary
+from tandem.people.rules import age_on, display_name, parse_patient_query
+from tandem.schemas import Page
+
+
+async def list_caseload(
+    session: AsyncSession, ctx: AccessContext, *, q: str | None, page: int, page_size: int
+) -> Page[PatientSummary]:
+    """My caseload: the patients whose care team I am on, searchable and paged. Each row shows
+    what my role may see on a team (a community partner: name and contact only)."""
+    query = parse_patient_query(q)
+    page = max(1, page)
+    rows, total = await repo.caseload_page(
+        session, ctx, query, offset=(page - 1) * page_size, limit=page_size
+    )
+    granted = permissions().team_grants(ctx.role)
+    chart = Capability.read_chart in granted
+    enrolments = (
+        await repo.caseload_enrolments(session, ctx, [p.id for p, _, _ in rows])
+        if Capability.read_enrolments in granted
+        else {}
+    )
+    today = ctx.clock.today()
+    items = []
+    for patient, role, alert_open in rows:
+        enrolment = enrolments.get(patient.id)
+        items.append(
+            PatientSummary(
+                id=patient.id,
+                mrn=patient.mrn if chart else None,
+                display_name=display_name(
+                    patient.given_name, patient.family_name, patient.preferred_name
+                ),
+                birth_date=patient.birth_date if chart else None,
+                age=age_on(patient.birth_date, today) if chart else None,
+                gender=patient.gender if chart else None,
+                phone=patient.phone,
+                preferred_language=patient.preferred_language,
+                my_role=role,
+                programme=enrolment.programme if enrolment else None,
+                phase=enrolment.phase if enrolment else None,
+                safety_alert=alert_open,
+            )
+        )
+    # One query event for the page (IHE BALP "Query"); each row is a patient already on my team.
+    audit.record(
+        session,
+        ctx,
+        action="E",
+        record_type="Caseload",
+        detail={"q": q or "", "page": page, "patients": [str(i.id) for i in items]},
+    )
+    return Page(items=items, total=total, page=page, page_size=page_size)
