@@ -16,7 +16,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "tandem"
 
 
 def codes_used() -> dict[str, str]:
-    """Each literal flash code in the source: see_other(url, "code") and "?flash=code" links."""
+    """Each literal flash code in the source: see_other(url, "code"), a form's
+    submit(..., done=(url, "code")) and "?flash=code" links."""
     found: dict[str, str] = {}
     for path in SRC.rglob("*.py"):
         module = str(path.relative_to(SRC))
@@ -31,6 +32,15 @@ def codes_used() -> dict[str, str]:
                 and isinstance(node.args[1].value, str)
             ):
                 found[node.args[1].value] = module
+            if isinstance(node, ast.keyword) and node.arg == "done":
+                done = node.value
+                if (
+                    isinstance(done, ast.Tuple)
+                    and len(done.elts) == 2
+                    and isinstance(done.elts[1], ast.Constant)
+                    and isinstance(done.elts[1].value, str)
+                ):
+                    found[done.elts[1].value] = module
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 for code in re.findall(r"[?&]flash=([a-z-]+)", node.value):
                     found[code] = module

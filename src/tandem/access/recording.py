@@ -37,3 +37,32 @@ def audit_patient(
         purpose=access.purpose,
         detail=detail,
     )
+
+
+async def end_record(
+    session: AsyncSession,
+    ctx: AccessContext,
+    access: PatientAccess,
+    record: Any,
+    record_type: str,
+    *,
+    status: str,
+    reason: str | None,
+    **changes: object,
+) -> None:
+    """End one of the patient's records or mark it entered in error; it is never deleted. Sets
+    its status and the other ``changes`` (an end date, who resolved it), flushes, and audits the
+    change with its reason."""
+    record.status = status
+    for name, value in changes.items():
+        setattr(record, name, value)
+    await session.flush()
+    audit_patient(
+        session,
+        ctx,
+        access,
+        record_type,
+        record.id,
+        action="U",
+        detail={"status": status, "reason": reason},
+    )

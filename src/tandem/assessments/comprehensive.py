@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
-from tandem.access.recording import audit_patient
+from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
 from tandem.assessments import needs as needs_service
 from tandem.assessments import repository as repo
@@ -180,17 +180,15 @@ async def mark_assessment_entered_in_error(
     if record.status == RecordStatus.entered_in_error:
         raise ValidationProblem("Already marked entered in error.", field="status")
     _keep_revision(session, ctx, record, RecordStatus.entered_in_error, data.reason)
-    record.status = RecordStatus.entered_in_error
-    record.updated_at = ctx.now()
-    await session.flush()
-    audit_patient(
+    await end_record(
         session,
         ctx,
         access,
+        record,
         "ComprehensiveAssessment",
-        record.id,
-        action="U",
-        detail={"status": RecordStatus.entered_in_error, "reason": data.reason},
+        status=RecordStatus.entered_in_error,
+        reason=data.reason,
+        updated_at=ctx.now(),
     )
     return await _read(session, access, record, with_history=True)
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
-from tandem.access.recording import audit_patient
+from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import FlagRule
@@ -97,19 +97,17 @@ async def follow_amendment(
         if alert.code in wanted:
             wanted.pop(alert.code)
             continue
-        alert.status = RecordStatus.entered_in_error
-        alert.action_taken = reason
-        alert.resolved_at = ctx.now()
-        alert.resolved_by = ctx.user_id
-        await session.flush()
-        audit_patient(
+        await end_record(
             session,
             ctx,
             access,
+            alert,
             "SafetyAlert",
-            alert.id,
-            action="U",
-            detail={"status": RecordStatus.entered_in_error, "reason": reason},
+            status=RecordStatus.entered_in_error,
+            reason=reason,
+            action_taken=reason,
+            resolved_at=ctx.now(),
+            resolved_by=ctx.user_id,
         )
     return await raise_alerts(session, ctx, access, response, wanted.values())
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
-from tandem.access.recording import audit_patient
+from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
 from tandem.careteams import repository as repo
@@ -147,16 +147,14 @@ async def mark_enrolment_entered_in_error(
     )
     enrolment = await _load(session, access, enrolment_id)
     check_version(enrolment, data.version)
-    enrolment.status = RecordStatus.entered_in_error
-    enrolment.updated_at = ctx.now()
-    await session.flush()
-    audit_patient(
+    await end_record(
         session,
         ctx,
         access,
+        enrolment,
         "Enrolment",
-        enrolment.id,
-        action="U",
-        detail={"status": RecordStatus.entered_in_error, "reason": data.reason},
+        status=RecordStatus.entered_in_error,
+        reason=data.reason,
+        updated_at=ctx.now(),
     )
     return EnrolmentRead.model_validate(enrolment)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
-from tandem.access.recording import audit_patient
+from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
 from tandem.careteams import repository as repo
@@ -258,18 +258,16 @@ async def end_member(
         )
     end = data.end_date or ctx.clock.today()
     check_end(member.start_date, end, today=ctx.clock.today(), born=access.patient.birth_date)
-    member.status = RecordStatus.entered_in_error if data.entered_in_error else "inactive"
-    member.end_date = end
-    member.end_reason = data.reason
-    await session.flush()
-    audit_patient(
+    await end_record(
         session,
         ctx,
         access,
+        member,
         "CareTeamMember",
-        member.id,
-        action="U",
-        detail={"status": member.status, "reason": data.reason},
+        status=RecordStatus.entered_in_error if data.entered_in_error else RecordStatus.inactive,
+        reason=data.reason,
+        end_date=end,
+        end_reason=data.reason,
     )
     return await _read_one(session, access, member.id)
 

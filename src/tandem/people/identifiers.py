@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.access.recording import audit_patient
+from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
 from tandem.errors import Conflict, NotFound
@@ -92,15 +92,13 @@ async def mark_identifier_entered_in_error(
     if identifier is None:
         raise NotFound("identifier")
     check_version(identifier, data.version)
-    identifier.status = RecordStatus.entered_in_error
-    await session.flush()
-    audit_patient(
+    await end_record(
         session,
         ctx,
         access,
+        identifier,
         "PatientIdentifier",
-        identifier.id,
-        action="U",
-        detail={"status": RecordStatus.entered_in_error, "reason": data.reason},
+        status=RecordStatus.entered_in_error,
+        reason=data.reason,
     )
     return IdentifierRead.model_validate(identifier)

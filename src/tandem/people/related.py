@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
-from tandem.access.recording import audit_patient
+from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
@@ -123,16 +123,14 @@ async def end_related_person(
     check_clinical_date(
         end_date, field="end_date", what="End date", today=ctx.clock.today(), born=born
     )
-    person.status = RecordStatus.entered_in_error if data.entered_in_error else "inactive"
-    person.end_date = end_date
-    await session.flush()
-    audit_patient(
+    await end_record(
         session,
         ctx,
         access,
+        person,
         "RelatedPerson",
-        person.id,
-        action="U",
-        detail={"status": person.status, "reason": data.reason},
+        status=RecordStatus.entered_in_error if data.entered_in_error else RecordStatus.inactive,
+        reason=data.reason,
+        end_date=end_date,
     )
     return RelatedPersonRead.model_validate(person)

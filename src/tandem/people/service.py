@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
-from tandem.access.recording import audit_patient
+from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import registrant_access, require_patient, require_staff
 from tandem.audit import log as audit
 from tandem.capabilities import Capability
@@ -230,16 +230,15 @@ async def mark_patient_entered_in_error(
         session, ctx, patient_id, capability=Capability.mark_registration_in_error
     )
     check_version(access.patient, data.version)
-    access.patient.status = RecordStatus.entered_in_error
-    access.patient.updated_at = ctx.now()
-    await session.flush()
-    audit_patient(
+    await end_record(
         session,
         ctx,
         access,
+        access.patient,
         "Patient",
-        action="U",
-        detail={"status": RecordStatus.entered_in_error, "reason": data.reason},
+        status=RecordStatus.entered_in_error,
+        reason=data.reason,
+        updated_at=ctx.now(),
     )
 
 

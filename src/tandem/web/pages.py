@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,6 +115,27 @@ async def attempt(
         form.conflict = exc.status == 409 and exc.field == "version"
         return False
     return True
+
+
+async def submit(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    model: type[M],
+    change: Callable[[M], Awaitable[object]],
+    *,
+    done: tuple[str, str],
+    again: Callable[[FormState], Awaitable[Response]],
+    checkboxes: tuple[str, ...] = (),
+) -> Response:
+    """An HTML form's POST, done the one way: validate what was typed into ``model``; make the
+    ``change``; on success redirect to ``done`` (the address and the flash message's code);
+    otherwise show the page ``again`` with the form, its errors beside their fields (422), or the
+    conflict notice when the record changed since the form was opened (409)."""
+    data, form = await read_form(request, model, checkboxes=checkboxes)
+    if data is not None and await attempt(session, user, form, change(data)):
+        return see_other(*done)
+    return await again(form)
 
 
 def error_messages(exc: DomainError, *, default_field: str = "form") -> dict[str, str]:

@@ -14,7 +14,7 @@ from tandem.admin.schemas import BreakGlassReview
 from tandem.deps import SessionDep
 from tandem.errors import NotFound
 from tandem.web.deps import PageCtx, PageUser
-from tandem.web.pages import FormState, attempt, page, read_form, see_other
+from tandem.web.pages import FormState, page, submit
 
 router = APIRouter()
 
@@ -66,9 +66,12 @@ async def review(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, grant_id: uuid.UUID
 ) -> Response:
     """Record the review of an emergency access, with a note."""
-    data, form = await read_form(request, BreakGlassReview)
-    if data is not None and await attempt(
-        session, user, form, admin.review_break_glass(session, ctx, grant_id, data)
-    ):
-        return see_other("/admin/break-glass", "review-saved")
-    return await _review_page(request, session, ctx, grant_id, form, status_code=422)
+    return await submit(
+        request,
+        session,
+        user,
+        BreakGlassReview,
+        lambda data: admin.review_break_glass(session, ctx, grant_id, data),
+        done=("/admin/break-glass", "review-saved"),
+        again=lambda form: _review_page(request, session, ctx, grant_id, form, status_code=422),
+    )

@@ -23,8 +23,8 @@ from tandem.web.pages import (
     options,
     page,
     parse,
-    read_form,
     see_other,
+    submit,
 )
 
 router = APIRouter()
@@ -60,12 +60,15 @@ async def organizations(request: Request, session: SessionDep, ctx: PageCtx) -> 
 async def create_organization(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser
 ) -> Response:
-    data, form = await read_form(request, OrganizationCreate)
-    if data is not None and await attempt(
-        session, user, form, admin.create_organization(session, ctx, data)
-    ):
-        return see_other("/admin/organizations", "organization-created")
-    return await _list_page(request, session, ctx, form, status_code=422)
+    return await submit(
+        request,
+        session,
+        user,
+        OrganizationCreate,
+        lambda data: admin.create_organization(session, ctx, data),
+        done=("/admin/organizations", "organization-created"),
+        again=lambda form: _list_page(request, session, ctx, form, status_code=422),
+    )
 
 
 async def _organization_page(

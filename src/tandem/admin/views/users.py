@@ -24,9 +24,9 @@ from tandem.web.pages import (
     organization_options,
     page,
     parse,
-    read_form,
     refused,
     see_other,
+    submit,
 )
 
 router = APIRouter()
@@ -150,12 +150,15 @@ async def user_page(
 async def update_user(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, user_id: uuid.UUID
 ) -> Response:
-    data, form = await read_form(request, UserUpdate)
-    if data is not None and await attempt(
-        session, user, form, admin.update_user(session, ctx, user_id, data)
-    ):
-        return see_other(f"/admin/users/{user_id}", "user-saved")
-    return await _user_page(request, session, ctx, user_id, edit=form)
+    return await submit(
+        request,
+        session,
+        user,
+        UserUpdate,
+        lambda data: admin.update_user(session, ctx, user_id, data),
+        done=(f"/admin/users/{user_id}", "user-saved"),
+        again=lambda form: _user_page(request, session, ctx, user_id, edit=form),
+    )
 
 
 @router.post("/admin/users/{user_id}/active")

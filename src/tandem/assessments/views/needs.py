@@ -25,7 +25,7 @@ from tandem.deps import SessionDep
 from tandem.errors import NotFound
 from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
-from tandem.web.pages import FormState, attempt, form_from, form_status, page, read_form, see_other
+from tandem.web.pages import FormState, form_from, form_status, page, submit
 
 router = APIRouter()
 
@@ -209,12 +209,15 @@ async def add_need(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
     """A need the team recorded itself (clinical or social)."""
-    data, form = await read_form(request, NeedCreate)
-    if data is not None and await attempt(
-        session, user, form, needs.add_need(session, ctx, patient_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}/needs", "need-added")
-    return await _needs_page(request, session, ctx, patient_id, add=form)
+    return await submit(
+        request,
+        session,
+        user,
+        NeedCreate,
+        lambda data: needs.add_need(session, ctx, patient_id, data),
+        done=(f"/patients/{patient_id}/needs", "need-added"),
+        again=lambda form: _needs_page(request, session, ctx, patient_id, add=form),
+    )
 
 
 @router.post("/patients/{patient_id}/needs/{need_id}/status")
@@ -227,12 +230,14 @@ async def change_need_status(
     need_id: uuid.UUID,
 ) -> Response:
     """Confirm, dismiss (with a reason), address, resolve, re-open or withdraw a need."""
-    data, form = await read_form(request, NeedStatusChange)
-    if data is not None and await attempt(
+    return await submit(
+        request,
         session,
         user,
-        form,
-        needs.change_need_status(session, ctx, patient_id, need_id, data),
-    ):
-        return see_other(f"/patients/{patient_id}/needs", "need-changed")
-    return await _needs_page(request, session, ctx, patient_id, change=form, need_id=need_id)
+        NeedStatusChange,
+        lambda data: needs.change_need_status(session, ctx, patient_id, need_id, data),
+        done=(f"/patients/{patient_id}/needs", "need-changed"),
+        again=lambda form: _needs_page(
+            request, session, ctx, patient_id, change=form, need_id=need_id
+        ),
+    )

@@ -14,7 +14,7 @@ from tandem.assessments.schemas import SafetyAlertResolve
 from tandem.deps import SessionDep
 from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
-from tandem.web.pages import FormState, attempt, form_from, form_status, page, read_form, see_other
+from tandem.web.pages import FormState, form_from, form_status, page, submit
 
 router = APIRouter()
 
@@ -71,9 +71,14 @@ async def resolve(
     alert_id: uuid.UUID,
 ) -> Response:
     """Record what was done about an alert; it then leaves the banner."""
-    data, form = await read_form(request, SafetyAlertResolve)
-    if data is not None and await attempt(
-        session, user, form, safety.resolve_alert(session, ctx, patient_id, alert_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}/safety", "alert-resolved")
-    return await _safety_page(request, session, ctx, patient_id, alert_id=alert_id, submitted=form)
+    return await submit(
+        request,
+        session,
+        user,
+        SafetyAlertResolve,
+        lambda data: safety.resolve_alert(session, ctx, patient_id, alert_id, data),
+        done=(f"/patients/{patient_id}/safety", "alert-resolved"),
+        again=lambda form: _safety_page(
+            request, session, ctx, patient_id, alert_id=alert_id, submitted=form
+        ),
+    )

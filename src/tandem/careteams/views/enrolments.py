@@ -18,14 +18,12 @@ from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
-    attempt,
     form_from,
     form_status,
     options,
     organization_options,
     page,
-    read_form,
-    see_other,
+    submit,
 )
 
 router = APIRouter()
@@ -70,12 +68,15 @@ async def list_enrolments(
 async def enrol(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
-    data, form = await read_form(request, EnrolmentCreate)
-    if data is not None and await attempt(
-        session, user, form, enrolments.enrol(session, ctx, patient_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}/enrolments", "enrolled")
-    return await _list_page(request, session, ctx, patient_id, form, status_code=422)
+    return await submit(
+        request,
+        session,
+        user,
+        EnrolmentCreate,
+        lambda data: enrolments.enrol(session, ctx, patient_id, data),
+        done=(f"/patients/{patient_id}/enrolments", "enrolled"),
+        again=lambda form: _list_page(request, session, ctx, patient_id, form, status_code=422),
+    )
 
 
 async def _enrolment_page(
@@ -130,15 +131,17 @@ async def change_enrolment(
     enrolment_id: uuid.UUID,
 ) -> Response:
     """Move to another phase; choosing "discharged" closes the episode."""
-    data, form = await read_form(request, EnrolmentUpdate)
-    if data is not None and await attempt(
+    return await submit(
+        request,
         session,
         user,
-        form,
-        enrolments.update_enrolment(session, ctx, patient_id, enrolment_id, data),
-    ):
-        return see_other(f"/patients/{patient_id}/enrolments", "enrolment-changed")
-    return await _enrolment_page(request, session, ctx, patient_id, enrolment_id, change=form)
+        EnrolmentUpdate,
+        lambda data: enrolments.update_enrolment(session, ctx, patient_id, enrolment_id, data),
+        done=(f"/patients/{patient_id}/enrolments", "enrolment-changed"),
+        again=lambda form: _enrolment_page(
+            request, session, ctx, patient_id, enrolment_id, change=form
+        ),
+    )
 
 
 @router.post("/patients/{patient_id}/enrolments/{enrolment_id}/entered-in-error")
@@ -150,12 +153,16 @@ async def enrolment_entered_in_error(
     patient_id: uuid.UUID,
     enrolment_id: uuid.UUID,
 ) -> Response:
-    data, form = await read_form(request, EnteredInError)
-    if data is not None and await attempt(
+    return await submit(
+        request,
         session,
         user,
-        form,
-        enrolments.mark_enrolment_entered_in_error(session, ctx, patient_id, enrolment_id, data),
-    ):
-        return see_other(f"/patients/{patient_id}/enrolments", "enrolment-entered-in-error")
-    return await _enrolment_page(request, session, ctx, patient_id, enrolment_id, withdraw=form)
+        EnteredInError,
+        lambda data: enrolments.mark_enrolment_entered_in_error(
+            session, ctx, patient_id, enrolment_id, data
+        ),
+        done=(f"/patients/{patient_id}/enrolments", "enrolment-entered-in-error"),
+        again=lambda form: _enrolment_page(
+            request, session, ctx, patient_id, enrolment_id, withdraw=form
+        ),
+    )

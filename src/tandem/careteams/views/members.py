@@ -23,14 +23,12 @@ from tandem.vocab import ProfessionalRole
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
-    attempt,
     form_from,
     form_status,
     options,
     organization_options,
     page,
-    read_form,
-    see_other,
+    submit,
 )
 from tandem.web.templating import label
 
@@ -115,12 +113,15 @@ async def add_member(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
     """Add a staff member, or a related person as family caregiver."""
-    data, form = await read_form(request, MemberCreate)
-    if data is not None and await attempt(
-        session, user, form, service.add_member(session, ctx, patient_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}/care-team", "member-added")
-    return await _team_page(request, session, ctx, patient_id, add=form, status_code=422)
+    return await submit(
+        request,
+        session,
+        user,
+        MemberCreate,
+        lambda data: service.add_member(session, ctx, patient_id, data),
+        done=(f"/patients/{patient_id}/care-team", "member-added"),
+        again=lambda form: _team_page(request, session, ctx, patient_id, add=form, status_code=422),
+    )
 
 
 @router.post("/patients/{patient_id}/care-team/lead")
@@ -128,12 +129,17 @@ async def hand_over_lead(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
     """Hand the lead to another care manager; the current lead's membership ends."""
-    data, form = await read_form(request, MakeLead)
-    if data is not None and await attempt(
-        session, user, form, service.make_lead(session, ctx, patient_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}/care-team", "lead-handed-over")
-    return await _team_page(request, session, ctx, patient_id, lead=form, status_code=422)
+    return await submit(
+        request,
+        session,
+        user,
+        MakeLead,
+        lambda data: service.make_lead(session, ctx, patient_id, data),
+        done=(f"/patients/{patient_id}/care-team", "lead-handed-over"),
+        again=lambda form: _team_page(
+            request, session, ctx, patient_id, lead=form, status_code=422
+        ),
+    )
 
 
 async def _member_page(
@@ -193,12 +199,15 @@ async def change_member(
     member_id: uuid.UUID,
 ) -> Response:
     """Change a member's role or organisation."""
-    data, form = await read_form(request, MemberUpdate)
-    if data is not None and await attempt(
-        session, user, form, service.update_member(session, ctx, patient_id, member_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}/care-team", "member-changed")
-    return await _member_page(request, session, ctx, patient_id, member_id, change=form)
+    return await submit(
+        request,
+        session,
+        user,
+        MemberUpdate,
+        lambda data: service.update_member(session, ctx, patient_id, member_id, data),
+        done=(f"/patients/{patient_id}/care-team", "member-changed"),
+        again=lambda form: _member_page(request, session, ctx, patient_id, member_id, change=form),
+    )
 
 
 @router.post("/patients/{patient_id}/care-team/{member_id}/end")
@@ -211,9 +220,13 @@ async def end_member(
     member_id: uuid.UUID,
 ) -> Response:
     """End a membership, or mark it as entered in error."""
-    data, form = await read_form(request, MemberEnd, checkboxes=("entered_in_error",))
-    if data is not None and await attempt(
-        session, user, form, service.end_member(session, ctx, patient_id, member_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}/care-team", "member-ended")
-    return await _member_page(request, session, ctx, patient_id, member_id, end=form)
+    return await submit(
+        request,
+        session,
+        user,
+        MemberEnd,
+        lambda data: service.end_member(session, ctx, patient_id, member_id, data),
+        done=(f"/patients/{patient_id}/care-team", "member-ended"),
+        again=lambda form: _member_page(request, session, ctx, patient_id, member_id, end=form),
+        checkboxes=("entered_in_error",),
+    )

@@ -17,7 +17,7 @@ from tandem.people.schemas import EnteredInError, PatientUpdate
 from tandem.people.views.chart import chart_context
 from tandem.people.views.patients import demographic_choices
 from tandem.web.deps import PageCtx, PageUser
-from tandem.web.pages import FormState, attempt, form_from, form_status, page, read_form, see_other
+from tandem.web.pages import FormState, form_from, form_status, page, submit
 
 router = APIRouter()
 
@@ -79,12 +79,16 @@ async def edit(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
     """Save demographics; a change based on an old copy is refused, never silently merged."""
-    data, form = await read_form(request, PatientUpdate, checkboxes=("interpreter_needed",))
-    if data is not None and await attempt(
-        session, user, form, care_team.update_patient(session, ctx, patient_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}", "demographics-saved")
-    return await _edit_page(request, session, ctx, patient_id, form)
+    return await submit(
+        request,
+        session,
+        user,
+        PatientUpdate,
+        lambda data: care_team.update_patient(session, ctx, patient_id, data),
+        done=(f"/patients/{patient_id}", "demographics-saved"),
+        again=lambda form: _edit_page(request, session, ctx, patient_id, form),
+        checkboxes=("interpreter_needed",),
+    )
 
 
 async def _withdraw_page(
@@ -121,9 +125,12 @@ async def withdraw(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
     """Mark a registration made by mistake (e.g. a duplicate); only the lead may."""
-    data, form = await read_form(request, EnteredInError)
-    if data is not None and await attempt(
-        session, user, form, service.mark_patient_entered_in_error(session, ctx, patient_id, data)
-    ):
-        return see_other("/caseload", "registration-entered-in-error")
-    return await _withdraw_page(request, session, ctx, patient_id, form, status_code=422)
+    return await submit(
+        request,
+        session,
+        user,
+        EnteredInError,
+        lambda data: service.mark_patient_entered_in_error(session, ctx, patient_id, data),
+        done=("/caseload", "registration-entered-in-error"),
+        again=lambda form: _withdraw_page(request, session, ctx, patient_id, form, status_code=422),
+    )

@@ -16,7 +16,7 @@ from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRe
 from tandem.people.views.chart import chart_context
 from tandem.people.vocab import IdentifierSystem
 from tandem.web.deps import PageCtx, PageUser
-from tandem.web.pages import FormState, attempt, form_from, options, page, read_form, see_other
+from tandem.web.pages import FormState, form_from, options, page, submit
 
 router = APIRouter()
 
@@ -59,12 +59,15 @@ async def identifiers(
 async def add_identifier(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
-    data, form = await read_form(request, IdentifierCreate)
-    if data is not None and await attempt(
-        session, user, form, identifier_service.add_identifier(session, ctx, patient_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}/identifiers", "identifier-added")
-    return await _list_page(request, session, ctx, patient_id, form, status_code=422)
+    return await submit(
+        request,
+        session,
+        user,
+        IdentifierCreate,
+        lambda data: identifier_service.add_identifier(session, ctx, patient_id, data),
+        done=(f"/patients/{patient_id}/identifiers", "identifier-added"),
+        again=lambda form: _list_page(request, session, ctx, patient_id, form, status_code=422),
+    )
 
 
 async def _find(
@@ -120,16 +123,16 @@ async def identifier_error(
     identifier_id: uuid.UUID,
 ) -> Response:
     """An identifier recorded by mistake stays in the history, marked entered in error."""
-    data, form = await read_form(request, EnteredInError)
-    if data is not None and await attempt(
+    return await submit(
+        request,
         session,
         user,
-        form,
-        identifier_service.mark_identifier_entered_in_error(
+        EnteredInError,
+        lambda data: identifier_service.mark_identifier_entered_in_error(
             session, ctx, patient_id, identifier_id, data
         ),
-    ):
-        return see_other(f"/patients/{patient_id}/identifiers", "identifier-entered-in-error")
-    return await _error_page(
-        request, session, ctx, patient_id, identifier_id, form, status_code=422
+        done=(f"/patients/{patient_id}/identifiers", "identifier-entered-in-error"),
+        again=lambda form: _error_page(
+            request, session, ctx, patient_id, identifier_id, form, status_code=422
+        ),
     )

@@ -23,13 +23,11 @@ from tandem.people.vocab import Relationship
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
-    attempt,
     form_from,
     form_status,
     options,
     page,
-    read_form,
-    see_other,
+    submit,
 )
 
 router = APIRouter()
@@ -81,12 +79,16 @@ async def related_persons(
 async def add_related_person(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
 ) -> Response:
-    data, form = await read_form(request, RelatedPersonCreate, checkboxes=("is_emergency_contact",))
-    if data is not None and await attempt(
-        session, user, form, related.add_related_person(session, ctx, patient_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}/related-persons", "person-added")
-    return await _list_page(request, session, ctx, patient_id, form, status_code=422)
+    return await submit(
+        request,
+        session,
+        user,
+        RelatedPersonCreate,
+        lambda data: related.add_related_person(session, ctx, patient_id, data),
+        done=(f"/patients/{patient_id}/related-persons", "person-added"),
+        again=lambda form: _list_page(request, session, ctx, patient_id, form, status_code=422),
+        checkboxes=("is_emergency_contact",),
+    )
 
 
 async def _find(
@@ -148,15 +150,16 @@ async def update_related_person(
     patient_id: uuid.UUID,
     person_id: uuid.UUID,
 ) -> Response:
-    data, form = await read_form(request, RelatedPersonUpdate, checkboxes=("is_emergency_contact",))
-    if data is not None and await attempt(
+    return await submit(
+        request,
         session,
         user,
-        form,
-        related.update_related_person(session, ctx, patient_id, person_id, data),
-    ):
-        return see_other(f"/patients/{patient_id}/related-persons", "person-saved")
-    return await _person_page(request, session, ctx, patient_id, person_id, edit=form)
+        RelatedPersonUpdate,
+        lambda data: related.update_related_person(session, ctx, patient_id, person_id, data),
+        done=(f"/patients/{patient_id}/related-persons", "person-saved"),
+        again=lambda form: _person_page(request, session, ctx, patient_id, person_id, edit=form),
+        checkboxes=("is_emergency_contact",),
+    )
 
 
 @router.post("/patients/{patient_id}/related-persons/{person_id}/end")
@@ -169,9 +172,13 @@ async def end_related_person(
     person_id: uuid.UUID,
 ) -> Response:
     """End the relationship, or mark the entry as made in error; it stays in the history."""
-    data, form = await read_form(request, RelatedPersonEnd, checkboxes=("entered_in_error",))
-    if data is not None and await attempt(
-        session, user, form, related.end_related_person(session, ctx, patient_id, person_id, data)
-    ):
-        return see_other(f"/patients/{patient_id}/related-persons", "person-ended")
-    return await _person_page(request, session, ctx, patient_id, person_id, end=form)
+    return await submit(
+        request,
+        session,
+        user,
+        RelatedPersonEnd,
+        lambda data: related.end_related_person(session, ctx, patient_id, person_id, data),
+        done=(f"/patients/{patient_id}/related-persons", "person-ended"),
+        again=lambda form: _person_page(request, session, ctx, patient_id, person_id, end=form),
+        checkboxes=("entered_in_error",),
+    )
