@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.access.context import AccessContext
 from tandem.access.scope import mark_system
-from tandem.assessments import comprehensive
 from tandem.assessments import service as assessments
 from tandem.assessments.schemas import (
     AssessmentCreate,
@@ -32,6 +31,7 @@ from tandem.assessments.schemas import (
     ResponseCreate,
     ResponseRead,
 )
+from tandem.assessments.service import comprehensive
 from tandem.audit.checkpoints import CheckpointLog
 from tandem.audit.models import AuditEvent
 from tandem.audit.verify import Report, verify

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -40,6 +42,13 @@ class NotFound(DomainError):
 
     def __init__(self, what: str = "record") -> None:
         super().__init__(f"No such {what}.")
+
+
+def found(record: T | None, what: str = "record") -> T:
+    """The record, or 404 naming what is missing (one the caller may not see answers the same)."""
+    if record is None:
+        raise NotFound(what)
+    return record
 
 
 class NotAuthenticated(DomainError):

@@ -22,7 +22,7 @@ from tandem.app import create_app
 from tandem.audit import log as audit
 from tandem.audit.chain import CHAINED_FIELDS, LEGACY_KEY_ID, keyed_link, link_hash
 from tandem.capabilities import Capability
-from tandem.careteams import service as care_team
+from tandem.careteams.service import patients as care_team
 from tandem.clock import FrozenClock
 from tandem.config import Settings
 from tandem.db import create_engine

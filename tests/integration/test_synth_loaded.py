@@ -17,9 +17,10 @@ from tests.factories import Factory, password_hash
 
 from tandem.access.context import AccessContext
 from tandem.access.scope import mark_system
-from tandem.assessments import service, trajectories
+from tandem.assessments import service
 from tandem.assessments.models import Observation, Response, SafetyAlert
 from tandem.assessments.schemas import ResponseCreate
+from tandem.assessments.service import trajectories
 from tandem.clock import FrozenClock
 from tandem.notify.models import Notification
 from tandem.notify.service import my_notifications

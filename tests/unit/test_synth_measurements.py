@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from tandem.assessments.definitions import instrument
 from tandem.assessments.models import Response
-from tandem.assessments.observations import derived_values
 from tandem.assessments.rules import (
     Measurement,
     TrajectorySummary,
@@ -26,6 +25,7 @@ from tandem.assessments.rules import (
     score,
     summarise,
 )
+from tandem.assessments.service.observations import derived_values
 from tandem.synth.courses import WINDOW_DAYS, Course, HistoryRates, plan_course
 from tandem.synth.network import scaled_network
 from tandem.synth.population import Bundle, PopulationSpec, generate

@@ -18,7 +18,7 @@ from tandem.admin import repository
 from tandem.admin.rules import check_an_administrator_remains, leaves_administration
 from tandem.audit import log as audit
 from tandem.capabilities import Capability
-from tandem.errors import Forbidden, NotFound
+from tandem.errors import Forbidden, found
 from tandem.people.models import User
 
 
@@ -31,9 +31,7 @@ async def locked_account(
         # The caller was demoted or deactivated while this request was on its way.
         raise Forbidden("Only administrators can do this.")
     # Read again after the lock: what this session read before may have changed since.
-    user = await session.get(User, user_id, populate_existing=True)
-    if user is None:
-        raise NotFound("user")
+    user = found(await session.get(User, user_id, populate_existing=True), "user")
     return user, administrators
 
 

@@ -30,7 +30,7 @@ from tandem.auth.passwords import hash_password
 from tandem.auth.rules import check_password_policy
 from tandem.auth.service import revoke_all_sessions
 from tandem.capabilities import Capability
-from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem, found
 from tandem.ids import new_id
 from tandem.people.models import Organization, Patient, User
 from tandem.records import check_version, flush_unique, reject_cleared
@@ -97,9 +97,7 @@ async def update_organization(
     session: AsyncSession, ctx: AccessContext, org_id: uuid.UUID, data: OrganizationUpdate
 ) -> OrganizationRead:
     require_admin(session, ctx, Capability.administer_organizations)
-    org = await session.get(Organization, org_id)
-    if org is None:
-        raise NotFound("organisation")
+    org = found(await session.get(Organization, org_id), "organisation")
     changes = data.model_dump(exclude_unset=True)
     reject_cleared(changes, ("name", "kind", "active"))
     if (
@@ -130,9 +128,7 @@ async def list_users(
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound("user")
+    user = found(await session.get(User, user_id), "user")
     return user
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from tandem.assessments import comprehensive, needs, safety, service, trajectories
+from tandem.assessments import service
 from tandem.assessments.definitions import instrument, instruments
 from tandem.assessments.schemas import (
     AssessmentAmend,
@@ -25,6 +25,7 @@ from tandem.assessments.schemas import (
     SafetyAlertResolve,
     TrajectoryRead,
 )
+from tandem.assessments.service import comprehensive, needs, safety, trajectories
 from tandem.deps import Ctx, CurrentUser, RuntimeDep, SessionDep
 from tandem.errors import NotFound
 

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from tandem.careteams import enrolments, service
+from tandem.careteams import service
 from tandem.careteams.schemas import (
     EnrolmentCreate,
     EnrolmentRead,
@@ -17,6 +17,7 @@ from tandem.careteams.schemas import (
     MemberRead,
     MemberUpdate,
 )
+from tandem.careteams.service import enrolments
 from tandem.deps import Ctx, SessionDep
 from tandem.people.schemas import EnteredInError
 

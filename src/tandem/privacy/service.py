@@ -14,7 +14,7 @@ from tandem.access.proof import StaffAccess
 from tandem.access.service import require_staff
 from tandem.audit import log as audit
 from tandem.capabilities import Capability
-from tandem.errors import NotFound, ValidationProblem
+from tandem.errors import ValidationProblem, found
 from tandem.privacy import export
 from tandem.privacy import repository as repo
 from tandem.privacy.history import audit_log_read, log_scope
@@ -65,9 +65,7 @@ async def find_patient_id_by_mrn_for_privacy(
 ) -> uuid.UUID:
     """The patient with this MRN, for a privacy officer about to read their access log."""
     staff = require_staff(session, ctx, Capability.read_any_access_log)
-    patient_id = await repo.patient_id_by_mrn(session, staff, mrn)
-    if patient_id is None:
-        raise NotFound("patient")
+    patient_id = found(await repo.patient_id_by_mrn(session, staff, mrn), "patient")
     return patient_id
 
 

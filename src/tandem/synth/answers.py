@@ -15,8 +15,8 @@ from typing import Any
 
 from tandem.assessments.definitions import Instrument, instrument
 from tandem.assessments.models import Response
-from tandem.assessments.observations import Derived, derived_values
 from tandem.assessments.rules import Answers, Result, check_answers, score
+from tandem.assessments.service.observations import Derived, derived_values
 
 PHQ9 = "phq-9"
 GAD7 = "gad-7"

@@ -8,8 +8,8 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tandem.assessments.needs import domain_label
 from tandem.assessments.rules import check_need_transition
+from tandem.assessments.service.needs import domain_label
 from tandem.careteams.vocab import CareTeamRole
 from tandem.synth.answers import Scored
 from tandem.synth.keys import new_uuid

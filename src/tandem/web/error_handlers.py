@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from tandem.admin.service import UNIQUE_RULES as ADMIN_RULES
-from tandem.careteams.enrolments import ALREADY_ENROLLED
 from tandem.careteams.service import UNIQUE_RULES as CARE_TEAM_RULES
+from tandem.careteams.service.enrolments import ALREADY_ENROLLED
 from tandem.errors import Conflict, DomainError, NotAuthenticated
 from tandem.people.models import User
 from tandem.records import violated_constraint

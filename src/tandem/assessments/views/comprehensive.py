@@ -13,11 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.assessments import (
-    comprehensive,
-    needs,
-    service,
-)
+from tandem.assessments import service
 from tandem.assessments.rules import OPEN_NEED_STATUSES
 from tandem.assessments.schemas import (
     AssessmentAmend,
@@ -27,6 +23,7 @@ from tandem.assessments.schemas import (
     NeedRead,
     ResponseRead,
 )
+from tandem.assessments.service import comprehensive, needs
 from tandem.assessments.vocab import NeedStatus
 from tandem.capabilities import Capability
 from tandem.deps import SessionDep

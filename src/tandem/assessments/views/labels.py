@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from tandem.assessments.needs import domain_label
+from tandem.assessments.service.needs import domain_label
 from tandem.assessments.vocab import need_status_label
 from tandem.web.pages import day, record_status
 

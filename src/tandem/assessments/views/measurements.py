@@ -12,10 +12,11 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.assessments import service, trajectories
+from tandem.assessments import service
 from tandem.assessments.chart import ChartData, render_chart
 from tandem.assessments.definitions import Instrument, instruments
 from tandem.assessments.schemas import ResponseCreate, TrajectoryRead
+from tandem.assessments.service import trajectories
 from tandem.assessments.views.answer_form import (
     AnswerForm,
     named_instrument,

@@ -11,10 +11,10 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.assessments import needs
 from tandem.assessments.definitions import instrument
 from tandem.assessments.rules import NEED_TRANSITIONS, OPEN_NEED_STATUSES
 from tandem.assessments.schemas import NeedCreate, NeedRead, NeedStatusChange
+from tandem.assessments.service import needs
 from tandem.assessments.vocab import (
     DOMAIN_LABELS,
     NEED_STATUS_LABELS,

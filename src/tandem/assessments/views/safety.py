@@ -9,8 +9,9 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.assessments import safety, service
+from tandem.assessments import service
 from tandem.assessments.schemas import SafetyAlertResolve
+from tandem.assessments.service import safety
 from tandem.deps import SessionDep
 from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser

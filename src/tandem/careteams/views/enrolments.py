@@ -9,8 +9,8 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.careteams import enrolments
 from tandem.careteams.schemas import EnrolmentCreate, EnrolmentUpdate
+from tandem.careteams.service import enrolments
 from tandem.careteams.vocab import PROGRAMMES, Phase
 from tandem.deps import SessionDep
 from tandem.people.schemas import EnteredInError

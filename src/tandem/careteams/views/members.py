@@ -17,7 +17,7 @@ from tandem.careteams import service
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
 from tandem.careteams.vocab import CareTeamRole
 from tandem.deps import SessionDep
-from tandem.people.related import list_related_persons
+from tandem.people.service.related import list_related_persons
 from tandem.people.views.chart import chart_context
 from tandem.vocab import ProfessionalRole
 from tandem.web.deps import PageCtx, PageUser

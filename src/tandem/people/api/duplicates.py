@@ -8,8 +8,8 @@ from typing import Literal
 from fastapi import APIRouter
 
 from tandem.deps import Ctx, SessionDep
-from tandem.people import duplicates
 from tandem.people.schemas import DuplicateResolve, PotentialDuplicateRead
+from tandem.people.service import duplicates
 from tandem.people.vocab import DuplicateStatus
 
 router = APIRouter(prefix="/potential-duplicates", tags=["potential duplicates"])

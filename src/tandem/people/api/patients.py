@@ -6,12 +6,11 @@ import uuid
 
 from fastapi import APIRouter, Query
 
-from tandem.careteams import service as care_team
+from tandem.careteams.service import patients as care_team
 from tandem.caseload import service as caseload_service
 from tandem.caseload.schemas import PatientSummary
 from tandem.deps import Ctx, RuntimeDep, SessionDep
-from tandem.people import identifiers as identifier_service
-from tandem.people import related, service
+from tandem.people import service
 from tandem.people.schemas import (
     EnteredInError,
     IdentifierCreate,
@@ -25,6 +24,8 @@ from tandem.people.schemas import (
     RelatedPersonRead,
     RelatedPersonUpdate,
 )
+from tandem.people.service import identifiers as identifier_service
+from tandem.people.service import related
 from tandem.schemas import Page
 
 router = APIRouter(prefix="/patients", tags=["patients"])

@@ -13,7 +13,7 @@ from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.assessments import service as assessments
 from tandem.capabilities import Capability
-from tandem.careteams import service as care_team
+from tandem.careteams.service import patients as care_team
 
 
 @dataclass(frozen=True)

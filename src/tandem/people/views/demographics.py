@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.capabilities import Capability
-from tandem.careteams import service as care_team
+from tandem.careteams.service import patients as care_team
 from tandem.deps import SessionDep
 from tandem.people import service
 from tandem.people.schemas import EnteredInError, PatientUpdate

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.deps import SessionDep
-from tandem.people import duplicates
 from tandem.people.api.duplicates import status_filter
 from tandem.people.schemas import DuplicateResolve
+from tandem.people.service import duplicates
 from tandem.people.vocab import DuplicateOutcome, DuplicateStatus
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import FormState, attempt, form_from, options, page, read_form, see_other

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.context import AccessContext
 from tandem.capabilities import Capability
 from tandem.deps import SessionDep
-from tandem.people import identifiers as identifier_service
 from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRead
+from tandem.people.service import identifiers as identifier_service
 from tandem.people.views.chart import chart_context
 from tandem.people.vocab import IdentifierSystem
 from tandem.web.deps import PageCtx, PageUser

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.capabilities import permissions
 from tandem.capabilities import Capability
 from tandem.careteams import service as careteam
+from tandem.careteams.service import patients as patients_in_care
 from tandem.caseload import service as caseload_service
 from tandem.deps import RuntimeDep, SessionDep
 from tandem.errors import DomainError
@@ -102,7 +103,7 @@ async def register(request: Request, session: SessionDep, ctx: PageCtx, user: Pa
     if data is None:
         return await _register_page(request, session, form, status_code=422)
     try:
-        patient = await careteam.create_patient(session, ctx, data)
+        patient = await patients_in_care.create_patient(session, ctx, data)
     except PossibleDuplicate as exc:
         # Nothing was created and nothing is undone: the duplicate check's audit event commits.
         duplicate = {

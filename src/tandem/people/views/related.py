@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.context import AccessContext
 from tandem.capabilities import Capability
 from tandem.deps import SessionDep
-from tandem.people import related
 from tandem.people.schemas import (
     RelatedPersonCreate,
     RelatedPersonEnd,
     RelatedPersonRead,
     RelatedPersonUpdate,
 )
+from tandem.people.service import related
 from tandem.people.views.chart import chart_context
 from tandem.people.vocab import Relationship
 from tandem.web.deps import PageCtx, PageUser

@@ -19,7 +19,7 @@ from tandem.access.proof import PatientAccess
 from tandem.access.service import may, require_staff
 from tandem.audit import log as audit
 from tandem.capabilities import Capability
-from tandem.errors import Conflict, NotFound
+from tandem.errors import Conflict, found
 from tandem.ids import new_id
 from tandem.people import repository as repo
 from tandem.people.models import Patient, PotentialDuplicate
@@ -94,9 +94,9 @@ async def get_question(
     session: AsyncSession, ctx: AccessContext, question_id: uuid.UUID
 ) -> PotentialDuplicateRead:
     staff = require_staff(session, ctx, Capability.review_duplicates)
-    question = await repo.potential_duplicate(session, staff, question_id)
-    if question is None:
-        raise NotFound("possible duplicate")
+    question = found(
+        await repo.potential_duplicate(session, staff, question_id), "possible duplicate"
+    )
     _audit(session, ctx, question, action="R")
     return (await _reads(session, ctx, [question]))[0]
 
@@ -106,9 +106,9 @@ async def resolve_question(
 ) -> PotentialDuplicateRead:
     """Record the decision with a note; the question leaves the open queue, never the history."""
     staff = require_staff(session, ctx, Capability.review_duplicates)
-    question = await repo.potential_duplicate(session, staff, question_id)
-    if question is None:
-        raise NotFound("possible duplicate")
+    question = found(
+        await repo.potential_duplicate(session, staff, question_id), "possible duplicate"
+    )
     check_version(question, data.version)
     if question.status != DuplicateStatus.open:
         # Decisions are not overwritten: a second one is a conflict, like a stale version.

@@ -16,7 +16,7 @@ from tandem.careteams.models import Enrolment
 from tandem.careteams.rules import check_end, check_phase_dates, check_start
 from tandem.careteams.schemas import EnrolmentCreate, EnrolmentRead, EnrolmentUpdate
 from tandem.careteams.vocab import Phase
-from tandem.errors import Conflict, NotFound, ValidationProblem
+from tandem.errors import Conflict, ValidationProblem, found
 from tandem.ids import new_id
 from tandem.people import service as people
 from tandem.people.schemas import EnteredInError
@@ -85,9 +85,7 @@ async def enrol(
 
 
 async def _load(session: AsyncSession, access: PatientAccess, enrolment_id: uuid.UUID) -> Enrolment:
-    enrolment = await repo.enrolment(session, access, enrolment_id)
-    if enrolment is None:
-        raise NotFound("enrolment")
+    enrolment = found(await repo.enrolment(session, access, enrolment_id), "enrolment")
     return enrolment
 
 

@@ -11,20 +11,20 @@ from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
-from tandem.assessments import needs as needs_service
 from tandem.assessments import repository as repo
 from tandem.assessments.models import ComprehensiveAssessment
-from tandem.assessments.revisions import keep_revision, revision_history
 from tandem.assessments.schemas import (
     AssessmentAmend,
     AssessmentCreate,
     AssessmentRead,
     EnteredInError,
 )
+from tandem.assessments.service import needs as needs_service
+from tandem.assessments.service.revisions import keep_revision, revision_history
 from tandem.assessments.vocab import NeedStatus
 from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
-from tandem.errors import NotFound, ValidationProblem
+from tandem.errors import ValidationProblem, found
 from tandem.ids import new_id
 from tandem.records import check_version
 from tandem.vocab import RecordStatus
@@ -196,9 +196,9 @@ async def mark_assessment_entered_in_error(
 async def _load(
     session: AsyncSession, access: PatientAccess, assessment_id: uuid.UUID
 ) -> ComprehensiveAssessment:
-    record = await repo.assessment(session, access, assessment_id)
-    if record is None:
-        raise NotFound("comprehensive assessment")
+    record = found(
+        await repo.assessment(session, access, assessment_id), "comprehensive assessment"
+    )
     return record
 
 

@@ -12,7 +12,7 @@ from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
-from tandem.errors import NotFound, ValidationProblem
+from tandem.errors import ValidationProblem, found
 from tandem.ids import new_id
 from tandem.people import repository as repo
 from tandem.people.models import RelatedPerson
@@ -66,9 +66,7 @@ async def add_related_person(
 async def _load(
     session: AsyncSession, access: PatientAccess, person_id: uuid.UUID
 ) -> RelatedPerson:
-    person = await repo.related_person(session, access, person_id)
-    if person is None:
-        raise NotFound("related person")
+    person = found(await repo.related_person(session, access, person_id), "related person")
     return person
 
 

@@ -25,7 +25,7 @@ from tandem.assessments.schemas import (
 )
 from tandem.assessments.vocab import DOMAIN_LABELS, NeedDomain, NeedStatus
 from tandem.capabilities import Capability
-from tandem.errors import NotFound, ValidationProblem
+from tandem.errors import ValidationProblem, found
 from tandem.ids import new_id
 from tandem.records import check_version
 
@@ -259,9 +259,7 @@ async def change_need_status(
 ) -> NeedRead:
     """Confirm with the patient, dismiss with a reason, start addressing, resolve, re-open."""
     access = await require_patient(session, ctx, patient_id, capability=Capability.manage_needs)
-    need = await repo.need(session, access, need_id)
-    if need is None:
-        raise NotFound("need")
+    need = found(await repo.need(session, access, need_id), "need")
     check_version(need, data.version)
     # A note of only spaces is no note.
     reason = (data.reason or "").strip() or None

@@ -13,13 +13,9 @@ from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
-from tandem.assessments import needs as needs_service
 from tandem.assessments import repository as repo
-from tandem.assessments import safety
 from tandem.assessments.definitions import Instrument, instrument
 from tandem.assessments.models import Response, SafetyAlert
-from tandem.assessments.observations import derive_observations, withdraw_observations
-from tandem.assessments.revisions import keep_revision, revision_history
 from tandem.assessments.rules import (
     AnswerProblems,
     Answers,
@@ -37,9 +33,13 @@ from tandem.assessments.schemas import (
     ResponseCreate,
     ResponseRead,
 )
+from tandem.assessments.service import needs as needs_service
+from tandem.assessments.service import safety
+from tandem.assessments.service.observations import derive_observations, withdraw_observations
+from tandem.assessments.service.revisions import keep_revision, revision_history
 from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
-from tandem.errors import NotFound, ValidationProblem
+from tandem.errors import ValidationProblem, found
 from tandem.ids import new_id
 from tandem.records import check_version
 from tandem.vocab import RecordStatus
@@ -168,9 +168,7 @@ async def get_response(
 
 
 async def _load(session: AsyncSession, access: PatientAccess, response_id: uuid.UUID) -> Response:
-    response = await repo.response(session, access, response_id)
-    if response is None:
-        raise NotFound("response")
+    response = found(await repo.response(session, access, response_id), "response")
     return response
 
 

@@ -16,7 +16,6 @@ from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
 from tandem.errors import Conflict, ValidationProblem
 from tandem.ids import new_id
-from tandem.people import duplicates
 from tandem.people import repository as repo
 from tandem.people.models import Patient
 from tandem.people.rules import age_on, display_name, search_name
@@ -29,6 +28,7 @@ from tandem.people.schemas import (
     PatientRead,
     PatientUpdate,
 )
+from tandem.people.service import duplicates
 from tandem.records import check_version, reject_cleared
 from tandem.vocab import RecordStatus
 

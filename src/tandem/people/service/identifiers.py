@@ -15,12 +15,12 @@ from tandem.access.context import AccessContext
 from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
-from tandem.errors import Conflict, NotFound
+from tandem.errors import Conflict, found
 from tandem.ids import new_id
-from tandem.people import duplicates
 from tandem.people import repository as repo
 from tandem.people.models import PatientIdentifier
 from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRead
+from tandem.people.service import duplicates
 from tandem.records import check_version, flush_unique
 from tandem.vocab import RecordStatus
 
@@ -37,9 +37,7 @@ async def get_identifier(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, identifier_id: uuid.UUID
 ) -> IdentifierRead:
     access = await require_patient(session, ctx, patient_id, capability=Capability.read_identifiers)
-    identifier = await repo.identifier(session, access, identifier_id)
-    if identifier is None:
-        raise NotFound("identifier")
+    identifier = found(await repo.identifier(session, access, identifier_id), "identifier")
     audit_patient(session, ctx, access, "PatientIdentifier", identifier.id)
     return IdentifierRead.model_validate(identifier)
 
@@ -88,9 +86,7 @@ async def mark_identifier_entered_in_error(
     data: EnteredInError,
 ) -> IdentifierRead:
     access = await require_patient(session, ctx, patient_id, capability=Capability.edit_identifiers)
-    identifier = await repo.identifier(session, access, identifier_id)
-    if identifier is None:
-        raise NotFound("identifier")
+    identifier = found(await repo.identifier(session, access, identifier_id), "identifier")
     check_version(identifier, data.version)
     await end_record(
         session,

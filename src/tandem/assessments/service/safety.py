@@ -18,7 +18,7 @@ from tandem.assessments.models import Response, SafetyAlert
 from tandem.assessments.schemas import SafetyAlertRead, SafetyAlertResolve
 from tandem.capabilities import Capability
 from tandem.careteams import service as care_team
-from tandem.errors import NotFound, ValidationProblem
+from tandem.errors import ValidationProblem, found
 from tandem.ids import new_id
 from tandem.notify.service import notify
 from tandem.people.rules import display_name
@@ -140,9 +140,7 @@ async def resolve_alert(
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.close_safety_alert
     )
-    alert = await repo.alert(session, access, alert_id)
-    if alert is None:
-        raise NotFound("safety alert")
+    alert = found(await repo.alert(session, access, alert_id), "safety alert")
     check_version(alert, data.version)
     if alert.status != "active":
         raise ValidationProblem("This alert was already closed.", field="status")
