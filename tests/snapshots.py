@@ -66,3 +66,8 @@ def differences(before: PatientRecord, after: PatientRecord) -> list[str]:
 def assert_unchanged(before: PatientRecord, after: PatientRecord) -> None:
     """The patient's record is exactly as it was, naming the tables that changed if not."""
     assert after == before, "the patient's record changed: " + "; ".join(differences(before, after))
+
+
+def rows_of(record: PatientRecord, table: str) -> list[dict[str, Any]]:
+    """One table's rows of a snapshot, as dictionaries."""
+    return [dict(row) for row in record[table]]
