@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tests.snapshots import PatientRecord, patient_record
 
 from tandem.access.context import AccessContext
 from tandem.access.scope import mark_system
@@ -359,6 +360,14 @@ class Factory:
     async def last_audit_id(self) -> int:
         async with self.system_session() as session:
             return int(await session.scalar(select(func.max(AuditEvent.id))) or 0)
+
+    async def patient_record(
+        self, patient: Patient | uuid.UUID, *, trail: bool = False
+    ) -> PatientRecord:
+        """Every row of the patient's data (``tests.snapshots``), read as an operator job would."""
+        patient_id = patient if isinstance(patient, uuid.UUID) else patient.id
+        async with self.system_session() as session:
+            return await patient_record(session, patient_id, trail=trail)
 
     async def reload(self, model: type[Any], row_id: uuid.UUID) -> Any:
         async with self.system_session() as session:

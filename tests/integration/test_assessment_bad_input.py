@@ -15,45 +15,13 @@ from tests.factories import SOCIAL_NEEDS_POSITIVE, Factory, PatientWithTeam, phq
 from tests.integration.assessment_support import (
     named_fields,
     patient_url,
-    stored,
     suicide_risk,
 )
+from tests.snapshots import assert_unchanged
 
 from tandem.assessments import api as assessments_api
-from tandem.assessments.models import (
-    ComprehensiveAssessment,
-    Need,
-    NeedEvent,
-    Observation,
-    Response,
-    Revision,
-    SafetyAlert,
-)
 from tandem.careteams.models import CareTeamMember
-from tandem.notify.models import Notification
 from tandem.people.models import User
-
-PATIENT_TABLES = (
-    Response,
-    Observation,
-    SafetyAlert,
-    Need,
-    NeedEvent,
-    ComprehensiveAssessment,
-    Revision,
-    Notification,
-)
-
-
-async def snapshot(factory: Factory, patient_id: uuid.UUID) -> dict[str, list[tuple[Any, ...]]]:
-    """Every assessment row of a patient, with its version and status where it has them."""
-    rows: dict[str, list[tuple[Any, ...]]] = {}
-    for model in PATIENT_TABLES:
-        rows[model.__name__] = [
-            (row.id, getattr(row, "version", None), getattr(row, "status", None))
-            for row in await stored(factory, model, patient_id)
-        ]
-    return rows
 
 
 async def post_response(
@@ -129,12 +97,12 @@ async def test_a_bad_phq9_is_refused_naming_the_item_and_nothing_is_stored(
     client = await client_for(care_manager)
     request = {"instrument": "phq-9", "answers": PHQ9_ALERTING, **body}
     request = {k: v for k, v in request.items() if v is not None}
-    empty = await snapshot(factory, chart.patient.id)
+    empty = await factory.patient_record(chart.patient)
     before = await factory.last_audit_id()
     response = await post_response(client, chart.patient.id, request)
     assert response.status_code == 422, response.text
     assert fields <= named_fields(response), response.text
-    assert await snapshot(factory, chart.patient.id) == empty
+    assert_unchanged(empty, await factory.patient_record(chart.patient))
     assert [e.action for e in await factory.audit_events(after=before)] == []
 
 
@@ -189,13 +157,13 @@ async def test_bad_answers_to_other_instruments_are_named_and_raise_nothing(
     field: str,
 ) -> None:
     client = await client_for(care_manager)
-    empty = await snapshot(factory, chart.patient.id)
+    empty = await factory.patient_record(chart.patient)
     response = await post_response(
         client, chart.patient.id, {"instrument": instrument, "answers": answers}
     )
     assert response.status_code == 422, response.text
     assert field in named_fields(response), response.text
-    assert await snapshot(factory, chart.patient.id) == empty
+    assert_unchanged(empty, await factory.patient_record(chart.patient))
 
 
 # -- outside the care team --------------------------------------------------------------------
@@ -293,12 +261,12 @@ async def check_refused_and_unchanged(
     factory: Factory, scene: Scene, client: httpx.AsyncClient, method: str, path: str, body: Any
 ) -> None:
     patient = scene.chart.patient
-    before_rows = await snapshot(factory, patient.id)
+    before_rows = await factory.patient_record(patient)
     before = await factory.last_audit_id()
     response = await client.request(method, path.format(**scene.ids), json=body)
     assert response.status_code == 404, response.text
     assert patient.family_name not in response.text and patient.mrn not in response.text
-    assert await snapshot(factory, patient.id) == before_rows
+    assert_unchanged(before_rows, await factory.patient_record(patient))
     # Only the refusal is on the patient's record: nothing was read or changed.
     events = await factory.audit_events(patient_id=patient.id, after=before)
     assert [(e.record_type, e.outcome) for e in events] == [("AccessRefused", 4)]

@@ -24,6 +24,7 @@ from tests.integration.assessment_support import (
     trajectory,
     withdraw,
 )
+from tests.snapshots import assert_unchanged
 
 from tandem.assessments.models import Observation, Response, Revision, SafetyAlert
 from tandem.clock import FrozenClock
@@ -134,14 +135,15 @@ async def test_a_refused_amendment_is_422_naming_the_field_and_changes_nothing(
     client = await client_for(care_manager)
     first = await administer(client, chart.patient.id, phq9_answers(12))
     before = await factory.last_audit_id()
+    record = await factory.patient_record(chart.patient)
     payload = {"version": 1, "answers": phq9_answers(20), "reason": AMEND_REASON, **change}
     url = patient_url(chart.patient.id, f"/responses/{first['id']}/amend")
     response = await client.post(url, json={k: v for k, v in payload.items() if v is not None})
     assert response.status_code == 422, response.text
     assert field in named_fields(response), response.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     [row] = await stored(factory, Response, chart.patient.id)
     assert (row.total_score, row.status, row.version) == (12, "completed", 1)
-    assert await stored(factory, Revision, chart.patient.id) == []
     assert [e for e in await factory.audit_events(after=before) if e.action == "U"] == []
 
 
@@ -317,9 +319,11 @@ async def test_a_refused_entered_in_error_changes_nothing(
 ) -> None:
     client = await client_for(care_manager)
     wrong = await administer(client, chart.patient.id, phq9_answers(6, item9=1))
+    record = await factory.patient_record(chart.patient)
     response = await withdraw(client, wrong, **change)
     assert response.status_code == status, response.text
     assert field in named_fields(response)
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     [row] = await stored(factory, Response, chart.patient.id)
     assert (row.status, row.version) == ("completed", 1)
     assert [a["status"] for a in await alerts(client, chart.patient.id)] == ["active"]

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from tests.factories import Factory, PatientWithTeam, api_client, seal_and_verify
 from tests.integration.audit_support import tandem_audit
+from tests.snapshots import assert_unchanged
 
 from tandem.access.context import AccessContext
 from tandem.access.service import require_patient
@@ -119,9 +120,11 @@ async def test_a_request_that_fails_after_reading_leaves_no_event_and_no_change(
     api.include_router(router)
     client = await client_for(care_manager)
     before = await factory.last_audit_id()
+    record = await factory.patient_record(chart.patient)
     response = await client.post(f"/api/v1/audit-probe/{chart.patient.id}")
     assert response.status_code == 409
     assert await factory.audit_events(after=before) == []
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     patient = await factory.reload(Patient, chart.patient.id)
     assert patient.preferred_language == "English"
 

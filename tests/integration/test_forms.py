@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 from tests.factories import Browser, Factory, PatientWithTeam
+from tests.snapshots import assert_unchanged
 
 from tandem.access.models import BreakGlassGrant
 from tandem.careteams.models import CareTeamMember, Enrolment
@@ -97,6 +98,7 @@ async def test_editing_demographics_from_an_old_copy_is_refused_and_shows_the_co
         contact_preference="phone",
     )
     assert redirected_to(saved, f"/patients/{chart.patient.id}")
+    record = await factory.patient_record(chart.patient)
     stale = await post(
         browser,
         f"/patients/{chart.patient.id}/edit",
@@ -110,6 +112,7 @@ async def test_editing_demographics_from_an_old_copy_is_refused_and_shows_the_co
     )
     assert stale.status_code == 409
     assert "Changed by someone else" in stale.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     patient = await factory.reload(Patient, chart.patient.id)
     assert patient.preferred_language == "Spanish"
 
@@ -124,10 +127,18 @@ async def test_care_team_members_are_added_changed_and_ended_through_forms(
     assert redirected_to(added, base)
     team = await browser.client.get(base)
     assert therapist.full_name in team.text
+    [membership] = [
+        dict(row)
+        for row in (await factory.patient_record(chart.patient))["care_team_member"]
+        if dict(row)["user_id"] == therapist.id
+    ]
+    assert (membership["role"], membership["status"]) == ("therapist", "active")
 
+    record = await factory.patient_record(chart.patient)
     again = await post(browser, base, role="therapist", user_id=therapist.id)
     assert again.status_code == 422
     assert "already on the team" in again.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_a_stale_membership_change_shows_the_conflict(
@@ -139,8 +150,10 @@ async def test_a_stale_membership_change_shows_the_conflict(
     url = f"/patients/{chart.patient.id}/care-team/{membership.id}"
     changed = await post(browser, url, version=1, role="social_worker")
     assert redirected_to(changed, f"/patients/{chart.patient.id}/care-team")
+    record = await factory.patient_record(chart.patient)
     stale = await post(browser, url, version=1, role="therapist")
     assert stale.status_code == 409
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     assert (await factory.reload(CareTeamMember, membership.id)).role == "social_worker"
 
     ended = await post(browser, f"{url}/end", version=2, reason="Moved to another clinic")
@@ -154,11 +167,11 @@ async def test_a_refused_lead_hand_over_changes_nothing(
     browser = await browser_for(care_manager)
     therapist = await factory.user(role="therapist")
     url = f"/patients/{chart.patient.id}/care-team/lead"
+    record = await factory.patient_record(chart.patient)
     refused = await post(browser, url, user_id=therapist.id, reason="Caseload rebalancing")
     assert refused.status_code == 422
     assert "must be an active care manager" in refused.text
-    lead = await factory.reload(CareTeamMember, chart.lead_membership.id)
-    assert lead.status == "active"
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
     other = await factory.user(role="care_manager")
     handed = await post(browser, url, user_id=other.id, reason="Caseload rebalancing")
@@ -193,13 +206,22 @@ async def test_enrolment_is_made_discharged_and_marked_in_error_through_forms(
         start_date=factory.clock.today().isoformat(),
     )
     assert redirected_to(enrolled, base)
+    [made] = [dict(row) for row in (await factory.patient_record(chart.patient))["enrolment"]]
+    assert (made["programme"], made["phase"], made["start_date"], made["end_date"]) == (
+        "Perinatal mental health",
+        "active",
+        factory.clock.today(),
+        None,
+    )
     enrolment = await factory.enrolment(chart.patient, programme="Serious mental illness")
     discharged = await post(browser, f"{base}/{enrolment.id}", version=1, phase="discharged")
     assert redirected_to(discharged, base)
     stored = await factory.reload(Enrolment, enrolment.id)
     assert (stored.phase, stored.end_date) == ("discharged", factory.clock.today())
+    record = await factory.patient_record(chart.patient)
     stale = await post(browser, f"{base}/{enrolment.id}", version=1, phase="active")
     assert stale.status_code == 409
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_a_duplicate_identifier_is_refused_on_the_form(
@@ -210,12 +232,18 @@ async def test_a_duplicate_identifier_is_refused_on_the_form(
     other = await factory.patient(lead=care_manager)
     taken = await factory.identifier(other.patient, value="MCD-1")
     base = f"/patients/{chart.patient.id}/identifiers"
+    records = [await factory.patient_record(p) for p in (chart.patient, other.patient)]
     refused = await post(browser, base, system="medicaid", value=taken.value)
     assert refused.status_code == 422
     assert "already recorded" in refused.text
+    assert [await factory.patient_record(p) for p in (chart.patient, other.patient)] == records
     assert other.patient.mrn in refused.text
     added = await post(browser, base, system="medicaid", value="MCD-2")
     assert redirected_to(added, base)
+    identifiers = (await factory.patient_record(chart.patient))["patient_identifier"]
+    assert [(dict(r)["system"], dict(r)["value"], dict(r)["status"]) for r in identifiers] == [
+        ("medicaid", "MCD-2", "active")
+    ]
     identifier = await factory.identifier(chart.patient, value="MCD-3")
     marked = await post(
         browser, f"{base}/{identifier.id}/entered-in-error", version=1, reason="Typed wrongly"
@@ -229,6 +257,7 @@ async def test_emergency_access_form_audits_a_failed_lookup_and_grants_a_match(
 ) -> None:
     browser = await browser_for(outsider)
     before = await factory.last_audit_id()
+    record = await factory.patient_record(chart.patient)
     missed = await post(
         browser, "/emergency-access", mrn="T0000000000", birth_date="1980-05-17", reason=REASON
     )
@@ -236,6 +265,7 @@ async def test_emergency_access_form_audits_a_failed_lookup_and_grants_a_match(
     assert "No patient matches" in missed.text
     refused = [e for e in await factory.audit_events(after=before) if e.record_type == "BreakGlass"]
     assert [(e.outcome, e.purpose) for e in refused] == [(4, "BTG")]
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     granted = await post(
         browser,
         "/emergency-access",

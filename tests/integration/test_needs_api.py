@@ -19,6 +19,7 @@ from tests.integration.assessment_support import (
     patient_url,
     stored,
 )
+from tests.snapshots import assert_unchanged
 
 from tandem.assessments.models import Need
 from tandem.clock import FrozenClock
@@ -308,10 +309,11 @@ async def test_a_malformed_or_stale_status_change_is_refused(
     await screen(client, chart.patient.id, SOCIAL_NEEDS_POSITIVE)
     need = await need_in(client, chart.patient.id, "food-insecurity")
     url = patient_url(chart.patient.id, f"/needs/{need['id']}/status")
+    record = await factory.patient_record(chart.patient)
     response = await client.post(url, json=body)
     assert response.status_code == status, response.text
     assert field in named_fields(response)
-    assert (await need_in(client, chart.patient.id, "food-insecurity"))["status"] == "identified"
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 # -- needs staff record -----------------------------------------------------------------------
@@ -342,7 +344,7 @@ async def test_staff_add_a_need_that_starts_confirmed_without_evidence(
 
 
 async def test_staff_may_record_an_unconfirmed_social_need(
-    chart: PatientWithTeam, care_manager: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
     response = await staff_need(
@@ -354,6 +356,13 @@ async def test_staff_may_record_an_unconfirmed_social_need(
     )
     assert response.status_code == 201, response.text
     assert (response.json()["status"], response.json()["origin"]) == ("identified", "staff")
+    [need] = await stored(factory, Need, chart.patient.id)
+    assert (need.domain, need.description, need.status, need.origin) == (
+        "social-connection",
+        "Lives alone since her husband died",
+        "identified",
+        "staff",
+    )
 
 
 @pytest.mark.parametrize(
@@ -375,7 +384,8 @@ async def test_a_staff_need_with_a_bad_field_is_422_naming_it_and_not_stored(
     field: str,
 ) -> None:
     client = await client_for(care_manager)
+    record = await factory.patient_record(chart.patient)
     response = await staff_need(client, chart.patient.id, **change)
     assert response.status_code == 422, response.text
     assert field in named_fields(response)
-    assert await stored(factory, Need, chart.patient.id) == []
+    assert_unchanged(record, await factory.patient_record(chart.patient))

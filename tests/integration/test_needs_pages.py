@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.factories import SOCIAL_NEEDS_POSITIVE, Factory, PatientWithTeam
 from tests.integration.test_forms import post, redirected_to
+from tests.snapshots import assert_unchanged
 
 from tandem.assessments.models import Need
 from tandem.people.models import User
@@ -79,13 +80,14 @@ async def test_dismissing_without_a_reason_is_refused_next_to_that_need(
     housing, food = await candidate_needs(factory, chart, care_manager)
     browser = await browser_for(care_manager)
     url = f"/patients/{chart.patient.id}/needs/{food.id}/status"
+    record = await factory.patient_record(chart.patient)
     refused = await post(browser, url, version=food.version, status="dismissed", reason="")
     assert refused.status_code == 422
     assert "Give a reason." in refused.text
     # The error sits on the food need's reason field, not on the housing need's.
     assert f'id="need-{food.id}-reason-error"' in refused.text
     assert f'id="need-{housing.id}-reason-error"' not in refused.text
-    assert (await factory.reload(Need, food.id)).status == "identified"
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
     dismissed = await post(
         browser, url, version=food.version, status="dismissed", reason="Food bank already helps"
@@ -104,10 +106,11 @@ async def test_a_step_the_lifecycle_does_not_allow_is_refused(
     housing, _ = await candidate_needs(factory, chart, care_manager)
     browser = await browser_for(care_manager)
     url = f"/patients/{chart.patient.id}/needs/{housing.id}/status"
+    record = await factory.patient_record(chart.patient)
     refused = await post(browser, url, version=housing.version, status="resolved")
     assert refused.status_code == 422
     assert "cannot become resolved" in refused.text
-    assert (await factory.reload(Need, housing.id)).status == "identified"
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_a_need_is_marked_entered_in_error_with_a_reason(
@@ -116,14 +119,17 @@ async def test_a_need_is_marked_entered_in_error_with_a_reason(
     housing, _ = await candidate_needs(factory, chart, care_manager)
     browser = await browser_for(care_manager)
     url = f"/patients/{chart.patient.id}/needs/{housing.id}/status"
+    record = await factory.patient_record(chart.patient)
     refused = await post(browser, url, version=housing.version, status="entered-in-error")
     assert refused.status_code == 422
     assert f'id="need-{housing.id}-eie-reason-error"' in refused.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     withdrawn = await post(
         browser, url, version=housing.version, status="entered-in-error", reason="Wrong patient"
     )
     assert redirected_to(withdrawn, f"/patients/{chart.patient.id}/needs")
-    assert (await factory.reload(Need, housing.id)).status == "entered-in-error"
+    stored = await factory.reload(Need, housing.id)
+    assert (stored.status, stored.status_reason) == ("entered-in-error", "Wrong patient")
 
 
 async def test_a_stale_change_answers_409_and_shows_the_need_as_it_is_now(
@@ -134,11 +140,13 @@ async def test_a_stale_change_answers_409_and_shows_the_need_as_it_is_now(
     url = f"/patients/{chart.patient.id}/needs/{housing.id}/status"
     first = await post(browser, url, version=housing.version, status="confirmed")
     assert first.status_code == 303
+    record = await factory.patient_record(chart.patient)
     stale = await post(
         browser, url, version=housing.version, status="dismissed", reason="Not a problem"
     )
     assert stale.status_code == 409
     assert "Changed by someone else" in stale.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     stored = await factory.reload(Need, housing.id)
     assert stored.status == "confirmed"
     assert f'name="version" value="{stored.version}"' in stale.text
@@ -162,12 +170,20 @@ async def test_the_team_adds_a_need_of_its_own(
     assert "Need added." in page.text
     assert "No bus to the clinic on Saturdays" in page.text
     assert "Added by staff" in page.text
+    [need] = [dict(row) for row in (await factory.patient_record(chart.patient))["need"]]
+    assert (need["domain"], need["description"], need["status"], need["origin"]) == (
+        "transportation-insecurity",
+        "No bus to the clinic on Saturdays",
+        "confirmed",
+        "staff",
+    )
 
 
 async def test_adding_a_need_with_a_mistake_keeps_what_was_typed(
     factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any
 ) -> None:
     browser = await browser_for(care_manager)
+    record = await factory.patient_record(chart.patient)
     refused = await post(
         browser,
         f"/patients/{chart.patient.id}/needs",
@@ -178,6 +194,7 @@ async def test_adding_a_need_with_a_mistake_keeps_what_was_typed(
     assert refused.status_code == 422
     assert "Needs help with the electricity bill" in refused.text
     assert 'id="add-domain-error"' in refused.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_a_need_entered_in_error_can_no_longer_change_and_says_why(

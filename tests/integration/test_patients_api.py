@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.factories import Factory, PatientWithTeam, phq9_answers
+from tests.snapshots import assert_unchanged, rows_of
 
 from tandem.clock import FrozenClock
 from tandem.people.models import User
@@ -126,7 +127,7 @@ async def test_a_duplicate_on_another_team_is_registered_without_a_word_about_it
 
 
 async def test_an_edit_based_on_an_old_version_is_refused_with_409(
-    chart: PatientWithTeam, care_manager: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
     url = f"/api/v1/patients/{chart.patient.id}"
@@ -135,8 +136,10 @@ async def test_an_edit_based_on_an_old_version_is_refused_with_409(
     assert first.json()["version"] == 2
     assert first.json()["display_name"] == "Núñez, José (Pepe)"
 
+    record = await factory.patient_record(chart.patient)
     stale = await client.patch(url, json={"version": 1, "preferred_name": "Joe"})
     assert stale.status_code == 409
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     assert detail(stale)["field"] == "version"
     assert detail(stale)["current_version"] == 2
     assert (await client.get(url)).json()["preferred_name"] == "Pepe"
@@ -155,14 +158,16 @@ async def test_an_edit_renames_the_patient_for_search(
 
 @pytest.mark.parametrize("field", ["given_name", "family_name", "gender", "birth_date"])
 async def test_an_edit_cannot_blank_a_required_field(
-    chart: PatientWithTeam, care_manager: User, client_for: Any, field: str
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any, field: str
 ) -> None:
     client = await client_for(care_manager)
+    record = await factory.patient_record(chart.patient)
     response = await client.patch(
         f"/api/v1/patients/{chart.patient.id}", json={"version": 1, field: None}
     )
     assert response.status_code == 422
     assert detail(response)["field"] == field
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_the_lead_marks_a_registration_entered_in_error_and_it_disappears(
@@ -172,10 +177,14 @@ async def test_the_lead_marks_a_registration_entered_in_error_and_it_disappears(
     await factory.member(chart.patient, pcp)
     url = f"/api/v1/patients/{chart.patient.id}/entered-in-error"
     body = {"version": 1, "reason": "Registered twice by mistake"}
+    record = await factory.patient_record(chart.patient)
     assert (await (await client_for(pcp)).post(url, json=body)).status_code == 403
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
     client = await client_for(care_manager)
     assert (await client.post(url, json=body)).status_code == 204
+    [patient] = rows_of(await factory.patient_record(chart.patient), "patient")
+    assert (patient["status"], patient["version"]) == ("entered-in-error", 2)
     assert (await client.get(f"/api/v1/patients/{chart.patient.id}")).status_code == 404
     assert (await client.get("/api/v1/patients")).json()["total"] == 0
 
@@ -188,11 +197,13 @@ async def test_a_patient_cannot_get_a_second_lead(
 ) -> None:
     other = await factory.user(role="care_manager")
     client = await client_for(care_manager)
+    record = await factory.patient_record(chart.patient)
     response = await client.post(
         f"/api/v1/patients/{chart.patient.id}/care-team",
         json={"role": "lead_care_manager", "user_id": str(other.id)},
     )
     assert response.status_code == 409
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     assert detail(response)["field"] == "role"
     assert len(active_leads(await team(client, chart.patient.id))) == 1
 
@@ -203,11 +214,13 @@ async def test_a_member_cannot_be_promoted_to_a_second_lead(
     other = await factory.user(role="care_manager")
     member = await factory.member(chart.patient, other, role="social_worker")
     client = await client_for(care_manager)
+    record = await factory.patient_record(chart.patient)
     response = await client.patch(
         f"/api/v1/patients/{chart.patient.id}/care-team/{member.id}",
         json={"version": member.version, "role": "lead_care_manager"},
     )
     assert response.status_code == 409
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     assert len(active_leads(await team(client, chart.patient.id))) == 1
 
 
@@ -244,26 +257,29 @@ async def test_the_new_lead_must_be_an_active_care_manager(
 ) -> None:
     other = await factory.user(role=role)
     client = await client_for(care_manager)
+    record = await factory.patient_record(chart.patient)
     response = await client.post(
         f"/api/v1/patients/{chart.patient.id}/care-team/lead",
         json={"user_id": str(other.id), "reason": "Caseload rebalancing"},
     )
     assert response.status_code == 422
     assert detail(response)["field"] == "user_id"
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_ending_the_lead_is_refused(
-    chart: PatientWithTeam, care_manager: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
     membership = chart.lead_membership
+    record = await factory.patient_record(chart.patient)
     response = await client.post(
         f"/api/v1/patients/{chart.patient.id}/care-team/{membership.id}/end",
         json={"version": membership.version, "reason": "Leaving"},
     )
     assert response.status_code == 422
     assert detail(response)["field"] == "role"
-    assert len(active_leads(await team(client, chart.patient.id))) == 1
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_ending_a_member_keeps_them_in_the_history(
@@ -285,8 +301,10 @@ async def test_ending_a_member_keeps_them_in_the_history(
         clock.today().isoformat(),
         "Treatment completed",
     )
+    record = await factory.patient_record(chart.patient)
     again = await client.post(url, json={"version": ended["version"], "reason": "Again"})
     assert again.status_code == 422
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     assert detail(again)["field"] == "status"
     history = {m["id"]: m["status"] for m in await team(client, chart.patient.id)}
     assert history[str(member.id)] == "inactive"
@@ -304,6 +322,12 @@ async def test_a_membership_added_by_mistake_is_marked_entered_in_error(
     )
     assert response.status_code == 200
     assert response.json()["status"] == "entered-in-error"
+    [stored] = [
+        m
+        for m in rows_of(await factory.patient_record(chart.patient), "care_team_member")
+        if m["id"] == member.id
+    ]
+    assert (stored["status"], stored["end_reason"]) == ("entered-in-error", "Wrong therapist")
     assert (
         await (await client_for(therapist)).get(f"/api/v1/patients/{chart.patient.id}")
     ).status_code == 404
@@ -428,6 +452,8 @@ async def test_a_related_person_added_by_mistake_is_entered_in_error(
     )
     assert response.status_code == 200
     assert response.json()["status"] == "entered-in-error"
+    [stored] = rows_of(await factory.patient_record(chart.patient), "related_person")
+    assert (stored["id"], stored["status"]) == (person.id, "entered-in-error")
 
 
 async def test_a_related_person_of_another_patient_is_404(
@@ -436,11 +462,13 @@ async def test_a_related_person_of_another_patient_is_404(
     mine = await factory.patient(lead=care_manager)
     other_person = await factory.related_person(mine.patient)
     client = await client_for(care_manager)
+    records = [await factory.patient_record(p) for p in (chart.patient, mine.patient)]
     response = await client.patch(
         f"/api/v1/patients/{chart.patient.id}/related-persons/{other_person.id}",
         json={"version": 1, "notes": "crossing patients"},
     )
     assert response.status_code == 404
+    assert [await factory.patient_record(p) for p in (chart.patient, mine.patient)] == records
 
 
 # -- identifiers ---------------------------------------------------------------------------------
@@ -526,7 +554,11 @@ async def test_an_enrolment_moves_through_its_phases_and_discharge_closes_it(
 
 
 async def test_a_discharge_date_before_the_start_is_refused(
-    chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    client_for: Any,
+    clock: FrozenClock,
 ) -> None:
     client = await client_for(care_manager)
     url = f"/api/v1/patients/{chart.patient.id}/enrolments"
@@ -534,6 +566,7 @@ async def test_a_discharge_date_before_the_start_is_refused(
     enrolment = (
         await client.post(url, json={"programme": "Perinatal", "start_date": start.isoformat()})
     ).json()
+    record = await factory.patient_record(chart.patient)
     response = await client.patch(
         f"{url}/{enrolment['id']}",
         json={
@@ -543,6 +576,7 @@ async def test_a_discharge_date_before_the_start_is_refused(
         },
     )
     assert (response.status_code, detail(response)["field"]) == (422, "end_date")
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 @pytest.mark.parametrize(
@@ -562,11 +596,18 @@ async def test_a_discharge_date_before_the_start_is_refused(
     ids=["future-start", "starts-discharged", "unknown-organisation"],
 )
 async def test_a_new_enrolment_is_checked(
-    chart: PatientWithTeam, care_manager: User, client_for: Any, body: dict[str, Any], field: str
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    client_for: Any,
+    body: dict[str, Any],
+    field: str,
 ) -> None:
     client = await client_for(care_manager)
+    record = await factory.patient_record(chart.patient)
     response = await client.post(f"/api/v1/patients/{chart.patient.id}/enrolments", json=body)
     assert (response.status_code, detail(response)["field"]) == (422, field)
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_an_enrolment_made_by_mistake_is_entered_in_error(
@@ -580,6 +621,8 @@ async def test_an_enrolment_made_by_mistake_is_entered_in_error(
     )
     assert response.status_code == 200
     assert response.json()["status"] == "entered-in-error"
+    [stored] = rows_of(await factory.patient_record(chart.patient), "enrolment")
+    assert (stored["id"], stored["status"]) == (enrolment.id, "entered-in-error")
     header = (await client.get(f"/api/v1/patients/{chart.patient.id}")).json()
     assert header["enrolment"] is None
 

@@ -82,7 +82,20 @@ def test_the_walk_covers_every_role_on_the_team_outside_it_and_in_an_emergency()
     bases = {(s.role, s.basis) for s in SUBJECTS}
     for role in {s.role for s in SUBJECTS}:
         assert {(role, ON_TEAM), (role, OUTSIDE), (role, EMERGENCY)} <= bases
-    assert len(SUBJECTS) == 28
+    assert {s.role for s in SUBJECTS} == {
+        "care_manager",
+        "primary_care_provider",
+        "psychiatric_consultant",
+        "therapist",
+        "social_worker",
+        "peer_specialist",
+        "community_partner",
+        "administrator",
+        "privacy_officer",
+    }
+    assert [s.name for s in SUBJECTS if s.lead] == ["care_manager (lead care manager)"]
+    names = [s.name for s in SUBJECTS]
+    assert len(set(names)) == len(names), "two subjects would share a test id"
 
 
 @pytest.mark.parametrize("subject", SUBJECTS, ids=[s.name for s in SUBJECTS])

@@ -18,6 +18,7 @@ from tests.integration.assessment_support import (
     stored,
     suicide_risk,
 )
+from tests.snapshots import assert_unchanged
 
 from tandem.assessments.models import SafetyAlert
 from tandem.careteams.models import CareTeamMember
@@ -261,8 +262,10 @@ async def test_resolving_a_stale_copy_is_409_and_changes_nothing(
 ) -> None:
     client = await client_for(care_manager)
     alert = await raise_one(client, chart)
+    record = await factory.patient_record(chart.patient)
     response = await resolve(client, {**alert, "version": 7}, action_taken=ACTION)
     assert response.status_code == 409
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     assert (detail(response)["field"], detail(response)["current_version"]) == ("version", 1)
     assert [a["status"] for a in await alerts(client, chart.patient.id)] == ["active"]
 
