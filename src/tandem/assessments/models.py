@@ -11,6 +11,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tandem.assessments.vocab import AlertStatus
 from tandem.capabilities import Capability, PatientData
 from tandem.db import Base, IdMixin
 
@@ -123,7 +124,7 @@ class SafetyAlert(IdMixin, Base):
     message: Mapped[str] = mapped_column(String(500))
     response_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("assessment_response.id"))
     # active → resolved (with the action taken) or entered-in-error (its response was wrong).
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=AlertStatus.active)
     raised_at: Mapped[datetime]
     action_taken: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +21,26 @@ from tandem.assessments.models import (
     Revision,
     SafetyAlert,
 )
+from tandem.assessments.vocab import AlertStatus
 from tandem.people.models import User
 from tandem.vocab import RecordStatus
+
+R = TypeVar("R")
+
+
+class ByWhom(NamedTuple, Generic[R]):
+    """A record with the name of the person who wrote, changed or closed it (None: nobody yet,
+    or the account is gone)."""
+
+    record: R
+    name: str | None
+
+
+class ScorePoint(NamedTuple):
+    """A total-score observation with the response it was derived from."""
+
+    observation: Observation
+    response: Response
 
 
 async def responses(
@@ -113,7 +131,7 @@ async def observations(
 
 async def score_points(
     session: AsyncSession, access: PatientAccess, code: str
-) -> Sequence[tuple[Observation, Response]]:
+) -> Sequence[ScorePoint]:
     """Valid total-score observations for one code with their responses, oldest first."""
     stmt = scoped_to_patient(
         select(Observation, Response)
@@ -127,12 +145,12 @@ async def score_points(
         Observation.patient_id,
         Response.patient_id,
     ).order_by(Observation.effective_on, Observation.recorded_at)
-    return [(o, r) for o, r in (await session.execute(stmt)).all()]
+    return [ScorePoint(o, r) for o, r in (await session.execute(stmt)).all()]
 
 
 async def revisions(
     session: AsyncSession, access: PatientAccess, record_id: uuid.UUID
-) -> Sequence[tuple[Revision, str | None]]:
+) -> Sequence[ByWhom[Revision]]:
     """A record's earlier versions, newest first, with who changed it."""
     stmt = scoped_to_patient(
         select(Revision, User.full_name)
@@ -141,20 +159,20 @@ async def revisions(
         access,
         Revision.patient_id,
     ).order_by(Revision.version.desc())
-    return [(r, name) for r, name in (await session.execute(stmt)).all()]
+    return [ByWhom(r, name) for r, name in (await session.execute(stmt)).all()]
 
 
 async def alerts(
     session: AsyncSession, access: PatientAccess, *, active_only: bool = False
-) -> Sequence[tuple[SafetyAlert, str | None]]:
+) -> Sequence[ByWhom[SafetyAlert]]:
     """Safety alerts, active first then newest, with who resolved each."""
     stmt = select(SafetyAlert, User.full_name).outerjoin(User, User.id == SafetyAlert.resolved_by)
     if active_only:
-        stmt = stmt.where(SafetyAlert.status == "active")
+        stmt = stmt.where(SafetyAlert.status == AlertStatus.active)
     stmt = scoped_to_patient(stmt, access, SafetyAlert.patient_id).order_by(
-        SafetyAlert.status != "active", SafetyAlert.raised_at.desc()
+        SafetyAlert.status != AlertStatus.active, SafetyAlert.raised_at.desc()
     )
-    return [(a, name) for a, name in (await session.execute(stmt)).all()]
+    return [ByWhom(a, name) for a, name in (await session.execute(stmt)).all()]
 
 
 async def alert(
@@ -168,7 +186,7 @@ async def alert(
 
 async def alerts_of_response(
     session: AsyncSession, access: PatientAccess, response_id: uuid.UUID
-) -> Sequence[tuple[SafetyAlert, str | None]]:
+) -> Sequence[ByWhom[SafetyAlert]]:
     """Every alert a response raised, whatever its status, with who closed it."""
     stmt = scoped_to_patient(
         select(SafetyAlert, User.full_name)
@@ -177,7 +195,7 @@ async def alerts_of_response(
         access,
         SafetyAlert.patient_id,
     ).order_by(SafetyAlert.raised_at)
-    return [(a, name) for a, name in (await session.execute(stmt)).all()]
+    return [ByWhom(a, name) for a, name in (await session.execute(stmt)).all()]
 
 
 async def needs(session: AsyncSession, access: PatientAccess) -> Sequence[Need]:
@@ -194,7 +212,7 @@ async def need(session: AsyncSession, access: PatientAccess, need_id: uuid.UUID)
 
 async def need_events(
     session: AsyncSession, access: PatientAccess, need_ids: Sequence[uuid.UUID]
-) -> Sequence[tuple[NeedEvent, str | None]]:
+) -> Sequence[ByWhom[NeedEvent]]:
     if not need_ids:
         return []
     stmt = scoped_to_patient(
@@ -204,12 +222,12 @@ async def need_events(
         access,
         NeedEvent.patient_id,
     ).order_by(NeedEvent.at)
-    return [(e, name) for e, name in (await session.execute(stmt)).all()]
+    return [ByWhom(e, name) for e, name in (await session.execute(stmt)).all()]
 
 
 async def assessments(
     session: AsyncSession, access: PatientAccess
-) -> Sequence[tuple[ComprehensiveAssessment, str | None]]:
+) -> Sequence[ByWhom[ComprehensiveAssessment]]:
     stmt = scoped_to_patient(
         select(ComprehensiveAssessment, User.full_name).outerjoin(
             User, User.id == ComprehensiveAssessment.author_id
@@ -219,7 +237,7 @@ async def assessments(
     ).order_by(
         ComprehensiveAssessment.assessed_on.desc(), ComprehensiveAssessment.created_at.desc()
     )
-    return [(a, name) for a, name in (await session.execute(stmt)).all()]
+    return [ByWhom(a, name) for a, name in (await session.execute(stmt)).all()]
 
 
 async def assessment(

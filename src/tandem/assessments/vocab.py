@@ -39,6 +39,15 @@ class NeedStatus(StrEnum):
     entered_in_error = "entered-in-error"
 
 
+class AlertStatus(StrEnum):
+    """A safety alert is open until someone records what was done (resolved), or until the
+    response that raised it is corrected or withdrawn (entered in error)."""
+
+    active = "active"
+    resolved = "resolved"
+    entered_in_error = "entered-in-error"
+
+
 # "identified" is a candidate nobody has confirmed with the patient yet.
 NEED_STATUS_LABELS: dict[str, str] = {
     NeedStatus.identified: "Unconfirmed",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.capabilities import Capability, PatientData
 from tandem.db import Base, IdMixin
+from tandem.vocab import RecordStatus
 
 
 class CareTeamMember(IdMixin, Base):
@@ -28,7 +29,7 @@ class CareTeamMember(IdMixin, Base):
     organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organization.id"))
     start_date: Mapped[date]
     end_date: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=RecordStatus.active)
     end_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
@@ -83,7 +84,7 @@ class Enrolment(IdMixin, Base):
     end_date: Mapped[date | None]
     reason: Mapped[str | None] = mapped_column(String(500))
     organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organization.id"))
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=RecordStatus.active)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)

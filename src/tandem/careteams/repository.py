@@ -13,6 +13,7 @@ from tandem.access.proof import PatientAccess
 from tandem.access.scope import scoped_to_patient
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.people.models import Organization, RelatedPerson, User
+from tandem.vocab import RecordStatus
 
 
 async def members(session: AsyncSession, access: PatientAccess) -> Sequence[Any]:
@@ -43,7 +44,7 @@ async def member(
 async def active_lead(session: AsyncSession, access: PatientAccess) -> CareTeamMember | None:
     stmt = scoped_to_patient(
         select(CareTeamMember).where(
-            CareTeamMember.role == "lead_care_manager", CareTeamMember.status == "active"
+            CareTeamMember.role == "lead_care_manager", CareTeamMember.status == RecordStatus.active
         ),
         access,
         CareTeamMember.patient_id,
@@ -60,7 +61,7 @@ async def active_membership_of(
     role: str | None = None,
 ) -> Sequence[CareTeamMember]:
     stmt = scoped_to_patient(
-        select(CareTeamMember).where(CareTeamMember.status == "active"),
+        select(CareTeamMember).where(CareTeamMember.status == RecordStatus.active),
         access,
         CareTeamMember.patient_id,
     )
@@ -96,7 +97,9 @@ async def enrolment(
 async def current_enrolment(session: AsyncSession, access: PatientAccess) -> Enrolment | None:
     """The patient's open enrolment (the latest started)."""
     stmt = scoped_to_patient(
-        select(Enrolment).where(Enrolment.status == "active"), access, Enrolment.patient_id
+        select(Enrolment).where(Enrolment.status == RecordStatus.active),
+        access,
+        Enrolment.patient_id,
     ).order_by(Enrolment.start_date.desc())
     found: Enrolment | None = (await session.execute(stmt.limit(1))).scalar_one_or_none()
     return found
@@ -108,7 +111,9 @@ async def lead_care_manager(session: AsyncSession, access: PatientAccess) -> Use
         select(User)
         .select_from(CareTeamMember)
         .join(User, User.id == CareTeamMember.user_id)
-        .where(CareTeamMember.role == "lead_care_manager", CareTeamMember.status == "active"),
+        .where(
+            CareTeamMember.role == "lead_care_manager", CareTeamMember.status == RecordStatus.active
+        ),
         access,
         CareTeamMember.patient_id,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import exists, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,15 @@ from tandem.capabilities import Capability
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.people.models import Patient, PatientIdentifier
 from tandem.people.rules import PatientQuery
+from tandem.vocab import RecordStatus
+
+
+class CaseloadRow(NamedTuple):
+    """One patient on my caseload: my role on their team, and whether a safety alert is open."""
+
+    patient: Patient
+    my_role: str
+    alert_open: bool
 
 
 async def caseload_page(
@@ -25,7 +35,7 @@ async def caseload_page(
     *,
     offset: int,
     limit: int,
-) -> tuple[Sequence[tuple[Patient, str, bool]], int]:
+) -> tuple[Sequence[CaseloadRow], int]:
     """Patients whose care team the caller is on, with the caller's role and whether a safety
     alert is open, one page at a time; patients with an open safety alert come first.
 
@@ -36,7 +46,7 @@ async def caseload_page(
     if Capability.read_safety in granted:
         alert_open = (
             exists()
-            .where(SafetyAlert.patient_id == Patient.id, SafetyAlert.status == "active")
+            .where(SafetyAlert.patient_id == Patient.id, SafetyAlert.status == RecordStatus.active)
             .label("alert_open")
         )
         ordering = [alert_open.desc()]
@@ -48,8 +58,8 @@ async def caseload_page(
         .join(CareTeamMember, CareTeamMember.patient_id == Patient.id)
         .where(
             CareTeamMember.user_id == ctx.user_id,
-            CareTeamMember.status == "active",
-            Patient.status == "active",
+            CareTeamMember.status == RecordStatus.active,
+            Patient.status == RecordStatus.active,
         )
     )
     if query.birth_date:
@@ -65,7 +75,7 @@ async def caseload_page(
             exists().where(
                 PatientIdentifier.patient_id == Patient.id,
                 PatientIdentifier.value == query.identifier,
-                PatientIdentifier.status == "active",
+                PatientIdentifier.status == RecordStatus.active,
             )
             if Capability.read_identifiers in granted
             else None
@@ -79,7 +89,7 @@ async def caseload_page(
         .offset(offset)
         .limit(limit)
     )
-    return [(row[0], row[1], bool(row[2])) for row in rows], int(total or 0)
+    return [CaseloadRow(row[0], row[1], bool(row[2])) for row in rows], int(total or 0)
 
 
 async def caseload_enrolments(
@@ -90,7 +100,7 @@ async def caseload_enrolments(
         return {}
     stmt = scoped(
         select(Enrolment).where(
-            Enrolment.status == "active", Enrolment.patient_id.in_(patient_ids)
+            Enrolment.status == RecordStatus.active, Enrolment.patient_id.in_(patient_ids)
         ),
         ctx,
         Enrolment.patient_id,

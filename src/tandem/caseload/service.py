@@ -27,7 +27,7 @@ async def list_caseload(
     granted = permissions().team_grants(ctx.role)
     chart = Capability.read_chart in granted
     enrolments = (
-        await repo.caseload_enrolments(session, ctx, [p.id for p, _, _ in rows])
+        await repo.caseload_enrolments(session, ctx, [row.patient.id for row in rows])
         if Capability.read_enrolments in granted
         else {}
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.capabilities import Capability, PatientData
 from tandem.db import Base, IdMixin
+from tandem.vocab import RecordStatus
 
 
 class Organization(IdMixin, Base):
@@ -72,7 +73,7 @@ class Patient(IdMixin, Base):
     managing_organization_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organization.id")
     )
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=RecordStatus.active)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
@@ -98,7 +99,7 @@ class PatientIdentifier(IdMixin, Base):
     system: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(100))
     assigner: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=RecordStatus.active)
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
 
@@ -137,7 +138,7 @@ class RelatedPerson(IdMixin, Base):
     is_emergency_contact: Mapped[bool] = mapped_column(default=False)
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=RecordStatus.active)
     notes: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)

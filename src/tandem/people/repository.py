@@ -25,6 +25,7 @@ from tandem.people.models import (
     RelatedPerson,
     User,
 )
+from tandem.vocab import RecordStatus
 
 
 async def identifiers(session: AsyncSession, access: PatientAccess) -> Sequence[PatientIdentifier]:
@@ -50,7 +51,7 @@ async def identifier_holders(session: AsyncSession, system: str, value: str) -> 
     stmt = select(PatientIdentifier.patient_id).where(
         PatientIdentifier.system == system,
         PatientIdentifier.value == value,
-        PatientIdentifier.status == "active",
+        PatientIdentifier.status == RecordStatus.active,
     )
     probe = existence_probe(stmt, "identifier held by another patient")
     return list((await session.execute(probe)).scalars().all())
@@ -82,7 +83,7 @@ async def same_name_and_birth_date(
         func.lower(Patient.given_name) == given.lower(),
         func.lower(Patient.family_name) == family.lower(),
         Patient.birth_date == birth_date,
-        Patient.status == "active",
+        Patient.status == RecordStatus.active,
     )
     probe = existence_probe(stmt, "same name and date of birth")
     return list((await session.execute(probe)).scalars().all())

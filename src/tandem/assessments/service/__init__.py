@@ -371,5 +371,5 @@ async def safety_banner(
 ) -> tuple[list[SafetyAlert], datetime | None]:
     """What the chart's safety banner shows: the open alerts and when the suicide-risk screen
     was last recorded. The caller has proven read_safety and audited the chart read."""
-    open_alerts = [a for a, _ in await repo.alerts(session, access, active_only=True)]
+    open_alerts = [row.record for row in await repo.alerts(session, access, active_only=True)]
     return open_alerts, await repo.last_recorded(session, access, "suicide-risk")

@@ -16,6 +16,7 @@ from tandem.assessments import repository as repo
 from tandem.assessments.definitions import FlagRule
 from tandem.assessments.models import Response, SafetyAlert
 from tandem.assessments.schemas import SafetyAlertRead, SafetyAlertResolve
+from tandem.assessments.vocab import AlertStatus
 from tandem.capabilities import Capability
 from tandem.careteams import service as care_team
 from tandem.errors import ValidationProblem, found
@@ -44,7 +45,7 @@ async def raise_alerts(
             code=flag.code,
             message=flag.message,
             response_id=response.id,
-            status="active",
+            status=AlertStatus.active,
             raised_at=ctx.now(),
         )
         session.add(alert)
@@ -87,13 +88,13 @@ async def follow_amendment(
     """After a correction: withdraw alerts the corrected answers no longer raise, and raise
     those they now do. Alerts already resolved stay as they are."""
     wanted = {f.code: f for f in flags if f.kind == "safety"}
-    mine = [a for a, _ in await repo.alerts_of_response(session, access, response.id)]
+    mine = [row.record for row in await repo.alerts_of_response(session, access, response.id)]
     # The team has already recorded what it did about this response's flag: a correction that
     # keeps the flag must not raise it (and notify) a second time.
     for alert in mine:
-        if alert.status == "resolved":
+        if alert.status == AlertStatus.resolved:
             wanted.pop(alert.code, None)
-    for alert in (a for a in mine if a.status == "active"):
+    for alert in (a for a in mine if a.status == AlertStatus.active):
         if alert.code in wanted:
             wanted.pop(alert.code)
             continue
@@ -142,14 +143,14 @@ async def resolve_alert(
     )
     alert = found(await repo.alert(session, access, alert_id), "safety alert")
     check_version(alert, data.version)
-    if alert.status != "active":
+    if alert.status != AlertStatus.active:
         raise ValidationProblem("This alert was already closed.", field="status")
     action = data.action_taken.strip()
     if len(action) < 10:
         raise ValidationProblem(
             "Describe what was done in at least a few words.", field="action_taken"
         )
-    alert.status = "resolved"
+    alert.status = AlertStatus.resolved
     alert.action_taken = action
     alert.resolved_at = ctx.now()
     alert.resolved_by = ctx.user_id
@@ -161,7 +162,7 @@ async def resolve_alert(
         "SafetyAlert",
         alert.id,
         action="U",
-        detail={"status": "resolved", "action_taken": action[:200]},
+        detail={"status": AlertStatus.resolved, "action_taken": action[:200]},
     )
     names = await repo.user_names(session, [ctx.user_id])
     return _read(alert, names.get(ctx.user_id))

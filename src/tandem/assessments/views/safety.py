@@ -12,6 +12,7 @@ from tandem.access.context import AccessContext
 from tandem.assessments import service
 from tandem.assessments.schemas import SafetyAlertResolve
 from tandem.assessments.service import safety
+from tandem.assessments.vocab import AlertStatus
 from tandem.deps import SessionDep
 from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
@@ -36,7 +37,9 @@ async def _safety_page(
     chart = await chart_context(session, ctx, patient_id, "safety")
     alerts = await safety.list_alerts(session, ctx, patient_id)
     screens = await service.list_responses(session, ctx, patient_id, instrument_code=RISK_SCREEN)
-    forms = {a.id: form_from(None, version=a.version) for a in alerts if a.status == "active"}
+    forms = {
+        a.id: form_from(None, version=a.version) for a in alerts if a.status == AlertStatus.active
+    }
     if alert_id in forms and submitted is not None and not submitted.conflict:
         forms[alert_id] = submitted
     return page(
@@ -44,8 +47,8 @@ async def _safety_page(
         "assessments/safety.html",
         {
             **chart,
-            "active": [a for a in alerts if a.status == "active"],
-            "closed": [a for a in alerts if a.status != "active"],
+            "active": [a for a in alerts if a.status == AlertStatus.active],
+            "closed": [a for a in alerts if a.status != AlertStatus.active],
             "forms": forms,
             "conflict": submitted is not None and submitted.conflict,
             "screens": screens,

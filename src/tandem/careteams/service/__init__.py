@@ -157,7 +157,7 @@ async def add_member(
         related_person_id=data.related_person_id,
         organization_id=organization_id,
         start_date=start,
-        status="active",
+        status=RecordStatus.active,
         created_at=ctx.now(),
     )
     session.add(member)
@@ -191,7 +191,7 @@ async def update_member(
     access = await _require_team_manager(session, ctx, patient_id)
     member = await _load(session, access, member_id)
     check_version(member, data.version)
-    if member.status != "active":
+    if member.status != RecordStatus.active:
         raise ValidationProblem("This membership has ended.", field="status")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if changes.get("role") is None:
@@ -240,7 +240,7 @@ async def end_member(
     access = await _require_team_manager(session, ctx, patient_id)
     member = await _load(session, access, member_id)
     check_version(member, data.version)
-    if member.status != "active":
+    if member.status != RecordStatus.active:
         raise ValidationProblem("This membership has already ended.", field="status")
     if member.role == CareTeamRole.lead_care_manager:
         raise ValidationProblem(
@@ -309,7 +309,7 @@ async def make_lead(
         user_id=user.id,
         organization_id=user.organization_id,
         start_date=today,
-        status="active",
+        status=RecordStatus.active,
         created_at=now,
     )
     session.add(member)
@@ -341,5 +341,5 @@ async def safety_contacts(session: AsyncSession, access: PatientAccess) -> list[
 async def current_enrolment_start(session: AsyncSession, access: PatientAccess) -> date | None:
     """When the patient's active enrolment began: the episode a baseline belongs to."""
     enrolments = await repo.enrolments(session, access)
-    current = next((e for e in enrolments if e.status == "active"), None)
+    current = next((e for e in enrolments if e.status == RecordStatus.active), None)
     return current.start_date if current else None

@@ -55,7 +55,7 @@ async def enrol(
     if data.organization_id and not await people.organization_exists(session, data.organization_id):
         raise ValidationProblem("No such organisation.", field="organization_id")
     for existing in await repo.enrolments(session, access):
-        if existing.status == "active" and existing.programme == data.programme:
+        if existing.status == RecordStatus.active and existing.programme == data.programme:
             raise Conflict(ALREADY_ENROLLED, field="programme")
     now = ctx.now()
     enrolment = Enrolment(
@@ -66,7 +66,7 @@ async def enrol(
         start_date=data.start_date,
         reason=data.reason,
         organization_id=data.organization_id,
-        status="active",
+        status=RecordStatus.active,
         created_at=now,
         updated_at=now,
     )
@@ -102,7 +102,7 @@ async def update_enrolment(
     )
     enrolment = await _load(session, access, enrolment_id)
     check_version(enrolment, data.version)
-    if enrolment.status != "active":
+    if enrolment.status != RecordStatus.active:
         raise ValidationProblem("This enrolment is closed.", field="status")
     phase = data.phase or enrolment.phase
     end_date = data.end_date

@@ -19,7 +19,7 @@ from tandem.careteams.vocab import CareTeamRole
 from tandem.deps import SessionDep
 from tandem.people.service.related import list_related_persons
 from tandem.people.views.chart import chart_context
-from tandem.vocab import ProfessionalRole
+from tandem.vocab import ProfessionalRole, RecordStatus
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
@@ -53,10 +53,12 @@ async def _team_choices(
     lead_ids = {
         m.user_id
         for m in members
-        if m.status == "active" and m.role == CareTeamRole.lead_care_manager
+        if m.status == RecordStatus.active and m.role == CareTeamRole.lead_care_manager
     }
     family = [
-        p for p in await list_related_persons(session, ctx, patient_id) if p.status == "active"
+        p
+        for p in await list_related_persons(session, ctx, patient_id)
+        if p.status == RecordStatus.active
     ]
     return {
         "roles": options(CareTeamRole),
@@ -92,8 +94,8 @@ async def _team_page(
         {
             **chart,
             **choices,
-            "current": [m for m in members if m.status == "active"],
-            "past": [m for m in members if m.status != "active"],
+            "current": [m for m in members if m.status == RecordStatus.active],
+            "past": [m for m in members if m.status != RecordStatus.active],
             "add": add or form_from(None, start_date=ctx.clock.today()),
             "lead": lead or FormState(),
         },

@@ -70,7 +70,7 @@ async def patient_read(
         [
             IdentifierRead.model_validate(i)
             for i in await repo.identifiers(session, access)
-            if i.status == "active"
+            if i.status == RecordStatus.active
         ]
         if access.can(Capability.read_identifiers)
         else []
@@ -158,7 +158,7 @@ async def register_patient(
         id=new_id(),
         mrn=await _new_mrn(session),
         search_name=search_name(data.given_name, data.family_name, data.preferred_name),
-        status="active",
+        status=RecordStatus.active,
         created_at=now,
         updated_at=now,
         **values,
@@ -255,4 +255,4 @@ async def active_related_person_name(
 ) -> str | None:
     """The name of one of the patient's family members or caregivers, if still active."""
     person = await repo.related_person(session, access, person_id)
-    return person.name if person is not None and person.status == "active" else None
+    return person.name if person is not None and person.status == RecordStatus.active else None

@@ -65,7 +65,7 @@ async def add_identifier(
         system=data.system,
         value=data.value,
         assigner=data.assigner,
-        status="active",
+        status=RecordStatus.active,
         created_at=ctx.now(),
     )
     session.add(identifier)

@@ -53,7 +53,7 @@ async def add_related_person(
         id=new_id(),
         patient_id=patient_id,
         start_date=ctx.clock.today(),
-        status="active",
+        status=RecordStatus.active,
         created_at=ctx.now(),
         **data.model_dump(),
     )
@@ -80,7 +80,7 @@ async def update_related_person(
     access = await require_patient(session, ctx, patient_id, capability=Capability.edit_family)
     person = await _load(session, access, person_id)
     check_version(person, data.version)
-    if person.status != "active":
+    if person.status != RecordStatus.active:
         raise ValidationProblem(
             "This person's record has ended; add them again instead.", field="status"
         )
@@ -112,7 +112,7 @@ async def end_related_person(
     access = await require_patient(session, ctx, patient_id, capability=Capability.edit_family)
     person = await _load(session, access, person_id)
     check_version(person, data.version)
-    if person.status != "active":
+    if person.status != RecordStatus.active:
         raise ValidationProblem("This person's record has already ended.", field="status")
     end_date = data.end_date or ctx.clock.today()
     if person.start_date and end_date < person.start_date:

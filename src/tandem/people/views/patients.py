@@ -21,6 +21,7 @@ from tandem.people.schemas import PatientCreate
 from tandem.people.service import PossibleDuplicate
 from tandem.people.views.chart import chart_context
 from tandem.people.vocab import ContactPreference, Gender
+from tandem.vocab import RecordStatus
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
@@ -126,7 +127,11 @@ async def chart_overview(
     """The chart's first page: demographics, contact details, programme and care team."""
     chart = await chart_context(session, ctx, patient_id, "overview")
     members = (
-        [m for m in await careteam.list_members(session, ctx, patient_id) if m.status == "active"]
+        [
+            m
+            for m in await careteam.list_members(session, ctx, patient_id)
+            if m.status == RecordStatus.active
+        ]
         if chart["access"].can(Capability.read_care_team)
         else []
     )

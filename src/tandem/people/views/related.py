@@ -20,6 +20,7 @@ from tandem.people.schemas import (
 from tandem.people.service import related
 from tandem.people.views.chart import chart_context
 from tandem.people.vocab import Relationship
+from tandem.vocab import RecordStatus
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
@@ -59,8 +60,8 @@ async def _list_page(
         "patients/related_persons.html",
         {
             **chart,
-            "current": [p for p in people if p.status == "active"],
-            "past": [p for p in people if p.status != "active"],
+            "current": [p for p in people if p.status == RecordStatus.active],
+            "past": [p for p in people if p.status != RecordStatus.active],
             "form": form,
             "relationships": options(Relationship),
         },
