@@ -139,7 +139,7 @@ def hand_total(answers: dict[str, Any], items: int) -> int:
 
 
 def cssrs_triage(answers: dict[str, Any]) -> str:
-    """C-SSRS screener triage (CLINICAL.md §2), written out: the highest level any answer meets."""
+    """C-SSRS screener triage (Columbia), written out: the highest level any answer meets."""
     if YES in (answers["q4"], answers["q5"]) or answers["q6"] == "behaviour-past-3-months":
         return "high"
     if answers["q3"] == YES or answers["q6"] == "behaviour-over-3-months":
@@ -268,7 +268,7 @@ def test_a_good_share_also_have_gad7_and_some_a_social_needs_screen() -> None:
     assert 0.25 < screened / PATIENTS < 0.45
 
 
-# --- courses and their judgements (CLINICAL.md §2) ----------------------------------------------
+# --- courses and their judgements (NCQA HEDIS DRR) ----------------------------------------------
 
 
 def test_all_four_courses_occur() -> None:
