@@ -23,11 +23,14 @@ from tandem.assessments.rules import (
     score,
     summarise,
 )
+from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.synth.courses import WINDOW_DAYS, Course, HistoryRates, plan_course
 from tandem.synth.network import scaled_network
 from tandem.synth.population import Bundle, PopulationSpec, generate
 
 AS_OF = date(2026, 3, 10)
+# The service's defaults, read from the settings (not a copy of their numbers).
+DEFAULTS = TrajectorySettings()
 PATIENTS = 600
 
 
@@ -78,8 +81,8 @@ def _judged(bundle: Bundle) -> TrajectorySummary:
         enrolled_on=_enrolled_on(bundle),
         remission_below=definition.trajectory.remission_below,
         response_drop=definition.trajectory.response_drop,
-        not_improving_weeks=10,
-        baseline_lookback_days=14,
+        not_improving_weeks=DEFAULTS.not_improving_weeks,
+        baseline_lookback_days=DEFAULTS.baseline_lookback_days,
     )
 
 
