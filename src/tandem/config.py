@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     token_days: int = Field(default=90, ge=1)
     page_size: int = Field(default=25, ge=5, le=200)
     # Measurement-based care: "not improving" after this many weeks from the baseline PHQ-9
-    # (collaborative-care consultation at weeks 8-12, CLINICAL.md §2).
+    # (psychiatric consultation at weeks 8-12: Bao et al., Psychiatr Serv 2016).
     not_improving_weeks: int = Field(default=10, ge=4, le=52)
     # A measurement this many days before enrolment still counts as the episode's baseline.
     baseline_lookback_days: int = Field(default=14, ge=0, le=90)

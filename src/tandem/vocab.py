@@ -2,7 +2,7 @@
 is, and the lifecycle of a record that is ended or marked in error, never deleted. They sit in the
 core so that the access layer can name roles without importing a domain.
 
-Values follow FHIR R4 where one exists (CLINICAL.md section 1 names the code systems).
+Values follow the HL7 FHIR R4 specification (hl7.org/fhir/R4) where a code system exists.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ from tandem.people.models import (
 )
 
 REFERENCE_TABLES = {"app_user", "organization", "user_session", "api_token"}
-# What a community partner may not read (PRODUCT.md C2: contact details and nothing clinical).
+# What a community partner may not read (minimum necessary, 45 CFR 164.502(b); docs/access.md).
 CLINICAL_MODELS: list[type[Any]] = [
     Response,
     SafetyAlert,

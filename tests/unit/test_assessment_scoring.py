@@ -1,6 +1,6 @@
 """assessments.rules: checking answers, totals and bands, safety flags, triage and social needs.
 
-Cut-offs follow CLINICAL.md §2. Answers are written as LOINC answer codes, as a client sends them.
+Cut-offs follow their sources. Answers are written as LOINC answer codes, as a client sends them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """assessments.definitions: the shipped instrument files, their codes, and the loader's refusals.
 
-The LOINC codes are checked against CLINICAL.md §2. Each refusal starts from a real instrument
+The LOINC codes are checked against the LOINC panels. Each refusal starts from a real instrument
 file, breaks one thing in it, and writes it to a temporary directory for ``load_directory``.
 """
 

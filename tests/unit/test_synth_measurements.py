@@ -23,11 +23,14 @@ from tandem.assessments.rules import (
     score,
     summarise,
 )
+from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.synth.courses import WINDOW_DAYS, Course, HistoryRates, plan_course
 from tandem.synth.network import scaled_network
 from tandem.synth.population import Bundle, PopulationSpec, generate
 
 AS_OF = date(2026, 3, 10)
+# The service's defaults, read from the settings (not a copy of their numbers).
+DEFAULTS = TrajectorySettings()
 PATIENTS = 600
 
 
@@ -78,8 +81,8 @@ def _judged(bundle: Bundle) -> TrajectorySummary:
         enrolled_on=_enrolled_on(bundle),
         remission_below=definition.trajectory.remission_below,
         response_drop=definition.trajectory.response_drop,
-        not_improving_weeks=10,
-        baseline_lookback_days=14,
+        not_improving_weeks=DEFAULTS.not_improving_weeks,
+        baseline_lookback_days=DEFAULTS.baseline_lookback_days,
     )
 
 
@@ -139,7 +142,7 @@ def hand_total(answers: dict[str, Any], items: int) -> int:
 
 
 def cssrs_triage(answers: dict[str, Any]) -> str:
-    """C-SSRS screener triage (CLINICAL.md §2), written out: the highest level any answer meets."""
+    """C-SSRS screener triage (Columbia), written out: the highest level any answer meets."""
     if YES in (answers["q4"], answers["q5"]) or answers["q6"] == "behaviour-past-3-months":
         return "high"
     if answers["q3"] == YES or answers["q6"] == "behaviour-over-3-months":
@@ -268,7 +271,7 @@ def test_a_good_share_also_have_gad7_and_some_a_social_needs_screen() -> None:
     assert 0.25 < screened / PATIENTS < 0.45
 
 
-# --- courses and their judgements (CLINICAL.md §2) ----------------------------------------------
+# --- courses and their judgements (NCQA HEDIS DRR) ----------------------------------------------
 
 
 def test_all_four_courses_occur() -> None:

@@ -1,4 +1,4 @@
-"""Measurement-based care judgements (CLINICAL.md §2): baseline, response (≥ 50 % drop),
+"""Measurement-based care judgements (NCQA HEDIS DRR): baseline, response (≥ 50 % drop),
 remission (PHQ-9 < 5) and not improving (≥ 10 weeks from baseline without either)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Pure assessment rules: checking answers, scoring, bands, flags, social needs, trajectories.
 
 No I/O. Every rule follows the instrument's data file, which cites its source; the
-trajectory rules (response, remission, not improving) follow CLINICAL.md §2.
+trajectory rules (response, remission, not improving): NCQA HEDIS DRR; Bao et al. 2016.
 """
 
 from __future__ import annotations
@@ -246,10 +246,10 @@ def summarise(
       ``baseline_lookback_days`` before it started (the screen that led to enrolment); without
       an enrolment, the first measurement.
     - Response: the latest follow-up is at least ``response_drop`` (50 %) below the baseline
-      (CLINICAL.md §2). Remission: the latest follow-up is below ``remission_below`` (PHQ-9 < 5).
+      (NCQA HEDIS DRR). Remission: the latest follow-up is below ``remission_below`` (PHQ-9 < 5).
       Both need a follow-up measurement after the baseline.
     - Not improving: at least ``not_improving_weeks`` (10) weeks since the baseline, and neither
-      response nor remission (CLINICAL.md §2, collaborative-care consultation at weeks 8 to 12).
+      response nor remission (consultation at weeks 8 to 12: Bao et al., Psychiatr Serv 2016).
     """
     ordered = sorted(measurements, key=lambda m: m.on)
     if enrolled_on is not None:
@@ -295,7 +295,7 @@ def summarise(
 # identified (unconfirmed) → confirmed with the patient → being addressed → resolved; a need can
 # be dismissed with a reason, re-opened when it returns, and marked entered in error.
 # Follows the Gravity SDOH IG: a Condition generated from a screen stays unconfirmed until
-# provider and patient agree (CLINICAL.md §1).
+# provider and patient agree (HL7 SDOH Clinical Care IG, Condition.verificationStatus).
 _Need = NeedStatus
 NEED_TRANSITIONS: dict[str, frozenset[str]] = {
     _Need.identified: frozenset({_Need.confirmed, _Need.dismissed, _Need.entered_in_error}),

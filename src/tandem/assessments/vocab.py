@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class NeedDomain(StrEnum):
-    """Clinical, or a social domain (Gravity SDOH categories, CLINICAL.md §1)."""
+    """Clinical, or a social domain (Gravity Project SDOH Clinical Care IG categories)."""
 
     clinical = "clinical"
     housing_instability = "housing-instability"

@@ -42,7 +42,7 @@ async def caseload_page(
     A role that may not see safety alerts or identifiers (a community partner) gets neither:
     no flag, no ordering by it, no search by identifier."""
     granted = permissions().team_grants(ctx.role)
-    # CLINICAL.md §2: a positive PHQ-9 item 9 puts the patient at the top of the list.
+    # Safety rule (docs/clinical-rules.md): a positive PHQ-9 item 9 puts the patient first.
     if Capability.read_safety in granted:
         alert_open = (
             exists()

@@ -1,4 +1,4 @@
-"""Code lists for people; values follow FHIR R4 where one exists (CLINICAL.md §1)."""
+"""Code lists for people; values follow HL7 FHIR R4 where one exists (administrative-gender)."""
 
 from __future__ import annotations
 

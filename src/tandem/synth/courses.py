@@ -1,7 +1,7 @@
 """Courses of depression over an episode of care: when a patient is measured and what they score.
 
 Pure and deterministic. Four archetypes, judged by the measurement-based-care rules of
-CLINICAL.md §2 (response: PHQ-9 at least 50 % below baseline; remission: below 5; not improving:
+NCQA DRR; Bao 2016 (response: PHQ-9 at least 50 % below baseline; remission: below 5; not improving:
 neither after 10 weeks): improving to response or remission, relapsing (responds, then worsens
 again), not improving (stays at 10 or more with less than a 50 % drop) and steady mild. Each is
 built so that ``rules.summarise`` reaches the intended judgement, whatever the noise drawn.
@@ -27,7 +27,7 @@ BASELINE_BEFORE_ENROLMENT = 10
 # positive keeps the course's total, item 9 taking its share).
 PHQ9_MAX = 24
 GAD7_MAX = 21
-# CLINICAL.md §2: a follow-up within 4 weeks of enrolment, then every 2 to 5 weeks in active
+# Bao et al. 2016: a follow-up within 4 weeks of enrolment, then every 2 to 5 weeks in active
 # treatment and every 4 to 6 weeks once the first six months are over.
 FIRST_FOLLOW_UP_DAYS = (10, 28)
 ACTIVE_GAP_DAYS = (14, 35)
