@@ -14,6 +14,12 @@ from tandem.people.rules import age_on, display_name, parse_patient_query
 from tandem.schemas import Page
 
 
+def rows_show_the_chart(ctx: AccessContext) -> bool:
+    """Whether my caseload rows show chart details (MRN, date of birth, programme, alerts): my
+    role may read the chart of the patients whose team I am on (a community partner may not)."""
+    return Capability.read_chart in permissions().team_grants(ctx.role)
+
+
 async def list_caseload(
     session: AsyncSession, ctx: AccessContext, *, q: str | None, page: int, page_size: int
 ) -> Page[PatientSummary]:
@@ -25,7 +31,7 @@ async def list_caseload(
         session, ctx, query, offset=(page - 1) * page_size, limit=page_size
     )
     granted = permissions().team_grants(ctx.role)
-    chart = Capability.read_chart in granted
+    chart = rows_show_the_chart(ctx)
     enrolments = (
         await repo.caseload_enrolments(session, ctx, [row.patient.id for row in rows])
         if Capability.read_enrolments in granted

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from tandem.access.capabilities import AccessBasis
 from tandem.people.vocab import (
     ContactPreference,
     DuplicateOutcome,
@@ -162,7 +163,7 @@ class PatientRead(OutputModel):
     identifiers: list[IdentifierRead] = []
     enrolment: EnrolmentSummary | None = None
     lead_care_manager: str | None = None
-    access_basis: str = "care_team"
+    access_basis: AccessBasis = AccessBasis.care_team
     # What the caller may do on this patient (the permission table's capabilities).
     capabilities: list[str] = []
 
@@ -192,7 +193,7 @@ class PatientContactRead(OutputModel):
     address: str | None
     contact_preference: str
     lead_care_manager: CareContact | None = None
-    access_basis: str = "care_team"
+    access_basis: AccessBasis = AccessBasis.care_team
     capabilities: list[str] = []
 
 

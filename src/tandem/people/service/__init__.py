@@ -53,7 +53,7 @@ async def contact_read(session: AsyncSession, access: PatientAccess) -> PatientC
             "display_name": display_name(
                 patient.given_name, patient.family_name, patient.preferred_name
             ),
-            "access_basis": access.basis.value,
+            "access_basis": access.basis,
             "capabilities": sorted(access.capabilities),
         }
     )
@@ -86,7 +86,7 @@ async def patient_read(
                 session, patient.managing_organization_id
             ),
             "identifiers": identifiers,
-            "access_basis": access.basis.value,
+            "access_basis": access.basis,
             "capabilities": sorted(access.capabilities),
         }
     )

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import permissions
 from tandem.capabilities import Capability
 from tandem.careteams import service as careteam
 from tandem.careteams.service import patients as patients_in_care
@@ -64,7 +63,7 @@ async def caseload(
     result = await caseload_service.list_caseload(
         session, ctx, q=q or None, page=page_number(page_no), page_size=rt.settings.page_size
     )
-    chart_rows = Capability.read_chart in permissions().team_grants(ctx.role)
+    chart_rows = caseload_service.rows_show_the_chart(ctx)
     return page(
         request, "patients/caseload.html", {"result": result, "q": q, "chart_rows": chart_rows}
     )
