@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench install clean-demo
+.PHONY: demo test lint typecheck bench install clean-demo mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,8 @@ bench: $(STAMP)
 
 clean-demo:
 	rm -rf .tandem
+
+## Mutation testing of the rules modules against the unit tests (about 12 minutes on 2 cores).
+mutation: $(STAMP)
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results

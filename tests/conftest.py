@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -67,7 +68,15 @@ FROZEN_AT = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)
 TEST_AUDIT_KEY = "k-test:" + "dGFuZGVtLXRlc3QtYXVkaXQta2V5LW5vdC1mb3ItcHJvZHVjdGlvbg=="
 TEST_SIGNING_KEY = "QUq9SXqfWfXEdmRR1Z3hO0FzvK6vDwBkpnEiUwiVLcw="
 
-hypothesis_settings.register_profile("tandem", deadline=None, print_blob=True)
+hypothesis_settings.register_profile(
+    "tandem",
+    deadline=None,
+    print_blob=True,
+    # mutmut (make mutation) runs the tests twice in one process, under two executors.
+    suppress_health_check=[HealthCheck.differing_executors]
+    if os.environ.get("MUTANT_UNDER_TEST")
+    else [],
+)
 hypothesis_settings.load_profile("tandem")
 
 
