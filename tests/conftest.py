@@ -74,7 +74,7 @@ hypothesis_settings.register_profile(
     print_blob=True,
     # mutmut (make mutation) runs the tests twice in one process, under two executors.
     suppress_health_check=[HealthCheck.differing_executors]
-    if os.environ.get("MUTANT_UNDER_TEST")
+    if "MUTANT_UNDER_TEST" in os.environ
     else [],
 )
 hypothesis_settings.load_profile("tandem")
