@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
-from tandem.admin.service import list_users
+from tandem.admin.service import staff_directory
 from tandem.capabilities import Capability
 from tandem.careteams import service
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
@@ -46,7 +46,7 @@ async def _team_choices(
 ) -> dict[str, Any]:
     """Who can be added, who can take over the lead, and the organisations."""
     organizations = {org_id: name for org_id, name in await organization_options(session)}
-    staff = [u for u in await list_users(session, ctx) if u.active and u.role in TEAM_PROFESSIONS]
+    staff = [u for u in await staff_directory(session) if u.role in TEAM_PROFESSIONS]
 
     def describe(user_name: str, role: str, org_id: uuid.UUID | None) -> str:
         org = organizations.get(str(org_id)) if org_id else None
