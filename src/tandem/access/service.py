@@ -186,6 +186,11 @@ def may(ctx: AccessContext, capability: Capability) -> bool:
     return ctx.role == "system" or capability in permissions().staff_grants(ctx.role)
 
 
+def open_emergency_access_form(session: AsyncSession, ctx: AccessContext) -> None:
+    """The emergency-access form opens only to roles that may break the glass (403 otherwise)."""
+    require_staff(session, ctx, Capability.break_the_glass)
+
+
 async def break_the_glass(
     session: AsyncSession,
     ctx: AccessContext,
