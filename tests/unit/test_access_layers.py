@@ -88,8 +88,9 @@ def test_the_sources_are_found() -> None:
     )
 
 
-def test_only_the_access_service_decides_access() -> None:
-    assert users_of("access_decision") == {"access/service.py"}
+def test_only_the_access_repository_runs_the_access_decision() -> None:
+    # access.service decides from what this one query returns (access.repository).
+    assert users_of("access_decision") == {"access/repository.py"}
 
 
 def test_only_the_audit_writer_appends_to_the_audit_log() -> None:
@@ -168,7 +169,8 @@ def test_no_repository_function_takes_a_bare_patient_id() -> None:
                 annotation = ast.unparse(param.annotation) if param.annotation else ""
                 if param.arg.endswith("patient_id") and "UUID" in annotation:
                     bare.append(f"{module}: {node.name}({param.arg}: {annotation})")
-    assert bare == []
+    # Except the one query that turns a bare id into a proof: the access decision.
+    assert bare == ["access/repository.py: relationship_to(patient_id: uuid.UUID)"]
 
 
 def test_only_operator_code_goes_around_the_session() -> None:

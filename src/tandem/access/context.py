@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tandem.clock import Clock
-from tandem.vocab import ProfessionalRole
 
 
 @dataclass(frozen=True)
 class AccessContext:
+    """Who is asking. What their role may do is the permission table's to say, through the
+    access layer (access.service.require_staff, require_patient, may)."""
+
     user_id: uuid.UUID | None
     username: str
     role: str
@@ -22,14 +24,6 @@ class AccessContext:
     purpose: str = "TREAT"
     via: str = "session"
     extra: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == ProfessionalRole.administrator
-
-    @property
-    def is_privacy_officer(self) -> bool:
-        return self.role == ProfessionalRole.privacy_officer
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -256,7 +256,7 @@ def existence_probe(stmt: T, name: str) -> T:
 
 
 def access_decision(stmt: T) -> T:
-    """The statement that decides access (access.service only; see the layer test)."""
+    """The statement that decides access (access.repository only; see the layer test)."""
     return stmt.execution_options(**{SCOPE_OPTION: ACCESS_DECISION})
 
 

@@ -11,25 +11,17 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
+from tandem.access import repository
 from tandem.access.capabilities import AccessBasis, permissions
 from tandem.access.context import AccessContext
 from tandem.access.models import BreakGlassGrant
 from tandem.access.proof import PatientAccess, Proof, StaffAccess
 from tandem.access.rules import validate_break_glass_reason
-from tandem.access.scope import (
-    access_decision,
-    existence_probe,
-    remember_proof,
-    remember_staff_access,
-    remembered_proof,
-)
+from tandem.access.scope import remember_proof, remember_staff_access, remembered_proof
 from tandem.audit import log as audit
 from tandem.capabilities import Capability
-from tandem.careteams.models import CareTeamMember
 from tandem.dates import check_clinical_date
 from tandem.errors import Forbidden, NotFound
 from tandem.ids import new_id
@@ -70,35 +62,15 @@ def _refuse(
 async def _prove(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
 ) -> tuple[Proof | None, bool]:
-    """One query: the patient, the caller's active membership and any live emergency grant;
-    the proof (None without a relationship) and whether such a patient is registered."""
+    """The proof from the care relationship (None without one), and whether such a patient
+    is registered (one query)."""
     assert ctx.user_id is not None
-    member = aliased(CareTeamMember)
-    grant = aliased(BreakGlassGrant)
-    team_role = (
-        select(member.role)
-        .where(
-            member.user_id == ctx.user_id,
-            member.patient_id == Patient.id,
-            member.status == "active",
-            member.start_date <= ctx.clock.today(),
-        )
-        .order_by(member.start_date)
-        .limit(1)
-        .scalar_subquery()
-    )
-    broke_glass = exists().where(
-        grant.user_id == ctx.user_id,
-        grant.patient_id == Patient.id,
-        grant.expires_at > ctx.now(),
-    )
-    stmt = select(Patient, team_role, broke_glass).where(Patient.id == patient_id)
-    row = (await session.execute(access_decision(stmt))).first()
-    if row is None:
+    found = await repository.relationship_to(session, ctx, patient_id)
+    if found is None:
         return None, False
-    if row[0].status == RecordStatus.entered_in_error:
+    if found.patient.status == RecordStatus.entered_in_error:
         return None, True
-    patient, role, emergency = row[0], row[1], bool(row[2])
+    patient, role, emergency = found.patient, found.team_role, found.emergency
     table = permissions()
     if role is not None:
         basis = AccessBasis.care_team
@@ -214,6 +186,11 @@ def may(ctx: AccessContext, capability: Capability) -> bool:
     return ctx.role == "system" or capability in permissions().staff_grants(ctx.role)
 
 
+def open_emergency_access_form(session: AsyncSession, ctx: AccessContext) -> None:
+    """The emergency-access form opens only to roles that may break the glass (403 otherwise)."""
+    require_staff(session, ctx, Capability.break_the_glass)
+
+
 async def break_the_glass(
     session: AsyncSession,
     ctx: AccessContext,
@@ -230,12 +207,9 @@ async def break_the_glass(
         birth_date, field="birth_date", what="Date of birth", today=ctx.clock.today()
     )
     # Identifying the patient requires MRN *and* date of birth, so a guess reveals nothing.
-    stmt = select(Patient.id).where(
-        Patient.mrn == mrn.strip().upper(),
-        Patient.birth_date == birth_date,
-        Patient.status == "active",
+    patient_id = await repository.active_patient_id_by_mrn_and_birth_date(
+        session, mrn=mrn.strip().upper(), birth_date=birth_date
     )
-    patient_id = await session.scalar(existence_probe(stmt, "emergency-access lookup"))
     if patient_id is None:
         audit.record(
             session,

@@ -52,7 +52,6 @@ async def users(
     role: ProfessionalRole | None = None,
 ) -> list[UserRead]:
     """User accounts with their sign-in state (administrators)."""
-    service.require_admin(session, ctx)
     return await service.list_users(session, ctx, q=q, role=role)
 
 
@@ -64,8 +63,7 @@ async def staff(
     role: ProfessionalRole | None = None,
 ) -> list[StaffRead]:
     """Staff directory: active colleagues, to add to a care team."""
-    users = await service.list_users(session, ctx, q=q, role=role)
-    return [StaffRead.model_validate(u.model_dump()) for u in users if u.active]
+    return await service.staff_directory(session, q=q, role=role)
 
 
 @router.post("/users", response_model=UserRead, status_code=201)

@@ -31,7 +31,7 @@ async def locked_account(
         # The caller was demoted or deactivated while this request was on its way.
         raise Forbidden("Only administrators can do this.")
     # Read again after the lock: what this session read before may have changed since.
-    user = found(await session.get(User, user_id, populate_existing=True), "user")
+    user = found(await repository.account(session, user_id, fresh=True), "user")
     return user, administrators
 
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from tandem.access.context import AccessContext
-from tandem.access.models import BreakGlassGrant
-from tandem.access.scope import scoped_for_staff
 from tandem.access.service import require_staff
-from tandem.admin import duties
+from tandem.admin import duties, repository
 from tandem.admin.rules import check_an_administrator_remains, leaves_administration
 from tandem.admin.schemas import (
     BreakGlassRead,
@@ -21,6 +17,7 @@ from tandem.admin.schemas import (
     OrganizationRead,
     OrganizationUpdate,
     PasswordReset,
+    StaffRead,
     UserCreate,
     UserRead,
     UserUpdate,
@@ -32,7 +29,7 @@ from tandem.auth.service import revoke_all_sessions
 from tandem.capabilities import Capability
 from tandem.errors import Conflict, Forbidden, NotFound, ValidationProblem, found
 from tandem.ids import new_id
-from tandem.people.models import Organization, Patient, User
+from tandem.people.models import Organization, User
 from tandem.records import check_version, flush_unique, reject_cleared
 
 ORGANIZATION_NAME_TAKEN = "An organisation with this name exists."
@@ -45,7 +42,7 @@ UNIQUE_RULES = {
 }
 
 
-def require_admin(
+def _require_admin(
     session: AsyncSession, ctx: AccessContext, capability: Capability = Capability.administer_users
 ) -> None:
     """403 (audited) unless the caller's role administers this (the permission table)."""
@@ -74,17 +71,36 @@ def _admin_audit(
 async def list_organizations(
     session: AsyncSession, *, include_inactive: bool = True
 ) -> list[OrganizationRead]:
-    stmt = select(Organization).order_by(Organization.name)
-    if not include_inactive:
-        stmt = stmt.where(Organization.active.is_(True))
-    return [OrganizationRead.model_validate(o) for o in (await session.execute(stmt)).scalars()]
+    """Organisations by name: reference data every signed-in user may read (forms' choices)."""
+    found = await repository.organizations(session, include_inactive=include_inactive)
+    return [OrganizationRead.model_validate(o) for o in found]
+
+
+async def organizations_for_administration(
+    session: AsyncSession, ctx: AccessContext
+) -> list[OrganizationRead]:
+    """Every organisation, closed ones too, for those who manage them."""
+    _require_admin(session, ctx, Capability.administer_organizations)
+    return await list_organizations(session)
+
+
+async def organization_for_administration(
+    session: AsyncSession, ctx: AccessContext, org_id: uuid.UUID
+) -> OrganizationRead:
+    """One organisation, for those who manage them."""
+    _require_admin(session, ctx, Capability.administer_organizations)
+    return OrganizationRead.model_validate(await _organization(session, org_id))
+
+
+async def _organization(session: AsyncSession, org_id: uuid.UUID) -> Organization:
+    return found(await repository.organization(session, org_id), "organisation")
 
 
 async def create_organization(
     session: AsyncSession, ctx: AccessContext, data: OrganizationCreate
 ) -> OrganizationRead:
-    require_admin(session, ctx, Capability.administer_organizations)
-    if await session.scalar(select(Organization.id).where(Organization.name == data.name)):
+    _require_admin(session, ctx, Capability.administer_organizations)
+    if await repository.organization_name_taken(session, data.name):
         raise Conflict(ORGANIZATION_NAME_TAKEN, field="name")
     org = Organization(id=new_id(), created_at=ctx.now(), active=True, **data.model_dump())
     session.add(org)
@@ -96,16 +112,14 @@ async def create_organization(
 async def update_organization(
     session: AsyncSession, ctx: AccessContext, org_id: uuid.UUID, data: OrganizationUpdate
 ) -> OrganizationRead:
-    require_admin(session, ctx, Capability.administer_organizations)
-    org = found(await session.get(Organization, org_id), "organisation")
+    _require_admin(session, ctx, Capability.administer_organizations)
+    org = await _organization(session, org_id)
     changes = data.model_dump(exclude_unset=True)
     reject_cleared(changes, ("name", "kind", "active"))
     if (
         "name" in changes
         and changes["name"] != org.name
-        and await session.scalar(
-            select(Organization.id).where(Organization.name == changes["name"])
-        )
+        and await repository.organization_name_taken(session, changes["name"])
     ):
         raise Conflict(ORGANIZATION_NAME_TAKEN, field="name")
     for key, value in changes.items():
@@ -118,26 +132,46 @@ async def update_organization(
 async def list_users(
     session: AsyncSession, ctx: AccessContext, *, q: str | None = None, role: str | None = None
 ) -> list[UserRead]:
-    stmt = select(User).order_by(User.full_name)
-    if q:
-        like = f"%{q.replace(chr(0), '').strip().lower()}%"
-        stmt = stmt.where((User.username.like(like)) | (User.full_name.ilike(like)))
-    if role:
-        stmt = stmt.where(User.role == role)
-    return [UserRead.model_validate(u) for u in (await session.execute(stmt)).scalars()]
+    """Every account with its sign-in state, searchable by name or username (administrators)."""
+    _require_admin(session, ctx)
+    accounts = await repository.accounts(session, q=q, role=role)
+    return [UserRead.model_validate(u) for u in accounts]
 
 
-async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
-    user = found(await session.get(User, user_id), "user")
+async def staff_directory(
+    session: AsyncSession, *, q: str | None = None, role: str | None = None
+) -> list[StaffRead]:
+    """Active colleagues, to choose care-team members: what any signed-in user may see of
+    another (no sign-in state)."""
+    colleagues = await repository.accounts(session, q=q, role=role, active_only=True)
+    return [StaffRead.model_validate(u) for u in colleagues]
+
+
+async def get_user(session: AsyncSession, ctx: AccessContext, user_id: uuid.UUID) -> UserRead:
+    """One account with its sign-in state (administrators)."""
+    _require_admin(session, ctx)
+    return UserRead.model_validate(await _account(session, user_id))
+
+
+def open_new_user_form(session: AsyncSession, ctx: AccessContext) -> None:
+    """The form for a new account opens for administrators only (403 otherwise)."""
+    _require_admin(session, ctx)
+
+
+async def _account(session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = found(await repository.account(session, user_id), "user")
     return user
 
 
 async def create_user(session: AsyncSession, ctx: AccessContext, data: UserCreate) -> UserRead:
-    require_admin(session, ctx)
+    _require_admin(session, ctx)
     check_password_policy(data.password, username=data.username)
-    if await session.scalar(select(User.id).where(User.username == data.username)):
+    if await repository.username_taken(session, data.username):
         raise Conflict(USERNAME_TAKEN, field="username")
-    if data.organization_id and await session.get(Organization, data.organization_id) is None:
+    if (
+        data.organization_id
+        and await repository.organization(session, data.organization_id) is None
+    ):
         raise ValidationProblem("No such organisation.", field="organization_id")
     user = User(
         id=new_id(),
@@ -156,13 +190,13 @@ async def create_user(session: AsyncSession, ctx: AccessContext, data: UserCreat
 async def update_user(
     session: AsyncSession, ctx: AccessContext, user_id: uuid.UUID, data: UserUpdate
 ) -> UserRead:
-    require_admin(session, ctx)
+    _require_admin(session, ctx)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     reject_cleared(changes, ("full_name", "role"))
     if "role" in changes:
         user, administrators = await duties.locked_account(session, ctx, user_id)
     else:
-        user, administrators = await get_user(session, user_id), frozenset()
+        user, administrators = await _account(session, user_id), frozenset()
     role = str(changes.pop("role", user.role))
     role_changed = role != user.role
     if role_changed:
@@ -170,7 +204,7 @@ async def update_user(
     check_version(user, data.version)
     if (
         changes.get("organization_id")
-        and await session.get(Organization, changes["organization_id"]) is None
+        and await repository.organization(session, changes["organization_id"]) is None
     ):
         raise ValidationProblem("No such organisation.", field="organization_id")
     changed = sorted(key for key, value in changes.items() if getattr(user, key) != value)
@@ -194,7 +228,7 @@ async def set_role(
     force: bool = False,
 ) -> UserRead:
     """Change an account's role (the command line's recovery path; the forms use update_user)."""
-    require_admin(session, ctx)
+    _require_admin(session, ctx)
     duties.check_force(ctx, force)
     user, administrators = await duties.locked_account(session, ctx, user_id)
     if role != user.role:
@@ -212,12 +246,12 @@ async def set_active(
     force: bool = False,
 ) -> UserRead:
     """Deactivate (signs the user out everywhere, ends emergency access) or reactivate."""
-    require_admin(session, ctx)
+    _require_admin(session, ctx)
     duties.check_force(ctx, force)
     if not active and user_id == ctx.user_id:
         raise ValidationProblem("You cannot deactivate your own account.", field="user_id")
     if active:
-        user = await get_user(session, user_id)
+        user = await _account(session, user_id)
     else:
         user, administrators = await duties.locked_account(session, ctx, user_id)
         if not force and leaves_administration(
@@ -252,7 +286,7 @@ async def reset_password(
     session: AsyncSession, ctx: AccessContext, user_id: uuid.UUID, data: PasswordReset
 ) -> UserRead:
     """Set a temporary password; the user must choose their own at next sign-in."""
-    require_admin(session, ctx)
+    _require_admin(session, ctx)
     if user_id == ctx.user_id:
         # A reset asks for no current password: whoever stands at an open session could take
         # the account. The ordinary change-password form asks for it.
@@ -260,7 +294,7 @@ async def reset_password(
             "Change your own password with the change-password form, /account/password.",
             field="password",
         )
-    user = await get_user(session, user_id)
+    user = await _account(session, user_id)
     check_password_policy(data.password, username=user.username)
     user.password_hash = hash_password(data.password)
     user.must_change_password = True
@@ -277,18 +311,7 @@ async def break_glass_list(
 ) -> list[BreakGlassRead]:
     """Emergency accesses for review; shows who, which MRN and why — no clinical content."""
     staff = require_staff(session, ctx, Capability.review_emergency_access)
-    reviewer = aliased(User)
-    stmt = (
-        select(BreakGlassGrant, Patient.mrn, User.username, reviewer.username)
-        .join(Patient, Patient.id == BreakGlassGrant.patient_id)
-        .join(User, User.id == BreakGlassGrant.user_id)
-        .outerjoin(reviewer, reviewer.id == BreakGlassGrant.reviewed_by_id)
-        .order_by(BreakGlassGrant.started_at.desc())
-        .limit(500)
-    )
-    if pending_only:
-        stmt = stmt.where(BreakGlassGrant.reviewed_at.is_(None))
-    rows = (await session.execute(scoped_for_staff(stmt, staff))).all()
+    rows = await repository.emergency_accesses(session, staff, pending_only=pending_only)
     audit.record(
         session,
         ctx,
@@ -320,11 +343,7 @@ async def review_break_glass(
     session: AsyncSession, ctx: AccessContext, grant_id: uuid.UUID, data: BreakGlassReview
 ) -> None:
     staff = require_staff(session, ctx, Capability.review_emergency_access)
-    grant = (
-        await session.execute(
-            scoped_for_staff(select(BreakGlassGrant).where(BreakGlassGrant.id == grant_id), staff)
-        )
-    ).scalar_one_or_none()
+    grant = await repository.emergency_access(session, staff, grant_id)
     if grant is None:
         raise NotFound("emergency access")
     if grant.reviewed_at is not None:

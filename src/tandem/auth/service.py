@@ -7,19 +7,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.audit import log as audit
-from tandem.auth.models import ApiToken, SignInThrottle, UserSession
+from tandem.auth import repository
+from tandem.auth.models import ApiToken, UserSession
 from tandem.auth.passwords import hash_password, verify_password
 from tandem.auth.rules import LockoutPolicy, SessionPolicy, check_password_policy
 from tandem.auth.secrets import digest, new_api_token, new_secret
 from tandem.clock import Clock
-from tandem.db import UTCDateTime
 from tandem.errors import NotAuthenticated, NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people.models import User
@@ -58,63 +55,31 @@ async def _count_failure(
     write under the version check did: 409s instead of counts). An account already locked is
     left alone: its lock is not extended. False when nothing was counted (locked, or no account).
     """
-    after = User.failed_logins + 1
-    lock_end = lockout.locked_until(lockout.lockout_after, now)
-    counted = await session.execute(
-        update(User)
-        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
-        .values(
-            failed_logins=after,
-            last_failed_login_at=now,
-            locked_until=case(
-                (after >= lockout.lockout_after, literal(lock_end, UTCDateTime())),
-                else_=None,
-            ),
-        )
-        .returning(User.failed_logins)
-        .execution_options(synchronize_session=False)
+    return await repository.add_failed_sign_in(
+        session,
+        user_id=user_id,
+        now=now,
+        lock_after=lockout.lockout_after,
+        locked_until=lockout.locked_until(lockout.lockout_after, now),
     )
-    return counted.first() is not None
 
 
 async def _reset_failures(session: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> bool:
     """Clear the count on success, but only if the account is (still) active and unlocked:
     a lock set by parallel failures after this attempt read the account wins."""
-    reset = await session.execute(
-        update(User)
-        .where(
-            User.id == user_id,
-            User.active.is_(True),
-            or_(User.locked_until.is_(None), User.locked_until <= now),
-        )
-        .values(failed_logins=0, locked_until=None)
-        .returning(User.id)
-        .execution_options(synchronize_session=False)
-    )
-    return reset.first() is not None
+    return await repository.clear_failed_sign_ins(session, user_id=user_id, now=now)
 
 
 async def _slowdown_count(
     session: AsyncSession, *, username: str, now: datetime, lockout: LockoutPolicy
 ) -> int:
     """Count a failure against the submitted name (known or not) and return the recent count."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(SignInThrottle)
-        .values(name_digest=digest(username), failures=1, last_failure_at=now)
-        .on_conflict_do_update(
-            index_elements=[SignInThrottle.name_digest],
-            set_={
-                "failures": case(
-                    (SignInThrottle.last_failure_at < lockout.slowdown_window_start(now), 1),
-                    else_=SignInThrottle.failures + 1,
-                ),
-                "last_failure_at": now,
-            },
-        )
-        .returning(SignInThrottle.failures)
+    return await repository.add_failure_against_name(
+        session,
+        name_digest=digest(username),
+        now=now,
+        window_start=lockout.slowdown_window_start(now),
     )
-    return int((await session.execute(stmt)).scalar_one())
 
 
 def _open_session(
@@ -164,7 +129,7 @@ async def sign_in(
     """
     now = clock.now()
     name = username.strip().lower()
-    user = (await session.execute(select(User).where(User.username == name))).scalar_one_or_none()
+    user = await repository.account_by_username(session, name)
     ctx = _anonymous(clock, source_address, name)
     # Always one argon2 verification, against the account's hash or a dummy one, even for a
     # locked account. Off the event loop: argon2 is slow on purpose and would stall every
@@ -229,16 +194,10 @@ async def resolve_session(
     session: AsyncSession, *, token: str, clock: Clock, policy: SessionPolicy
 ) -> tuple[User, UserSession] | None:
     """The signed-in user behind a session cookie, or None when it is unknown or expired."""
-    row = (
-        await session.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == digest(token))
-        )
-    ).first()
-    if row is None:
+    found = await repository.session_and_account(session, digest(token))
+    if found is None:
         return None
-    user_session, user = row
+    user_session, user = found
     now = clock.now()
     live = policy.is_live(
         created_at=user_session.created_at,
@@ -250,28 +209,17 @@ async def resolve_session(
         return None
     # Touch at most once a minute: idle expiry does not need finer grain than that.
     if now - user_session.last_seen_at > timedelta(minutes=1):
-        await session.execute(
-            update(UserSession).where(UserSession.id == user_session.id).values(last_seen_at=now)
-        )
+        await repository.touch_session(session, user_session.id, now=now)
     return user, user_session
 
 
 async def revoke_session(session: AsyncSession, *, token: str, now: datetime) -> None:
-    await session.execute(
-        update(UserSession)
-        .where(UserSession.token_hash == digest(token), UserSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    await repository.revoke_session(session, digest(token), now=now)
 
 
 async def revoke_all_sessions(session: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> int:
     """End every live session of the user; returns how many were ended."""
-    result = await session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await repository.revoke_sessions_of(session, user_id, now=now)
 
 
 async def issue_token(
@@ -297,34 +245,24 @@ async def issue_token(
 
 async def revoke_token(session: AsyncSession, *, token_or_prefix: str, now: datetime) -> int:
     """Revoke a token given in full, or by the prefix printed when it was issued."""
-    condition = (
-        ApiToken.token_hash == digest(token_or_prefix)
-        if len(token_or_prefix) > 16
-        else ApiToken.prefix == token_or_prefix
+    whole = len(token_or_prefix) > 16
+    return await repository.revoke_api_tokens(
+        session,
+        token_hash=digest(token_or_prefix) if whole else None,
+        prefix=None if whole else token_or_prefix,
+        now=now,
     )
-    result = await session.execute(
-        update(ApiToken).where(condition, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def resolve_token(session: AsyncSession, *, token: str, now: datetime) -> User | None:
-    row = (
-        await session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == digest(token))
-        )
-    ).first()
-    if row is None:
+    found = await repository.api_token_and_account(session, digest(token))
+    if found is None:
         return None
-    api_token, user = row
+    api_token, user = found
     if api_token.revoked_at is not None or api_token.expires_at <= now or not user.active:
         return None
     if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
-        await session.execute(
-            update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now)
-        )
+        await repository.touch_api_token(session, api_token.id, now=now)
     return user
 
 
@@ -373,9 +311,12 @@ async def change_password(
 
 
 async def get_user_by_username(session: AsyncSession, username: str) -> User:
-    user = (
-        await session.execute(select(User).where(User.username == username.strip().lower()))
-    ).scalar_one_or_none()
+    user = await repository.account_by_username(session, username.strip().lower())
     if user is None:
         raise NotFound("user")
     return user
+
+
+async def account_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    """The account read afresh (an error page reads the signed-in user again)."""
+    return await repository.account_by_id(session, user_id)

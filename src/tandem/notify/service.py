@@ -5,16 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.access.scope import count_of, scoped
 from tandem.access.service import require_patient
 from tandem.audit import log as audit
 from tandem.capabilities import Capability
 from tandem.errors import NotFound
 from tandem.ids import new_id
+from tandem.notify import repository
 from tandem.notify.models import Notification
 
 
@@ -47,24 +46,11 @@ def notify(
     return sent
 
 
-def _mine(ctx: AccessContext, *, unread_only: bool) -> Select[Notification]:
-    stmt = select(Notification).where(Notification.user_id == ctx.user_id)
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    # Only patients the user still has a care relationship with.
-    return scoped(stmt, ctx, Notification.patient_id)
-
-
 async def my_notifications(
     session: AsyncSession, ctx: AccessContext, *, limit: int = 50
 ) -> list[Notification]:
     """Unread first (urgent on top), then the most recent."""
-    stmt = _mine(ctx, unread_only=False).order_by(
-        Notification.read_at.is_not(None),
-        (Notification.priority != "urgent"),
-        Notification.created_at.desc(),
-    )
-    notes = list((await session.execute(stmt.limit(limit))).scalars().all())
+    notes = await repository.my_notifications(session, ctx, limit=limit)
     # Messages name patients: one query event for the list, as the caseload does.
     audit.record(
         session,
@@ -77,14 +63,13 @@ async def my_notifications(
 
 
 async def unread_count(session: AsyncSession, ctx: AccessContext) -> int:
-    return int(await session.scalar(count_of(_mine(ctx, unread_only=True))) or 0)
+    return await repository.my_unread_count(session, ctx)
 
 
 async def mark_read(
     session: AsyncSession, ctx: AccessContext, notification_id: uuid.UUID
 ) -> Notification:
-    stmt = _mine(ctx, unread_only=False).where(Notification.id == notification_id)
-    note: Notification | None = (await session.execute(stmt)).scalar_one_or_none()
+    note = await repository.my_notification(session, ctx, notification_id)
     if note is None:
         raise NotFound("notification")
     # Marking it read writes a row of patient data: prove the relationship, as any write does.

@@ -34,17 +34,19 @@ async def log_scope(session: AsyncSession, ctx: AccessContext, patient_id: uuid.
 
 
 def audit_log_read(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, **detail: Any
+    session: AsyncSession, ctx: AccessContext, scope: LogScope, **detail: Any
 ) -> None:
-    """Reading a patient's access log is itself on that log."""
+    """Reading a patient's access log is itself on that log: for operations when read as any
+    patient's (the privacy officer), for treatment when read by the patient's lead care manager.
+    """
     audit.record(
         session,
         ctx,
         action="R",
         record_type="AuditLog",
-        record_id=patient_id,
-        patient_id=patient_id,
-        purpose="HOPERAT" if ctx.is_privacy_officer else "TREAT",
+        record_id=scope.patient_id,
+        patient_id=scope.patient_id,
+        purpose="HOPERAT" if scope.any_patient else "TREAT",
         detail=detail or None,
     )
 
@@ -85,7 +87,7 @@ async def patient_view_of_access_log(
     if after is not None and after.phase != Phase.all:
         raise ValidationProblem("This is not a position in this log.", field="cursor")
     rows = await repo.who_looked(session, scope, after=after, limit=limit)
-    audit_log_read(session, ctx, patient_id, view="patient")
+    audit_log_read(session, ctx, scope, view="patient")
     shown = rows[:limit]
     more = len(rows) > limit
     return AccessHistory(

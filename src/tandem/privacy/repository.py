@@ -75,6 +75,11 @@ class LogScope:
     access: PatientAccess | StaffAccess
     questions: bool
 
+    @property
+    def any_patient(self) -> bool:
+        """Read with the staff capability to read any patient's log (the privacy officer's)."""
+        return isinstance(self.access, StaffAccess)
+
     def apply(self, stmt: S) -> S:
         if not self.questions:
             stmt = stmt.where(AuditEvent.record_type != DUPLICATE_QUESTION)

@@ -51,13 +51,20 @@ async def patient_access_log(
     page = max(1, page)
     total = await repo.log_count(session, scope)
     rows = await repo.log_page(session, scope, offset=(page - 1) * page_size, limit=page_size)
-    audit_log_read(session, ctx, patient_id)
+    audit_log_read(session, ctx, scope)
     return Page(
         items=[AuditEventRead.model_validate(r) for r in rows],
         total=total,
         page=page,
         page_size=page_size,
     )
+
+
+def open_privacy_pages(session: AsyncSession, ctx: AccessContext) -> None:
+    """The privacy officer's pages (the trail's search, the refused attempts, any patient's
+    access log by MRN) open, before anything is asked, only to those who may read any
+    patient's access log (403 otherwise)."""
+    require_staff(session, ctx, Capability.read_any_access_log)
 
 
 async def find_patient_id_by_mrn_for_privacy(

@@ -8,8 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
-from tandem.access.service import require_staff
-from tandem.capabilities import Capability
 from tandem.deps import RuntimeDep, SessionDep
 from tandem.errors import ValidationProblem
 from tandem.privacy import service
@@ -47,7 +45,7 @@ async def search_page(
     request: Request, session: SessionDep, ctx: PageCtx, rt: RuntimeDep
 ) -> Response:
     """Search every event by patient, user, period, outcome, purpose and action."""
-    require_staff(session, ctx, Capability.read_any_access_log)
+    service.open_privacy_pages(session, ctx)
     search, form = _query(request, AuditSearch)
     found = None
     if search is not None:
@@ -72,7 +70,7 @@ async def search_page(
 @router.get(REFUSED)
 async def refused_page(request: Request, session: SessionDep, ctx: PageCtx) -> Response:
     """Who was refused most over a period: a user probing many records stands out first."""
-    require_staff(session, ctx, Capability.read_any_access_log)
+    service.open_privacy_pages(session, ctx)
     query, form = _query(request, SummaryQuery)
     summary = None
     if query is not None:

@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from tandem.admin.service import UNIQUE_RULES as ADMIN_RULES
+from tandem.auth.service import account_by_id
 from tandem.careteams.service import UNIQUE_RULES as CARE_TEAM_RULES
 from tandem.careteams.service.enrolments import ALREADY_ENROLLED
 from tandem.errors import Conflict, DomainError, NotAuthenticated
-from tandem.people.models import User
 from tandem.records import violated_constraint
 
 log = logging.getLogger("tandem")
@@ -75,7 +75,7 @@ async def _signed_in_user_again(request: Request) -> None:
         return
     runtime = request.app.state.runtime
     async with runtime.sessionmaker() as session:
-        request.state.user = await session.get(User, inspect(user).identity[0])
+        request.state.user = await account_by_id(session, inspect(user).identity[0])
 
 
 async def stale_data(request: Request, exc: Exception) -> Response:

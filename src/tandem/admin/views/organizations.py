@@ -11,9 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.context import AccessContext
 from tandem.admin import service as admin
 from tandem.admin.schemas import OrganizationCreate, OrganizationUpdate
-from tandem.capabilities import Capability
 from tandem.deps import SessionDep
-from tandem.errors import NotFound
 from tandem.vocab import OrganizationKind
 from tandem.web.deps import PageCtx, PageUser, form_values
 from tandem.web.pages import (
@@ -38,12 +36,11 @@ async def _list_page(
     *,
     status_code: int = 200,
 ) -> Response:
-    admin.require_admin(session, ctx, Capability.administer_organizations)
     return page(
         request,
         "admin/organizations.html",
         {
-            "organizations": await admin.list_organizations(session),
+            "organizations": await admin.organizations_for_administration(session, ctx),
             "form": form or FormState(),
             "kinds": options(OrganizationKind),
         },
@@ -81,11 +78,7 @@ async def _organization_page(
     status_form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
-    admin.require_admin(session, ctx, Capability.administer_organizations)
-    found = [o for o in await admin.list_organizations(session) if o.id == org_id]
-    if not found:
-        raise NotFound("organisation")
-    org = found[0]
+    org = await admin.organization_for_administration(session, ctx, org_id)
     return page(
         request,
         "admin/organization.html",

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.admin import service as admin
-from tandem.admin.schemas import PasswordReset, UserCreate, UserRead, UserUpdate
+from tandem.admin.schemas import PasswordReset, UserCreate, UserUpdate
 from tandem.deps import SessionDep
 from tandem.errors import DomainError
 from tandem.vocab import ProfessionalRole
@@ -47,7 +47,6 @@ async def users(
     role: str = "",
 ) -> Response:
     """Every account, searchable by name or username and filterable by role."""
-    admin.require_admin(session, ctx)
     q, role = q.strip()[:100], role.strip()
     found = await admin.list_users(session, ctx, q=q or None, role=role or None)
     return page(
@@ -64,8 +63,14 @@ async def users(
 
 
 async def _new_user_page(
-    request: Request, session: AsyncSession, form: FormState, *, status_code: int = 200
+    request: Request,
+    session: AsyncSession,
+    ctx: AccessContext,
+    form: FormState,
+    *,
+    status_code: int = 200,
 ) -> Response:
+    admin.open_new_user_form(session, ctx)
     return page(
         request,
         "admin/user_new.html",
@@ -80,8 +85,7 @@ async def _new_user_page(
 
 @router.get("/admin/users/new")
 async def new_user_form(request: Request, session: SessionDep, ctx: PageCtx) -> Response:
-    admin.require_admin(session, ctx)
-    return await _new_user_page(request, session, FormState())
+    return await _new_user_page(request, session, ctx, FormState())
 
 
 @router.post("/admin/users/new")
@@ -89,7 +93,6 @@ async def create_user(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser
 ) -> Response:
     """Create an account with a temporary password the user must change at first sign-in."""
-    admin.require_admin(session, ctx)
     values = await form_values(request)
     data, errors = parse(UserCreate, values)
     form = FormState(values={k: v for k, v in values.items() if k != "password"}, errors=errors)
@@ -100,7 +103,7 @@ async def create_user(
             form.errors = await refused(session, user, exc)
         else:
             return see_other(f"/admin/users/{created.id}", "user-created")
-    return await _new_user_page(request, session, form, status_code=422)
+    return await _new_user_page(request, session, ctx, form, status_code=422)
 
 
 async def _user_page(
@@ -114,12 +117,11 @@ async def _user_page(
     password: FormState | None = None,
     status_code: int | None = None,
 ) -> Response:
-    admin.require_admin(session, ctx)
+    account = await admin.get_user(session, ctx, user_id)
     submitted = edit or status_form or password
     conflict = submitted is not None and submitted.conflict
     if conflict:
         edit = None
-    account = UserRead.model_validate(await admin.get_user(session, user_id))
     keep = str(account.organization_id) if account.organization_id else None
     return page(
         request,

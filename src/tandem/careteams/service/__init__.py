@@ -24,7 +24,7 @@ from tandem.ids import new_id
 from tandem.people import service as people
 from tandem.people.vocab import label
 from tandem.records import check_version, flush_unique
-from tandem.vocab import RecordStatus
+from tandem.vocab import ProfessionalRole, RecordStatus
 
 
 def _member_read(row: Any) -> MemberRead:
@@ -343,3 +343,17 @@ async def current_enrolment_start(session: AsyncSession, access: PatientAccess) 
     enrolments = await repo.enrolments(session, access)
     current = next((e for e in enrolments if e.status == RecordStatus.active), None)
     return current.start_date if current else None
+
+
+# -- choosing members -----------------------------------------------------------------------
+
+
+def may_join_a_team(role: str) -> bool:
+    """Staff who can sit on a care team: the professions the permission table grants anything
+    on a patient (clinicians and community partners, not administrators)."""
+    return bool(permissions().team_grants(role))
+
+
+def may_take_the_lead(role: str) -> bool:
+    """Only a care manager leads a care team (the hub of collaborative care)."""
+    return role == ProfessionalRole.care_manager

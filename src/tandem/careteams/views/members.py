@@ -9,9 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
-from tandem.admin.service import list_users
+from tandem.admin.service import staff_directory
 from tandem.capabilities import Capability
 from tandem.careteams import service
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
@@ -19,7 +18,7 @@ from tandem.careteams.vocab import CareTeamRole
 from tandem.deps import SessionDep
 from tandem.people.service.related import list_related_persons
 from tandem.people.views.chart import chart_context
-from tandem.vocab import ProfessionalRole, RecordStatus
+from tandem.vocab import RecordStatus
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
@@ -34,17 +33,13 @@ from tandem.web.templating import label
 
 router = APIRouter()
 
-# Staff who can sit on a care team: clinicians and community partners, not administrators.
-# Professions that may join a team: those the permission table grants anything on a patient.
-TEAM_PROFESSIONS = {r for r in ProfessionalRole if permissions().team_grants(r)}
-
 
 async def _team_choices(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, members: list[MemberRead]
 ) -> dict[str, Any]:
     """Who can be added, who can take over the lead, and the organisations."""
     organizations = {org_id: name for org_id, name in await organization_options(session)}
-    staff = [u for u in await list_users(session, ctx) if u.active and u.role in TEAM_PROFESSIONS]
+    staff = [u for u in await staff_directory(session) if service.may_join_a_team(u.role)]
 
     def describe(user_name: str, role: str, org_id: uuid.UUID | None) -> str:
         org = organizations.get(str(org_id)) if org_id else None
@@ -66,7 +61,7 @@ async def _team_choices(
         "care_managers": [
             (str(u.id), describe(u.full_name, u.role, u.organization_id))
             for u in staff
-            if u.role == ProfessionalRole.care_manager and u.id not in lead_ids
+            if service.may_take_the_lead(u.role) and u.id not in lead_ids
         ],
         "family": [(str(p.id), f"{p.name} — {label(p.relationship)}") for p in family],
         "organizations": list(organizations.items()),

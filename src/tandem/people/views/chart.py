@@ -9,11 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.access.recording import audit_patient
-from tandem.access.service import require_patient
-from tandem.assessments import service as assessments
 from tandem.capabilities import Capability
-from tandem.careteams.service import patients as care_team
+from tandem.chart.service import open_chart
 
 
 @dataclass(frozen=True)
@@ -51,22 +48,8 @@ async def chart_context(
 
     ``capability`` is what the page needs (by default its tab's); without it the page is 404
     to someone with no care relationship and 403 to a team member whose role lacks it."""
-    access = await require_patient(
-        session, ctx, patient_id, capability=capability or TAB_CAPABILITY[tab]
-    )
-    audit_patient(session, ctx, access, "Patient")
-    full_chart = access.can(Capability.read_chart)
-    patient: Any = (
-        await care_team.patient_read(session, ctx, access)
-        if full_chart
-        else await care_team.contact_read(session, access)
-    )
-    # The chart header's audited read covers the banner: the same patient, the same page.
-    alerts, screened_at = (
-        await assessments.safety_banner(session, access)
-        if access.can(Capability.read_safety)
-        else ([], None)
-    )
+    frame = await open_chart(session, ctx, patient_id, capability or TAB_CAPABILITY[tab])
+    access = frame.access
     base = f"/patients/{patient_id}"
     tabs = [
         ChartTab(key, label, base + suffix)
@@ -74,16 +57,15 @@ async def chart_context(
         if access.can(needed)
     ]
     return {
-        "patient": patient,
+        "patient": frame.patient,
         "access": access,
         "can": {c.value for c in access.capabilities},
-        "full_chart": full_chart,
+        "full_chart": frame.full_chart,
         "tab": tab,
         "tabs": tabs,
         "is_lead": access.is_lead,
         "base": base,
         "can_manage_team": access.can(Capability.manage_care_team),
-        "safety_alerts": alerts,
-        # A safety alert asks for a suicide-risk screen until one is recorded after it.
-        "risk_screen_due": any(screened_at is None or screened_at < a.raised_at for a in alerts),
+        "safety_alerts": frame.safety_alerts,
+        "risk_screen_due": frame.risk_screen_due,
     }

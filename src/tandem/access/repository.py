@@ -1,0 +1,100 @@
+"""Queries of the access layer: the care relationship that decides access, the emergency-access
+lookup, and ending emergency grants. Only this module runs the access decision (the layer test).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from tandem.access.context import AccessContext
+from tandem.access.models import BreakGlassGrant
+from tandem.access.proof import StaffAccess
+from tandem.access.scope import access_decision, existence_probe, scoped_for_staff
+from tandem.careteams.models import CareTeamMember
+from tandem.people.models import Patient
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """What decides the caller's access to one patient."""
+
+    patient: Patient
+    # The caller's role on the patient's care team (their earliest active membership), or None.
+    team_role: str | None
+    # Whether the caller holds a live emergency (break-the-glass) grant for the patient.
+    emergency: bool
+
+
+async def relationship_to(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> Relationship | None:
+    """One query: the patient, the caller's active membership and any live emergency grant
+    (None when no such patient is registered)."""
+    assert ctx.user_id is not None
+    member = aliased(CareTeamMember)
+    grant = aliased(BreakGlassGrant)
+    team_role = (
+        select(member.role)
+        .where(
+            member.user_id == ctx.user_id,
+            member.patient_id == Patient.id,
+            member.status == "active",
+            member.start_date <= ctx.clock.today(),
+        )
+        .order_by(member.start_date)
+        .limit(1)
+        .scalar_subquery()
+    )
+    broke_glass = exists().where(
+        grant.user_id == ctx.user_id,
+        grant.patient_id == Patient.id,
+        grant.expires_at > ctx.now(),
+    )
+    stmt = select(Patient, team_role, broke_glass).where(Patient.id == patient_id)
+    row = (await session.execute(access_decision(stmt))).first()
+    if row is None:
+        return None
+    return Relationship(patient=row[0], team_role=row[1], emergency=bool(row[2]))
+
+
+async def active_patient_id_by_mrn_and_birth_date(
+    session: AsyncSession, *, mrn: str, birth_date: date
+) -> uuid.UUID | None:
+    """The active patient with both this MRN and this date of birth (a yes/no probe)."""
+    stmt = select(Patient.id).where(
+        Patient.mrn == mrn,
+        Patient.birth_date == birth_date,
+        Patient.status == "active",
+    )
+    found: uuid.UUID | None = await session.scalar(existence_probe(stmt, "emergency-access lookup"))
+    return found
+
+
+@dataclass(frozen=True)
+class EndedGrant:
+    id: uuid.UUID
+    patient_id: uuid.UUID
+
+
+async def end_live_grants(
+    session: AsyncSession, staff: StaffAccess, *, user_id: uuid.UUID, now: datetime, reason: str
+) -> list[EndedGrant]:
+    """End every live grant of ``user_id`` at ``now``, saying why; the grants it ended."""
+    stmt = (
+        update(BreakGlassGrant)
+        .where(BreakGlassGrant.user_id == user_id, BreakGlassGrant.expires_at > now)
+        .values(expires_at=now, ended_reason=reason[:200])
+        .returning(BreakGlassGrant.id, BreakGlassGrant.patient_id)
+    )
+    # An administrative change to a user, not a read on a patient's behalf: it touches every
+    # patient the holder broke the glass for, under the administrator's staff capability.
+    rows = (await session.execute(scoped_for_staff(stmt, staff))).all()
+    return sorted(
+        (EndedGrant(id=row.id, patient_id=row.patient_id) for row in rows), key=lambda g: g.id
+    )
