@@ -18,6 +18,7 @@ from tandem.access.proof import StaffAccess
 from tandem.access.scope import access_decision, existence_probe, scoped_for_staff
 from tandem.careteams.models import CareTeamMember
 from tandem.people.models import Patient
+from tandem.vocab import RecordStatus
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ async def relationship_to(
         .where(
             member.user_id == ctx.user_id,
             member.patient_id == Patient.id,
-            member.status == "active",
+            member.status == RecordStatus.active,
             member.start_date <= ctx.clock.today(),
         )
         .order_by(member.start_date)
@@ -70,7 +71,7 @@ async def active_patient_id_by_mrn_and_birth_date(
     stmt = select(Patient.id).where(
         Patient.mrn == mrn,
         Patient.birth_date == birth_date,
-        Patient.status == "active",
+        Patient.status == RecordStatus.active,
     )
     found: uuid.UUID | None = await session.scalar(existence_probe(stmt, "emergency-access lookup"))
     return found

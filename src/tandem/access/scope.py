@@ -44,6 +44,7 @@ from tandem.access.proof import PatientAccess, Proof, StaffAccess
 from tandem.capabilities import Capability, PatientData
 from tandem.careteams.models import CareTeamMember
 from tandem.db import SCOPE_OPTION, SYSTEM_SESSION, Base, ScopeToken
+from tandem.vocab import RecordStatus
 
 PROOFS_KEY = "tandem_proofs"
 STAFF_KEY = "tandem_staff_access"
@@ -204,7 +205,7 @@ def care_relationship(ctx: AccessContext, patient_id_column: Any) -> ColumnEleme
         exists()
         .where(
             member.user_id == ctx.user_id,
-            member.status == "active",
+            member.status == RecordStatus.active,
             member.patient_id == patient_id_column,
             member.start_date <= ctx.clock.today(),
         )
