@@ -1,5 +1,6 @@
 """assessments.rules.summarise at its edges: a baseline of 1, rounding of the percent change,
-whole weeks since the baseline, and the baseline when no look-back is given (CLINICAL.md §2)."""
+whole weeks since the baseline, and the baseline when no look-back is given (NCQA HEDIS DRR;
+docs/clinical-rules.md)."""
 
 from __future__ import annotations
 
