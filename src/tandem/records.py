@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.db import Base
-from tandem.errors import Conflict, ValidationProblem
+from tandem.errors import Conflict, ValidationProblem, found
+
+R = TypeVar("R")
 
 
 def check_version(record: Any, version: int) -> None:
-    """Refuse a change based on an old copy: no silent overwrites (ARCHITECTURE rule 3)."""
+    """Refuse a change based on an old copy: concurrent edits never silently overwrite each
+    other (the form or request carries the version it was based on)."""
     if record.version != version:
         raise Conflict(
             "Someone else changed this record since you opened it. "
@@ -22,6 +25,14 @@ def check_version(record: Any, version: int) -> None:
             field="version",
             current_version=record.version,
         )
+
+
+def current(record: R | None, version: int, what: str) -> R:
+    """The record a change is based on: 404 if it is missing (or hidden), 409 if it has changed
+    since the form was opened."""
+    check_version(found(record, what), version)
+    assert record is not None
+    return record
 
 
 def reject_cleared(changes: dict[str, Any], required: Iterable[str]) -> None:

@@ -1,5 +1,6 @@
 """Queries of the access layer: the care relationship that decides access, the emergency-access
-lookup, and ending emergency grants. Only this module runs the access decision (the layer test).
+lookup, ending emergency grants, and reading one of a proven patient's rows by its id. Only this
+module runs the access decision (the layer test).
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,11 +16,30 @@ from sqlalchemy.orm import aliased
 
 from tandem.access.context import AccessContext
 from tandem.access.models import BreakGlassGrant
-from tandem.access.proof import StaffAccess
-from tandem.access.scope import access_decision, existence_probe, scoped_for_staff
+from tandem.access.proof import PatientAccess, StaffAccess
+from tandem.access.scope import (
+    access_decision,
+    existence_probe,
+    patient_key,
+    scoped_for_staff,
+    scoped_to_patient,
+)
 from tandem.careteams.models import CareTeamMember
 from tandem.people.models import Patient
 from tandem.vocab import RecordStatus
+
+M = TypeVar("M")
+
+
+async def row_of_patient(
+    session: AsyncSession, access: PatientAccess, model: type[M], row_id: uuid.UUID
+) -> M | None:
+    """One row of a patient's data by its id: None when there is none, or it is another
+    patient's (the two answer the same)."""
+    table: Any = model
+    stmt = scoped_to_patient(select(table).where(table.id == row_id), access, patient_key(table))
+    found: M | None = (await session.execute(stmt)).scalar_one_or_none()
+    return found
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.proof import PatientAccess
+from tandem.access.repository import row_of_patient
 from tandem.access.scope import scoped_to_patient
 from tandem.assessments.models import (
     ComprehensiveAssessment,
@@ -59,10 +60,7 @@ async def responses(
 async def response(
     session: AsyncSession, access: PatientAccess, response_id: uuid.UUID
 ) -> Response | None:
-    stmt = scoped_to_patient(
-        select(Response).where(Response.id == response_id), access, Response.patient_id
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await row_of_patient(session, access, Response, response_id)
 
 
 async def previous_response(
@@ -178,10 +176,7 @@ async def alerts(
 async def alert(
     session: AsyncSession, access: PatientAccess, alert_id: uuid.UUID
 ) -> SafetyAlert | None:
-    stmt = scoped_to_patient(
-        select(SafetyAlert).where(SafetyAlert.id == alert_id), access, SafetyAlert.patient_id
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await row_of_patient(session, access, SafetyAlert, alert_id)
 
 
 async def alerts_of_response(
@@ -206,8 +201,7 @@ async def needs(session: AsyncSession, access: PatientAccess) -> Sequence[Need]:
 
 
 async def need(session: AsyncSession, access: PatientAccess, need_id: uuid.UUID) -> Need | None:
-    stmt = scoped_to_patient(select(Need).where(Need.id == need_id), access, Need.patient_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await row_of_patient(session, access, Need, need_id)
 
 
 async def need_events(
@@ -243,12 +237,7 @@ async def assessments(
 async def assessment(
     session: AsyncSession, access: PatientAccess, assessment_id: uuid.UUID
 ) -> ComprehensiveAssessment | None:
-    stmt = scoped_to_patient(
-        select(ComprehensiveAssessment).where(ComprehensiveAssessment.id == assessment_id),
-        access,
-        ComprehensiveAssessment.patient_id,
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await row_of_patient(session, access, ComprehensiveAssessment, assessment_id)
 
 
 async def user_names(session: AsyncSession, ids: Sequence[uuid.UUID | None]) -> dict[Any, str]:

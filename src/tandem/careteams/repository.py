@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.proof import PatientAccess
+from tandem.access.repository import row_of_patient
 from tandem.access.scope import scoped_to_patient
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.people.models import Organization, RelatedPerson, User
@@ -33,12 +34,7 @@ async def members(session: AsyncSession, access: PatientAccess) -> Sequence[Any]
 async def member(
     session: AsyncSession, access: PatientAccess, member_id: uuid.UUID
 ) -> CareTeamMember | None:
-    stmt = scoped_to_patient(
-        select(CareTeamMember).where(CareTeamMember.id == member_id),
-        access,
-        CareTeamMember.patient_id,
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await row_of_patient(session, access, CareTeamMember, member_id)
 
 
 async def active_lead(session: AsyncSession, access: PatientAccess) -> CareTeamMember | None:
@@ -88,10 +84,7 @@ async def enrolments(session: AsyncSession, access: PatientAccess) -> Sequence[E
 async def enrolment(
     session: AsyncSession, access: PatientAccess, enrolment_id: uuid.UUID
 ) -> Enrolment | None:
-    stmt = scoped_to_patient(
-        select(Enrolment).where(Enrolment.id == enrolment_id), access, Enrolment.patient_id
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await row_of_patient(session, access, Enrolment, enrolment_id)
 
 
 async def current_enrolment(session: AsyncSession, access: PatientAccess) -> Enrolment | None:

@@ -160,7 +160,8 @@ class PotentialDuplicate(IdMixin, Base):
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
-    # No foreign key: two patients in one row would tie their shards together (ARCHITECTURE).
+    # No foreign key: two patients in one row would tie their shards together when patient
+    # tables are distributed by patient_id.
     other_patient_id: Mapped[uuid.UUID]
     # The fields that matched, e.g. ["given_name", "family_name", "birth_date"] or ["medicaid"].
     matched: Mapped[list[str]] = mapped_column(JSON)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess, StaffAccess
+from tandem.access.repository import row_of_patient
 from tandem.access.scope import (
     existence_probe,
     scoped,
@@ -38,12 +39,7 @@ async def identifiers(session: AsyncSession, access: PatientAccess) -> Sequence[
 async def identifier(
     session: AsyncSession, access: PatientAccess, identifier_id: uuid.UUID
 ) -> PatientIdentifier | None:
-    stmt = scoped_to_patient(
-        select(PatientIdentifier).where(PatientIdentifier.id == identifier_id),
-        access,
-        PatientIdentifier.patient_id,
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await row_of_patient(session, access, PatientIdentifier, identifier_id)
 
 
 async def identifier_holders(session: AsyncSession, system: str, value: str) -> list[uuid.UUID]:
@@ -67,12 +63,7 @@ async def related_persons(session: AsyncSession, access: PatientAccess) -> Seque
 async def related_person(
     session: AsyncSession, access: PatientAccess, person_id: uuid.UUID
 ) -> RelatedPerson | None:
-    stmt = scoped_to_patient(
-        select(RelatedPerson).where(RelatedPerson.id == person_id),
-        access,
-        RelatedPerson.patient_id,
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await row_of_patient(session, access, RelatedPerson, person_id)
 
 
 async def same_name_and_birth_date(

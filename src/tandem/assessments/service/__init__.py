@@ -41,7 +41,7 @@ from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
 from tandem.errors import ValidationProblem, found
 from tandem.ids import new_id
-from tandem.records import check_version
+from tandem.records import current
 from tandem.vocab import RecordStatus
 
 
@@ -162,14 +162,9 @@ async def get_response(
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.read_measurements
     )
-    response = await _load(session, access, response_id)
+    response = found(await repo.response(session, access, response_id), "response")
     audit_patient(session, ctx, access, "QuestionnaireResponse", response.id)
     return await read_response(session, ctx, access, response)
-
-
-async def _load(session: AsyncSession, access: PatientAccess, response_id: uuid.UUID) -> Response:
-    response = found(await repo.response(session, access, response_id), "response")
-    return response
 
 
 async def amend_response(
@@ -183,8 +178,7 @@ async def amend_response(
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.record_measurements
     )
-    response = await _load(session, access, response_id)
-    check_version(response, data.version)
+    response = current(await repo.response(session, access, response_id), data.version, "response")
     if response.status == RecordStatus.entered_in_error:
         raise ValidationProblem("This response was marked entered in error.", field="status")
     definition = known_instrument(response.instrument)
@@ -241,8 +235,7 @@ async def mark_response_entered_in_error(
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.record_measurements
     )
-    response = await _load(session, access, response_id)
-    check_version(response, data.version)
+    response = current(await repo.response(session, access, response_id), data.version, "response")
     if response.status == RecordStatus.entered_in_error:
         raise ValidationProblem(
             "This response was already marked entered in error.", field="status"

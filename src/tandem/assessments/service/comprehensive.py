@@ -26,7 +26,7 @@ from tandem.capabilities import Capability
 from tandem.dates import check_clinical_date
 from tandem.errors import ValidationProblem, found
 from tandem.ids import new_id
-from tandem.records import check_version
+from tandem.records import current
 from tandem.vocab import RecordStatus
 
 
@@ -121,7 +121,9 @@ async def get_assessment(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, assessment_id: uuid.UUID
 ) -> AssessmentRead:
     access = await require_patient(session, ctx, patient_id, capability=Capability.read_assessments)
-    record = await _load(session, access, assessment_id)
+    record = found(
+        await repo.assessment(session, access, assessment_id), "comprehensive assessment"
+    )
     audit_patient(session, ctx, access, "ComprehensiveAssessment", record.id)
     return await _read(session, access, record, with_history=True)
 
@@ -137,8 +139,11 @@ async def amend_assessment(
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.write_assessments
     )
-    record = await _load(session, access, assessment_id)
-    check_version(record, data.version)
+    record = current(
+        await repo.assessment(session, access, assessment_id),
+        data.version,
+        "comprehensive assessment",
+    )
     if record.status == RecordStatus.entered_in_error:
         raise ValidationProblem("This assessment was marked entered in error.", field="status")
     _check_date(access, data, ctx)
@@ -175,8 +180,11 @@ async def mark_assessment_entered_in_error(
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.write_assessments
     )
-    record = await _load(session, access, assessment_id)
-    check_version(record, data.version)
+    record = current(
+        await repo.assessment(session, access, assessment_id),
+        data.version,
+        "comprehensive assessment",
+    )
     if record.status == RecordStatus.entered_in_error:
         raise ValidationProblem("Already marked entered in error.", field="status")
     _keep_revision(session, ctx, record, RecordStatus.entered_in_error, data.reason)
@@ -191,15 +199,6 @@ async def mark_assessment_entered_in_error(
         updated_at=ctx.now(),
     )
     return await _read(session, access, record, with_history=True)
-
-
-async def _load(
-    session: AsyncSession, access: PatientAccess, assessment_id: uuid.UUID
-) -> ComprehensiveAssessment:
-    record = found(
-        await repo.assessment(session, access, assessment_id), "comprehensive assessment"
-    )
-    return record
 
 
 def _keep_revision(

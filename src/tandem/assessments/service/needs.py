@@ -25,9 +25,9 @@ from tandem.assessments.schemas import (
 )
 from tandem.assessments.vocab import DOMAIN_LABELS, NeedDomain, NeedStatus
 from tandem.capabilities import Capability
-from tandem.errors import ValidationProblem, found
+from tandem.errors import ValidationProblem
 from tandem.ids import new_id
-from tandem.records import check_version
+from tandem.records import current
 
 
 def domain_label(domain: str) -> str:
@@ -259,8 +259,7 @@ async def change_need_status(
 ) -> NeedRead:
     """Confirm with the patient, dismiss with a reason, start addressing, resolve, re-open."""
     access = await require_patient(session, ctx, patient_id, capability=Capability.manage_needs)
-    need = found(await repo.need(session, access, need_id), "need")
-    check_version(need, data.version)
+    need = current(await repo.need(session, access, need_id), data.version, "need")
     # A note of only spaces is no note.
     reason = (data.reason or "").strip() or None
     check_need_transition(need.status, data.status, reason)

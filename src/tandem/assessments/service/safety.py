@@ -19,11 +19,11 @@ from tandem.assessments.schemas import SafetyAlertRead, SafetyAlertResolve
 from tandem.assessments.vocab import AlertStatus
 from tandem.capabilities import Capability
 from tandem.careteams import service as care_team
-from tandem.errors import ValidationProblem, found
+from tandem.errors import ValidationProblem
 from tandem.ids import new_id
 from tandem.notify.service import notify
 from tandem.people.rules import display_name
-from tandem.records import check_version
+from tandem.records import current
 from tandem.vocab import RecordStatus
 
 
@@ -141,8 +141,7 @@ async def resolve_alert(
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.close_safety_alert
     )
-    alert = found(await repo.alert(session, access, alert_id), "safety alert")
-    check_version(alert, data.version)
+    alert = current(await repo.alert(session, access, alert_id), data.version, "safety alert")
     if alert.status != AlertStatus.active:
         raise ValidationProblem("This alert was already closed.", field="status")
     action = data.action_taken.strip()

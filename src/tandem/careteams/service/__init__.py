@@ -19,11 +19,11 @@ from tandem.careteams.models import CareTeamMember
 from tandem.careteams.rules import check_end, check_member_kind, check_start
 from tandem.careteams.schemas import MakeLead, MemberCreate, MemberEnd, MemberRead, MemberUpdate
 from tandem.careteams.vocab import CareTeamRole
-from tandem.errors import Conflict, NotFound, ValidationProblem, found
+from tandem.errors import Conflict, NotFound, ValidationProblem
 from tandem.ids import new_id
 from tandem.people import service as people
 from tandem.people.vocab import label
-from tandem.records import check_version, flush_unique
+from tandem.records import current, flush_unique
 from tandem.vocab import ProfessionalRole, RecordStatus
 
 
@@ -174,13 +174,6 @@ async def _flush_unique_lead(session: AsyncSession) -> None:
     await flush_unique(session, UNIQUE_RULES)
 
 
-async def _load(
-    session: AsyncSession, access: PatientAccess, member_id: uuid.UUID
-) -> CareTeamMember:
-    member = found(await repo.member(session, access, member_id), "care-team member")
-    return member
-
-
 async def update_member(
     session: AsyncSession,
     ctx: AccessContext,
@@ -189,8 +182,9 @@ async def update_member(
     data: MemberUpdate,
 ) -> MemberRead:
     access = await _require_team_manager(session, ctx, patient_id)
-    member = await _load(session, access, member_id)
-    check_version(member, data.version)
+    member = current(
+        await repo.member(session, access, member_id), data.version, "care-team member"
+    )
     if member.status != RecordStatus.active:
         raise ValidationProblem("This membership has ended.", field="status")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
@@ -238,8 +232,9 @@ async def end_member(
 ) -> MemberRead:
     """End a membership (or mark it entered in error); the lead must be handed over first."""
     access = await _require_team_manager(session, ctx, patient_id)
-    member = await _load(session, access, member_id)
-    check_version(member, data.version)
+    member = current(
+        await repo.member(session, access, member_id), data.version, "care-team member"
+    )
     if member.status != RecordStatus.active:
         raise ValidationProblem("This membership has already ended.", field="status")
     if member.role == CareTeamRole.lead_care_manager:

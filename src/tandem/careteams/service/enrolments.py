@@ -7,7 +7,6 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.access.proof import PatientAccess
 from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
@@ -20,7 +19,7 @@ from tandem.errors import Conflict, ValidationProblem, found
 from tandem.ids import new_id
 from tandem.people import service as people
 from tandem.people.schemas import EnteredInError
-from tandem.records import check_version, flush_unique
+from tandem.records import current, flush_unique
 from tandem.vocab import RecordStatus
 
 ALREADY_ENROLLED = "The patient is already enrolled in this programme; change its phase instead."
@@ -38,7 +37,7 @@ async def get_enrolment(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, enrolment_id: uuid.UUID
 ) -> EnrolmentRead:
     access = await require_patient(session, ctx, patient_id, capability=Capability.read_enrolments)
-    enrolment = await _load(session, access, enrolment_id)
+    enrolment = found(await repo.enrolment(session, access, enrolment_id), "enrolment")
     audit_patient(session, ctx, access, "Enrolment", enrolment.id)
     return EnrolmentRead.model_validate(enrolment)
 
@@ -84,11 +83,6 @@ async def enrol(
     return EnrolmentRead.model_validate(enrolment)
 
 
-async def _load(session: AsyncSession, access: PatientAccess, enrolment_id: uuid.UUID) -> Enrolment:
-    enrolment = found(await repo.enrolment(session, access, enrolment_id), "enrolment")
-    return enrolment
-
-
 async def update_enrolment(
     session: AsyncSession,
     ctx: AccessContext,
@@ -100,8 +94,9 @@ async def update_enrolment(
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.manage_enrolments
     )
-    enrolment = await _load(session, access, enrolment_id)
-    check_version(enrolment, data.version)
+    enrolment = current(
+        await repo.enrolment(session, access, enrolment_id), data.version, "enrolment"
+    )
     if enrolment.status != RecordStatus.active:
         raise ValidationProblem("This enrolment is closed.", field="status")
     phase = data.phase or enrolment.phase
@@ -143,8 +138,9 @@ async def mark_enrolment_entered_in_error(
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.manage_enrolments
     )
-    enrolment = await _load(session, access, enrolment_id)
-    check_version(enrolment, data.version)
+    enrolment = current(
+        await repo.enrolment(session, access, enrolment_id), data.version, "enrolment"
+    )
     await end_record(
         session,
         ctx,

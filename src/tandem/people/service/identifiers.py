@@ -21,7 +21,7 @@ from tandem.people import repository as repo
 from tandem.people.models import PatientIdentifier
 from tandem.people.schemas import EnteredInError, IdentifierCreate, IdentifierRead
 from tandem.people.service import duplicates
-from tandem.records import check_version, flush_unique
+from tandem.records import current, flush_unique
 from tandem.vocab import RecordStatus
 
 
@@ -86,8 +86,9 @@ async def mark_identifier_entered_in_error(
     data: EnteredInError,
 ) -> IdentifierRead:
     access = await require_patient(session, ctx, patient_id, capability=Capability.edit_identifiers)
-    identifier = found(await repo.identifier(session, access, identifier_id), "identifier")
-    check_version(identifier, data.version)
+    identifier = current(
+        await repo.identifier(session, access, identifier_id), data.version, "identifier"
+    )
     await end_record(
         session,
         ctx,

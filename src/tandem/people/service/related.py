@@ -7,7 +7,6 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.access.proof import PatientAccess
 from tandem.access.recording import audit_patient, end_record
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
@@ -22,7 +21,7 @@ from tandem.people.schemas import (
     RelatedPersonRead,
     RelatedPersonUpdate,
 )
-from tandem.records import check_version, reject_cleared
+from tandem.records import current, reject_cleared
 from tandem.vocab import RecordStatus
 
 
@@ -40,7 +39,7 @@ async def get_related_person(
     session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, person_id: uuid.UUID
 ) -> RelatedPersonRead:
     access = await require_patient(session, ctx, patient_id, capability=Capability.read_family)
-    person = await _load(session, access, person_id)
+    person = found(await repo.related_person(session, access, person_id), "related person")
     audit_patient(session, ctx, access, "RelatedPerson", person.id)
     return RelatedPersonRead.model_validate(person)
 
@@ -63,13 +62,6 @@ async def add_related_person(
     return RelatedPersonRead.model_validate(person)
 
 
-async def _load(
-    session: AsyncSession, access: PatientAccess, person_id: uuid.UUID
-) -> RelatedPerson:
-    person = found(await repo.related_person(session, access, person_id), "related person")
-    return person
-
-
 async def update_related_person(
     session: AsyncSession,
     ctx: AccessContext,
@@ -78,8 +70,9 @@ async def update_related_person(
     data: RelatedPersonUpdate,
 ) -> RelatedPersonRead:
     access = await require_patient(session, ctx, patient_id, capability=Capability.edit_family)
-    person = await _load(session, access, person_id)
-    check_version(person, data.version)
+    person = current(
+        await repo.related_person(session, access, person_id), data.version, "related person"
+    )
     if person.status != RecordStatus.active:
         raise ValidationProblem(
             "This person's record has ended; add them again instead.", field="status"
@@ -110,8 +103,9 @@ async def end_related_person(
 ) -> RelatedPersonRead:
     """End the relationship (it stays in the history) or mark the entry as made in error."""
     access = await require_patient(session, ctx, patient_id, capability=Capability.edit_family)
-    person = await _load(session, access, person_id)
-    check_version(person, data.version)
+    person = current(
+        await repo.related_person(session, access, person_id), data.version, "related person"
+    )
     if person.status != RecordStatus.active:
         raise ValidationProblem("This person's record has already ended.", field="status")
     end_date = data.end_date or ctx.clock.today()
