@@ -370,7 +370,7 @@ class Factory:
             return await patient_record(session, patient_id, trail=trail)
 
     async def all_patient_data(self, *, trail: bool = False) -> PatientRecord:
-        """Every row of every patient's data (``tests.snapshots``), read as an operator job would."""
+        """Every row of every patient's data (``tests.snapshots``), read as an operator job."""
         async with self.system_session() as session:
             return await all_patient_data(session, trail=trail)
 
