@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Table, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 import tandem.models  # noqa: F401  (every table mapped, so patient_owned() knows them all)
 from tandem.access.scope import patient_owned
@@ -41,16 +41,19 @@ async def patient_record(
     return await _snapshot(session, patient_id, trail=trail)
 
 
-async def all_patient_data(session: AsyncSession, *, trail: bool = False) -> PatientRecord:
+async def all_patient_data(
+    session: AsyncSession | AsyncConnection, *, trail: bool = False
+) -> PatientRecord:
     """Every row of every patient's data, for a request that names no patient yet (a refused
     registration) or may have touched any of them (the route walker).
 
-    ``session`` must be one the access guard trusts (``Factory.system_session``)."""
+    ``session`` must be one the access guard trusts (``Factory.system_session``), or a bare
+    connection, which the guard does not watch (the route walker's, inside its savepoint)."""
     return await _snapshot(session, None, trail=trail)
 
 
 async def _snapshot(
-    session: AsyncSession, patient_id: uuid.UUID | None, *, trail: bool
+    session: AsyncSession | AsyncConnection, patient_id: uuid.UUID | None, *, trail: bool
 ) -> PatientRecord:
     record: PatientRecord = {}
     for name, marker in sorted(patient_owned().items()):
