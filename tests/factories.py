@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.snapshots import PatientRecord, patient_record
+from tests.snapshots import PatientRecord, all_patient_data, patient_record
 
 from tandem.access.context import AccessContext
 from tandem.access.scope import mark_system
@@ -368,6 +368,11 @@ class Factory:
         patient_id = patient if isinstance(patient, uuid.UUID) else patient.id
         async with self.system_session() as session:
             return await patient_record(session, patient_id, trail=trail)
+
+    async def all_patient_data(self, *, trail: bool = False) -> PatientRecord:
+        """Every row of every patient's data (``tests.snapshots``), read as an operator job."""
+        async with self.system_session() as session:
+            return await all_patient_data(session, trail=trail)
 
     async def reload(self, model: type[Any], row_id: uuid.UUID) -> Any:
         async with self.system_session() as session:

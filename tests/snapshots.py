@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Table, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 import tandem.models  # noqa: F401  (every table mapped, so patient_owned() knows them all)
 from tandem.access.scope import patient_owned
@@ -38,13 +38,32 @@ async def patient_record(
     """Every row of the patient's data as (column, value) pairs, table by table, in key order.
 
     ``session`` must be one the access guard trusts (``Factory.system_session``)."""
+    return await _snapshot(session, patient_id, trail=trail)
+
+
+async def all_patient_data(
+    session: AsyncSession | AsyncConnection, *, trail: bool = False
+) -> PatientRecord:
+    """Every row of every patient's data, for a request that names no patient yet (a refused
+    registration) or may have touched any of them (the route walker).
+
+    ``session`` must be one the access guard trusts (``Factory.system_session``), or a bare
+    connection, which the guard does not watch (the route walker's, inside its savepoint)."""
+    return await _snapshot(session, None, trail=trail)
+
+
+async def _snapshot(
+    session: AsyncSession | AsyncConnection, patient_id: uuid.UUID | None, *, trail: bool
+) -> PatientRecord:
     record: PatientRecord = {}
     for name, marker in sorted(patient_owned().items()):
         if name == TRAIL and not trail:
             continue
         table = Base.metadata.tables[name]
-        columns = _patient_columns(table, marker.key)
-        stmt = select(table).where(or_(*(column == patient_id for column in columns)))
+        stmt = select(table)
+        if patient_id is not None:
+            columns = _patient_columns(table, marker.key)
+            stmt = stmt.where(or_(*(column == patient_id for column in columns)))
         rows = [tuple(sorted(row._mapping.items())) for row in await session.execute(stmt)]
         primary = [c.name for c in table.primary_key]
         record[name] = sorted(rows, key=lambda row: tuple(str(dict(row)[k]) for k in primary))
@@ -64,7 +83,8 @@ def differences(before: PatientRecord, after: PatientRecord) -> list[str]:
 
 
 def assert_unchanged(before: PatientRecord, after: PatientRecord) -> None:
-    """The patient's record is exactly as it was, naming the tables that changed if not."""
+    """The patient's record (or all patient data) is exactly as it was, naming the tables that
+    changed if not."""
     assert after == before, "the patient's record changed: " + "; ".join(differences(before, after))
 
 

@@ -223,7 +223,7 @@ async def test_an_amendment_does_not_raise_again_an_alert_the_team_already_resol
 
 
 async def test_an_alert_withdrawn_by_a_correction_cannot_be_resolved(
-    chart: PatientWithTeam, care_manager: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
     first = await administer(client, chart.patient.id, phq9_answers(12, item9=1))
@@ -231,8 +231,10 @@ async def test_an_alert_withdrawn_by_a_correction_cannot_be_resolved(
     [alert] = await alerts(client, chart.patient.id)
     url = patient_url(chart.patient.id, f"/safety-alerts/{alert['id']}/resolve")
     body = {"version": alert["version"], "action_taken": "Called her anyway to check in."}
+    record = await factory.patient_record(chart.patient)
     refused = await client.post(url, json=body)
     assert (refused.status_code, detail(refused)["field"]) == (422, "status")
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 # -- entered in error -------------------------------------------------------------------------
@@ -294,15 +296,17 @@ async def test_nothing_is_deleted_when_a_response_is_entered_in_error(
 
 
 async def test_a_response_cannot_be_entered_in_error_twice_or_amended_afterwards(
-    chart: PatientWithTeam, care_manager: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
     wrong = await administer(client, chart.patient.id, phq9_answers(6))
     body = ok(await withdraw(client, wrong))
+    record = await factory.patient_record(chart.patient)
     again = await withdraw(client, body)
     assert (again.status_code, detail(again)["field"]) == (422, "status")
     amended = await amend(client, body, phq9_answers(8))
     assert (amended.status_code, detail(amended)["field"]) == (422, "status")
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 @pytest.mark.parametrize(

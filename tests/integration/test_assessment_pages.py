@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 from tests.factories import PHQ_CODES, Browser, Factory, PatientWithTeam, phq9_answers
+from tests.snapshots import assert_unchanged
 
 from tandem.assessments.models import Response, SafetyAlert
 from tandem.clock import FrozenClock
@@ -92,7 +93,7 @@ async def test_a_missing_item_names_it_keeps_the_ticked_answers_and_stores_nothi
     browser = await browser_for(care_manager)
     answers = phq9_answers(10)
     del answers["9"]
-    before = await count_rows(factory, Response, chart.patient.id)
+    record = await factory.patient_record(chart.patient)
     refused = await post(
         browser, f"/patients/{chart.patient.id}/responses", phq9_form(answers, answered_on="")
     )
@@ -101,7 +102,7 @@ async def test_a_missing_item_names_it_keeps_the_ticked_answers_and_stores_nothi
     assert "Item 9" in refused.text and "an answer is required" in refused.text
     # What was ticked comes back ticked.
     assert re.search(r'name="answers\.1" value="' + answers["1"] + '"\\s+checked', refused.text)
-    assert await count_rows(factory, Response, chart.patient.id) == before
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_a_future_date_and_an_unknown_answer_are_both_named(
@@ -110,6 +111,7 @@ async def test_a_future_date_and_an_unknown_answer_are_both_named(
     browser = await browser_for(care_manager)
     answers = phq9_answers(10) | {"3": "LA0000-0"}
     tomorrow = (factory.clock.today() + timedelta(days=1)).isoformat()
+    record = await factory.patient_record(chart.patient)
     refused = await post(
         browser,
         f"/patients/{chart.patient.id}/responses",
@@ -117,7 +119,7 @@ async def test_a_future_date_and_an_unknown_answer_are_both_named(
     )
     assert refused.status_code == 422
     assert 'id="answers.3-error"' in refused.text
-    assert await count_rows(factory, Response, chart.patient.id) == 0
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     fixed = await post(
         browser,
         f"/patients/{chart.patient.id}/responses",
@@ -125,7 +127,7 @@ async def test_a_future_date_and_an_unknown_answer_are_both_named(
     )
     assert fixed.status_code == 422
     assert 'id="answered_on-error"' in fixed.text and "future" in fixed.text
-    assert await count_rows(factory, Response, chart.patient.id) == 0
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_an_unknown_instrument_is_not_found(
@@ -159,10 +161,12 @@ async def test_resolving_an_alert_needs_words_and_then_clears_the_banner(
     alert_id = read.alerts_raised[0]
     browser = await browser_for(care_manager)
     base = f"/patients/{chart.patient.id}"
+    record = await factory.patient_record(chart.patient)
     refused = await post(browser, f"{base}/safety/{alert_id}/resolve", {"version": 1})
     assert refused.status_code == 422
     assert "This field is required." in refused.text
     assert (await factory.reload(SafetyAlert, alert_id)).status == "active"
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
     before = await factory.last_audit_id()
     done = "Called the patient at 14:10; no plan or intent; safety plan reviewed with her."
@@ -188,6 +192,7 @@ async def test_a_stale_resolution_answers_409_and_shows_the_alert_afresh(
 ) -> None:
     read = await factory.response(chart.patient, care_manager, answers=phq9_answers(6, item9=1))
     browser = await browser_for(care_manager)
+    record = await factory.patient_record(chart.patient)
     stale = await post(
         browser,
         f"/patients/{chart.patient.id}/safety/{read.alerts_raised[0]}/resolve",
@@ -195,6 +200,7 @@ async def test_a_stale_resolution_answers_409_and_shows_the_alert_afresh(
     )
     assert stale.status_code == 409
     assert "Someone else changed this alert" in stale.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_amending_a_response_recomputes_the_score_and_keeps_the_history(
@@ -208,17 +214,21 @@ async def test_amending_a_response_recomputes_the_score_and_keeps_the_history(
     assert re.search(r'value="' + PHQ_CODES[3] + r'"\s+checked', form.text)
 
     answers = phq9_form(phq9_answers(4), version=read.version, answered_on=read.answered_on)
+    record = await factory.patient_record(chart.patient)
     no_reason = await post(browser, f"{url}/amend", answers)
     assert no_reason.status_code == 422 and 'id="reason-error"' in no_reason.text
     assert (await factory.reload(Response, read.id)).total_score == 12
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
     amended = await post(browser, f"{url}/amend", answers | {"reason": "Items 1-4 misread"})
     assert amended.status_code == 303
     page = await browser.client.get(url)
     assert "<strong>4</strong>" in page.text and "Minimal" in page.text
     assert "Earlier versions (1)" in page.text and "Items 1-4 misread" in page.text
+    record = await factory.patient_record(chart.patient)
     stale = await post(browser, f"{url}/amend", answers | {"reason": "Again"})
     assert stale.status_code == 409 and "Someone else changed this response" in stale.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_entered_in_error_takes_a_response_out_of_the_trajectory(
@@ -227,8 +237,10 @@ async def test_entered_in_error_takes_a_response_out_of_the_trajectory(
     read = await factory.response(chart.patient, care_manager, answers=phq9_answers(17))
     browser = await browser_for(care_manager)
     url = f"/patients/{chart.patient.id}/responses/{read.id}"
+    record = await factory.patient_record(chart.patient)
     refused = await post(browser, f"{url}/entered-in-error", {"version": read.version})
     assert refused.status_code == 422 and 'id="eie-reason-error"' in refused.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     withdrawn = await post(
         browser, f"{url}/entered-in-error", {"version": read.version, "reason": "Wrong patient"}
     )
@@ -287,7 +299,9 @@ async def test_someone_elses_notification_is_not_found(
     async with factory.system_session() as session:
         note_id = await session.scalar(select(Notification.id))
     browser = await browser_for(outsider)
+    record = await factory.patient_record(chart.patient)
     assert (await post(browser, f"/notifications/{note_id}/open", {})).status_code == 404
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     listing = await browser.client.get("/notifications")
     assert "Safety alert for" not in listing.text
 
@@ -326,6 +340,7 @@ async def test_an_amendment_naming_another_instrument_is_checked_against_the_rea
     browser = await browser_for(care_manager)
     url = f"/patients/{chart.patient.id}/responses/{read.id}/amend"
     gad7 = {f"answers.{n}": PHQ_CODES[0] for n in range(1, 8)}
+    record = await factory.patient_record(chart.patient)
     refused = await post(
         browser,
         url,
@@ -335,3 +350,4 @@ async def test_an_amendment_naming_another_instrument_is_checked_against_the_rea
     assert 'id="answers.9-error"' in refused.text
     stored = await factory.reload(Response, read.id)
     assert (stored.instrument, stored.total_score, stored.status) == ("phq-9", 12, "completed")
+    assert_unchanged(record, await factory.patient_record(chart.patient))

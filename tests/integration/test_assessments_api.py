@@ -23,9 +23,10 @@ from tests.integration.assessment_support import (
     suicide_risk,
     trajectory,
 )
+from tests.snapshots import assert_unchanged
 
 from tandem.assessments import service
-from tandem.assessments.models import Observation, Response
+from tandem.assessments.models import Observation
 from tandem.clock import FrozenClock
 from tandem.errors import Conflict
 from tandem.people.models import User
@@ -125,13 +126,13 @@ async def test_a_response_and_its_audit_event_stand_or_fall_together(
     )
     client = await client_for(care_manager)
     before = await factory.last_audit_id()
+    record = await factory.patient_record(chart.patient)
     response = await client.post(
         patient_url(chart.patient.id, "/responses"),
         json={"instrument": "phq-9", "answers": phq9_answers(12, item9=2)},
     )
     assert response.status_code == 409
-    assert await stored(factory, Response, chart.patient.id) == []
-    assert await stored(factory, Observation, chart.patient.id) == []
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     assert await factory.audit_events(after=before) == []
 
 

@@ -20,8 +20,9 @@ from tests.integration.assessment_support import (
     patient_url,
     stored,
 )
+from tests.snapshots import assert_unchanged
 
-from tandem.assessments.models import ComprehensiveAssessment, Revision
+from tandem.assessments.models import ComprehensiveAssessment
 from tandem.clock import FrozenClock
 from tandem.people.models import User
 
@@ -124,6 +125,7 @@ async def test_another_patients_screens_or_needs_are_refused_naming_the_list(
     mine_need = (await needs(client, chart.patient.id))[0]
     theirs_phq9, _ = await screens(client, other.patient.id)
     theirs_need = (await needs(client, other.patient.id))[0]
+    records = [await factory.patient_record(p) for p in (chart.patient, other.patient)]
 
     wrong_screen = await create(
         client, chart.patient.id, response_ids=[mine_phq9["id"], theirs_phq9["id"]]
@@ -140,6 +142,8 @@ async def test_another_patients_screens_or_needs_are_refused_naming_the_list(
     # The refused request confirmed nothing, not even this patient's own need.
     assert {n["status"] for n in await needs(client, chart.patient.id)} == {"identified"}
     assert {n["status"] for n in await needs(client, other.patient.id)} == {"identified"}
+    for record, patient in zip(records, (chart.patient, other.patient), strict=True):
+        assert_unchanged(record, await factory.patient_record(patient))
 
 
 async def test_a_withdrawn_screen_or_a_dismissed_need_cannot_be_chosen(
@@ -151,8 +155,10 @@ async def test_a_withdrawn_screen_or_a_dismissed_need_cannot_be_chosen(
     url = patient_url(pid, f"/responses/{phq9['id']}/entered-in-error")
     withdrawn = await client.post(url, json={"version": 1, "reason": "Wrong patient"})
     assert withdrawn.status_code == 200
+    record = await factory.patient_record(pid)
     refused = await create(client, pid, response_ids=[phq9["id"]])
     assert (refused.status_code, detail(refused)["field"]) == (422, "response_ids")
+    assert_unchanged(record, await factory.patient_record(pid))
 
     food = next(n for n in await needs(client, pid) if n["domain"] == "food-insecurity")
     dismiss = await client.post(
@@ -160,9 +166,11 @@ async def test_a_withdrawn_screen_or_a_dismissed_need_cannot_be_chosen(
         json={"version": 1, "status": "dismissed", "reason": "Not a need, she says"},
     )
     assert dismiss.status_code == 200
+    record = await factory.patient_record(pid)
     refused = await create(client, pid, need_ids=[food["id"]])
     assert (refused.status_code, detail(refused)["field"]) == (422, "need_ids")
     assert await stored(factory, ComprehensiveAssessment, pid) == []
+    assert_unchanged(record, await factory.patient_record(pid))
 
 
 @pytest.mark.parametrize(
@@ -186,12 +194,13 @@ async def test_an_assessment_with_a_bad_field_is_422_naming_it(
 ) -> None:
     client = await client_for(care_manager)
     body = {k: v for k, v in {**ASSESSMENT, **change}.items() if v is not None}
+    record = await factory.patient_record(chart.patient)
     response = await client.post(
         patient_url(chart.patient.id, "/comprehensive-assessments"), json=body
     )
     assert response.status_code == 422, response.text
     assert field in named_fields(response)
-    assert await stored(factory, ComprehensiveAssessment, chart.patient.id) == []
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 # -- amending and withdrawing -----------------------------------------------------------------
@@ -267,12 +276,11 @@ async def test_a_refused_amendment_changes_nothing(
 ) -> None:
     client = await client_for(care_manager)
     first = created(await create(client, chart.patient.id))
+    record = await factory.patient_record(chart.patient)
     response = await amend(client, first, narrative="Something else entirely.", **change)
     assert response.status_code == status, response.text
     assert field in named_fields(response)
-    [row] = await stored(factory, ComprehensiveAssessment, chart.patient.id)
-    assert (row.narrative, row.version, row.status) == (ASSESSMENT["narrative"], 1, "final")
-    assert await stored(factory, Revision, chart.patient.id) == []
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_an_assessment_entered_in_error_stays_listed_and_can_no_longer_change(
@@ -294,8 +302,10 @@ async def test_an_assessment_entered_in_error_stays_listed_and_can_no_longer_cha
     assert (event.record_type, event.record_id) == ("ComprehensiveAssessment", first["id"])
     listed = await get_json(client, patient_url(pid, "/comprehensive-assessments"))
     assert [(a["id"], a["status"]) for a in listed] == [(first["id"], "entered-in-error")]
+    record = await factory.patient_record(pid)
     again = await client.post(url, json={"version": 2, "reason": "Twice"})
     assert (again.status_code, detail(again)["field"]) == (422, "status")
     amended = await amend(client, body)
     assert (amended.status_code, detail(amended)["field"]) == (422, "status")
     assert len(await stored(factory, ComprehensiveAssessment, pid)) == 1
+    assert_unchanged(record, await factory.patient_record(pid))

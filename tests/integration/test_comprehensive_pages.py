@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from tests.factories import SOCIAL_NEEDS_POSITIVE, Browser, Factory, PatientWithTeam
 from tests.integration.test_forms import redirected_to
+from tests.snapshots import assert_unchanged
 
 from tandem.assessments.models import ComprehensiveAssessment, Need
 from tandem.people.models import User
@@ -113,6 +114,7 @@ async def test_a_form_with_a_mistake_keeps_what_was_typed_and_the_ticked_boxes(
     housing_id, _ = social.needs_identified
     browser = await browser_for(care_manager)
     future = factory.clock.today().replace(year=factory.clock.today().year + 1)
+    record = await factory.patient_record(chart.patient)
     refused = await post(
         browser,
         f"/patients/{chart.patient.id}/assessments",
@@ -132,6 +134,7 @@ async def test_a_form_with_a_mistake_keeps_what_was_typed_and_the_ticked_boxes(
     assert f'value="{social.id}" checked' not in refused.text
     # Nothing was saved, and the candidate need was not confirmed by the refused form.
     assert (await factory.reload(Need, housing_id)).status == "identified"
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
     blank = await post(
         browser,
@@ -140,6 +143,7 @@ async def test_a_form_with_a_mistake_keeps_what_was_typed_and_the_ticked_boxes(
     )
     assert blank.status_code == 422
     assert 'id="new-priorities-error"' in blank.text and NARRATIVE in blank.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_amending_keeps_the_earlier_version_in_the_history(
@@ -171,6 +175,7 @@ async def test_amending_keeps_the_earlier_version_in_the_history(
     assert "The patient put it in her own words at the next visit" in page.text
     assert done.priorities in page.text  # what version 1 said
 
+    record = await factory.patient_record(chart.patient)
     without_reason = await post(
         browser,
         f"{url}/amend",
@@ -179,6 +184,7 @@ async def test_amending_keeps_the_earlier_version_in_the_history(
     assert without_reason.status_code == 422
     assert 'id="amend-reason-error"' in without_reason.text
     assert 'value="Work"' in without_reason.text or ">Work</textarea>" in without_reason.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_a_stale_amendment_answers_409_and_shows_the_current_version(
@@ -190,6 +196,7 @@ async def test_a_stale_amendment_answers_409_and_shows_the_current_version(
     fields = [("narrative", NARRATIVE), ("priorities", PRIORITIES), ("reason", "Corrected")]
     first = await post(browser, f"{url}/amend", [("version", str(done.version)), *fields])
     assert first.status_code == 303
+    record = await factory.patient_record(chart.patient)
     stale = await post(
         browser,
         f"{url}/amend",
@@ -201,6 +208,7 @@ async def test_a_stale_amendment_answers_409_and_shows_the_current_version(
     assert stored.narrative == NARRATIVE
     assert f'name="version" value="{stored.version}"' in stale.text
     assert "An older idea" not in stale.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_an_assessment_is_marked_entered_in_error_with_a_reason(
@@ -209,9 +217,11 @@ async def test_an_assessment_is_marked_entered_in_error_with_a_reason(
     done = await factory.assessment(chart.patient, care_manager)
     url = f"/patients/{chart.patient.id}/assessments/{done.id}"
     browser = await browser_for(care_manager)
+    record = await factory.patient_record(chart.patient)
     refused = await post(browser, f"{url}/entered-in-error", [("version", str(done.version))])
     assert refused.status_code == 422
     assert 'id="withdraw-reason-error"' in refused.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     withdrawn = await post(
         browser,
         f"{url}/entered-in-error",
@@ -225,6 +235,7 @@ async def test_an_assessment_is_marked_entered_in_error_with_a_reason(
     assert "Recorded on the wrong patient" in page.text
     assert f"{url}/amend" not in page.text
 
+    record = await factory.patient_record(chart.patient)
     late = await post(
         browser,
         f"{url}/amend",
@@ -237,3 +248,4 @@ async def test_an_assessment_is_marked_entered_in_error_with_a_reason(
     )
     assert late.status_code == 422
     assert "was marked entered in error" in late.text
+    assert_unchanged(record, await factory.patient_record(chart.patient))

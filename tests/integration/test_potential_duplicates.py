@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 from tests.factories import Browser, Factory, PatientWithTeam
+from tests.snapshots import PatientRecord, assert_unchanged
 
 from tandem.people.models import PatientIdentifier, PotentialDuplicate, User
 from tandem.web.pages import day
@@ -38,6 +39,19 @@ async def questions(factory: Factory) -> list[PotentialDuplicate]:
     async with factory.system_session() as session:
         stmt = select(PotentialDuplicate).order_by(PotentialDuplicate.raised_at)
         return list((await session.execute(stmt)).scalars())
+
+
+async def records_of(factory: Factory, question: PotentialDuplicate) -> list[PatientRecord]:
+    """Both patients' whole records: a decision on the question concerns them both."""
+    return [
+        await factory.patient_record(patient)
+        for patient in (question.patient_id, question.other_patient_id)
+    ]
+
+
+def assert_both_unchanged(before: list[PatientRecord], after: list[PatientRecord]) -> None:
+    for was, now in zip(before, after, strict=True):
+        assert_unchanged(was, now)
 
 
 async def post(browser: Browser, url: str, **fields: Any) -> httpx.Response:
@@ -178,6 +192,7 @@ async def test_an_identifier_held_by_another_of_my_patients_is_refused_naming_th
     other = await factory.patient(lead=care_manager)
     held = await factory.identifier(other.patient, system="medicaid", value="MCD-9")
     client = await client_for(care_manager)
+    records = [await factory.patient_record(p) for p in (chart.patient, other.patient)]
     refused = await client.post(
         f"/api/v1/patients/{chart.patient.id}/identifiers",
         json={"system": "medicaid", "value": held.value},
@@ -186,6 +201,8 @@ async def test_an_identifier_held_by_another_of_my_patients_is_refused_naming_th
     assert detail(refused)["field"] == "value"
     assert other.patient.mrn in detail(refused)["message"]
     assert await questions(factory) == []
+    for record, patient in zip(records, (chart.patient, other.patient), strict=True):
+        assert_unchanged(record, await factory.patient_record(patient))
 
 
 async def test_the_same_identifier_twice_on_one_patient_is_a_conflict(
@@ -195,10 +212,12 @@ async def test_the_same_identifier_twice_on_one_patient_is_a_conflict(
     url = f"/api/v1/patients/{chart.patient.id}/identifiers"
     body = {"system": "medicaid", "value": "MCD-12"}
     assert (await client.post(url, json=body)).status_code == 201
+    record = await factory.patient_record(chart.patient)
     again = await client.post(url, json=body)
     assert again.status_code == 409
     assert detail(again)["field"] == "value"
     assert await questions(factory) == []
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 # -- who sees what ----------------------------------------------------------------------------
@@ -282,6 +301,7 @@ async def test_a_care_manager_is_refused_the_queue(
 ) -> None:
     client = await client_for(care_manager)
     browser = await browser_for(care_manager)
+    records = await records_of(factory, question)
     answers = [
         await client.get(QUEUE),
         await client.get(f"{QUEUE}/{question.id}"),
@@ -294,6 +314,7 @@ async def test_a_care_manager_is_refused_the_queue(
     for answer in answers:
         assert hidden.patient.mrn not in answer.text
     assert (await factory.reload(PotentialDuplicate, question.id)).status == "open"
+    assert_both_unchanged(records, await records_of(factory, question))
 
 
 async def test_the_queue_filters_by_status(
@@ -358,11 +379,13 @@ async def test_a_decided_question_or_a_stale_version_is_refused(
     client = await client_for(await factory.user(role="privacy_officer"))
     url = f"{QUEUE}/{question.id}/resolve"
     assert (await client.post(url, json={**RESOLVE, "version": 1})).status_code == 200
+    records = await records_of(factory, question)
     stale = await client.post(url, json={**RESOLVE, "outcome": "dismissed", "version": 1})
     again = await client.post(url, json={**RESOLVE, "outcome": "dismissed", "version": 2})
     assert (stale.status_code, detail(stale)["field"]) == (409, "version")
     assert (again.status_code, detail(again)["field"]) == (409, "outcome")
     assert (await factory.reload(PotentialDuplicate, question.id)).status == "linked"
+    assert_both_unchanged(records, await records_of(factory, question))
 
 
 async def test_an_unknown_question_is_not_found(admin: User, client_for: Any) -> None:
@@ -387,6 +410,7 @@ async def test_the_decision_form_records_a_decision_and_names_what_is_missing(
     for outcome in ("linked", "dismissed", "merge_later"):
         assert f'value="{outcome}"' in form.text
 
+    records = await records_of(factory, question)
     missing = await post(browser, url, version=1, note="")
     assert missing.status_code == 422
     assert 'href="#outcome"' in missing.text and 'href="#note"' in missing.text
@@ -395,6 +419,7 @@ async def test_the_decision_form_records_a_decision_and_names_what_is_missing(
     stale = await post(browser, url, version=7, outcome="dismissed", note="Different mothers")
     assert stale.status_code == 409 and "Changed by someone else" in stale.text
     assert 'name="version" value="1"' in stale.text and "Different mothers" in stale.text
+    assert_both_unchanged(records, await records_of(factory, question))
     decided = await post(browser, url, version=1, outcome="dismissed", note="Different mothers")
     assert decided.status_code == 303
     assert decided.headers["location"] == "/admin/duplicates?flash=duplicate-decided"
@@ -415,6 +440,7 @@ async def test_a_stale_decision_form_answers_409_with_the_question_as_it_is_now(
     decided = await first.post(f"{QUEUE}/{question.id}/resolve", json={**RESOLVE, "version": 1})
     assert decided.status_code == 200
     browser = await browser_for(await factory.user(role="privacy_officer"))
+    records = await records_of(factory, question)
     late = await post(
         browser, f"/admin/duplicates/{question.id}", version=1, outcome="dismissed", note="Not so"
     )
@@ -423,6 +449,7 @@ async def test_a_stale_decision_form_answers_409_with_the_question_as_it_is_now(
     assert RESOLVE["note"] in late.text  # the decision already made, shown afresh
     assert 'name="outcome"' not in late.text  # and nothing left to decide
     assert (await factory.reload(PotentialDuplicate, question.id)).status == "linked"
+    assert_both_unchanged(records, await records_of(factory, question))
 
 
 async def test_the_patients_access_log_says_nothing_of_the_question_to_the_team(

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from tests.factories import Factory, PatientWithTeam, phq9_answers
 from tests.integration.test_bad_input import VALID_PATIENT, named_fields
+from tests.snapshots import assert_unchanged
 
 from tandem.people.models import User
 from tandem.web.limits import MAX_PARAMETER_LENGTH
@@ -149,6 +150,7 @@ async def test_query_parameters_within_the_limits_are_served(
     ids=["name", "address-only-nul", "narrative", "answer-key", "need"],
 )
 async def test_a_nul_in_a_json_string_is_422_naming_the_field(
+    factory: Factory,
     chart: PatientWithTeam,
     care_manager: User,
     client_for: Any,
@@ -157,10 +159,13 @@ async def test_a_nul_in_a_json_string_is_422_naming_the_field(
     field: str,
 ) -> None:
     client = await client_for(care_manager)
+    # Every patient's data: a refused registration would have made a new patient.
+    data = await factory.all_patient_data()
     response = await client.post(path.format(patient=chart.patient.id), json=body)
     assert response.status_code == 422, response.text
     assert field in named_fields(response), response.text
     assert "NUL" in response.text
+    assert_unchanged(data, await factory.all_patient_data())
 
 
 # -- the size of a body ------------------------------------------------------------------------
@@ -184,10 +189,11 @@ async def caseload_total(client: httpx.AsyncClient) -> int:
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 async def test_a_json_body_one_byte_over_the_limit_is_413_and_nothing_is_stored(
-    care_manager: User, client_for: Any, streamed: bool
+    factory: Factory, care_manager: User, client_for: Any, streamed: bool
 ) -> None:
     client = await client_for(care_manager)
     body = padded_patient(LIMIT + 1)
+    data = await factory.all_patient_data()
     response = await client.post(
         "/api/v1/patients",
         content=chunks(body) if streamed else body,
@@ -198,6 +204,7 @@ async def test_a_json_body_one_byte_over_the_limit_is_413_and_nothing_is_stored(
     assert detail["code"] == "too_large"
     assert "1,048,576 bytes" in detail["message"]
     assert await caseload_total(client) == 0
+    assert_unchanged(data, await factory.all_patient_data())
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
@@ -228,6 +235,7 @@ async def test_a_form_one_byte_over_the_limit_is_the_413_page_and_nothing_is_sto
 ) -> None:
     browser = await browser_for(care_manager)
     body = registration_form(browser.csrf, LIMIT + 1)
+    data = await factory.all_patient_data()
     response = await browser.client.post(
         "/patients/new",
         content=chunks(body) if streamed else body,
@@ -237,6 +245,7 @@ async def test_a_form_one_byte_over_the_limit_is_the_413_page_and_nothing_is_sto
     assert response.headers["content-type"].startswith("text/html")
     assert "Too much to send" in response.text
     assert await caseload_total(await client_for(care_manager)) == 0
+    assert_unchanged(data, await factory.all_patient_data())
 
 
 async def test_a_form_at_the_limit_is_processed(
@@ -253,8 +262,11 @@ async def test_a_form_at_the_limit_is_processed(
 
 
 @pytest.mark.parametrize("settings_overrides", [{"max_body_bytes": 20_000}])
-async def test_the_limit_is_configuration(care_manager: User, client_for: Any) -> None:
+async def test_the_limit_is_configuration(
+    factory: Factory, care_manager: User, client_for: Any
+) -> None:
     client = await client_for(care_manager)
+    data = await factory.all_patient_data()
     response = await client.post(
         "/api/v1/patients",
         content=padded_patient(20_001),
@@ -262,3 +274,4 @@ async def test_the_limit_is_configuration(care_manager: User, client_for: Any) -
     )
     assert response.status_code == 413, response.text
     assert "20,000 bytes" in response.text
+    assert_unchanged(data, await factory.all_patient_data())

@@ -135,8 +135,8 @@ async def test_a_team_member_cannot_reach_another_patients_records_through_their
                 response = await call(route, scene, fill(route, ids))
                 if response.status_code != 404:
                     problems.append(f"{route.key}: {response.status_code}")
-                if await snapshot(connection) != before:
-                    problems.append(f"{route.key}: changed the database")
+                if changed := before.differences(await snapshot(connection)):
+                    problems.append(f"{route.key}: changed the database: {'; '.join(changed)}")
             finally:
                 await savepoint.rollback()
     finally:

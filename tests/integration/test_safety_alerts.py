@@ -136,7 +136,9 @@ async def test_the_lead_marks_the_notification_read_and_others_cannot(
     await administer(lead, chart.patient.id, phq9_answers(9, item9=1))
     [note] = await notifications(lead)
     url = f"/api/v1/notifications/{note['id']}/read"
+    record = await factory.patient_record(chart.patient)
     assert (await (await client_for(pcp)).post(url)).status_code == 404
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     marked = await lead.post(url)
     assert marked.status_code == 200, marked.text
     assert marked.json()["read_at"] is not None
@@ -249,9 +251,11 @@ async def test_resolving_without_saying_what_was_done_is_422_naming_action_taken
     client = await client_for(care_manager)
     alert = await raise_one(client, chart)
     before = await factory.last_audit_id()
+    record = await factory.patient_record(chart.patient)
     response = await resolve(client, alert, **body)
     assert response.status_code == 422, response.text
     assert "action_taken" in named_fields(response)
+    assert_unchanged(record, await factory.patient_record(chart.patient))
     [still] = await stored(factory, SafetyAlert, chart.patient.id)
     assert (still.status, still.action_taken, still.version) == ("active", None, 1)
     assert [e for e in await factory.audit_events(after=before) if e.action != "R"] == []
@@ -277,6 +281,7 @@ async def test_an_alert_cannot_be_resolved_twice(
     alert = await raise_one(client, chart)
     first = await resolve(client, alert, action_taken=ACTION)
     assert first.status_code == 200
+    record = await factory.patient_record(chart.patient)
     again = await resolve(client, first.json(), action_taken="Spoke with her again at length.")
     assert again.status_code == 422
     assert detail(again)["field"] == "status"
@@ -284,6 +289,7 @@ async def test_an_alert_cannot_be_resolved_twice(
     assert stale.status_code == 409
     [kept] = await stored(factory, SafetyAlert, chart.patient.id)
     assert (kept.action_taken, kept.version) == (ACTION, 2)
+    assert_unchanged(record, await factory.patient_record(chart.patient))
 
 
 async def test_an_alert_of_another_patient_cannot_be_resolved_through_this_one(
@@ -293,10 +299,13 @@ async def test_an_alert_of_another_patient_cannot_be_resolved_through_this_one(
     client = await client_for(care_manager)
     theirs = await raise_one(client, other)
     url = patient_url(chart.patient.id, f"/safety-alerts/{theirs['id']}/resolve")
+    records = [await factory.patient_record(p) for p in (chart.patient, other.patient)]
     response = await client.post(url, json={"version": 1, "action_taken": ACTION})
     assert response.status_code == 404
     [kept] = await stored(factory, SafetyAlert, other.patient.id)
     assert kept.status == "active"
+    for record, patient in zip(records, (chart.patient, other.patient), strict=True):
+        assert_unchanged(record, await factory.patient_record(patient))
 
 
 async def test_a_response_shows_the_alerts_it_raised_even_once_resolved(

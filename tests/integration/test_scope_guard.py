@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from tests.factories import Factory, PatientWithTeam, phq9_answers
+from tests.snapshots import assert_unchanged
 
 import tandem.models  # noqa: F401  (every table mapped, so Base.metadata is complete)
 from tandem.access.context import AccessContext
@@ -125,6 +126,23 @@ async def break_glass(
     return grant
 
 
+@contextlib.asynccontextmanager
+async def records_unchanged(factory: Factory, *patients: Patient) -> AsyncIterator[None]:
+    """Each patient's whole record (tests.snapshots) is as it was when the block began."""
+    before = [await factory.patient_record(patient) for patient in patients]
+    yield
+    for patient, record in zip(patients, before, strict=True):
+        assert_unchanged(record, await factory.patient_record(patient))
+
+
+async def refused_at_flush(session: AsyncSession, match: str | None = None) -> None:
+    """The pending change is refused at flush, and again at the commit a request ends with."""
+    with pytest.raises(UnscopedPatientQuery, match=match):
+        await session.flush()
+    with pytest.raises(UnscopedPatientQuery, match=match):
+        await session.commit()
+
+
 @contextlib.contextmanager
 def statements_on(engine: AsyncEngine) -> Iterator[list[str]]:
     """Every SQL statement sent to the database inside the block."""
@@ -214,7 +232,7 @@ async def test_session_get_of_a_patient_row_is_refused_in_a_request_session(
 async def test_orm_bulk_writes_without_a_proof_are_refused(
     sessionmaker: async_sessionmaker[AsyncSession], factory: Factory, chart: PatientWithTeam
 ) -> None:
-    async with sessionmaker() as session:
+    async with records_unchanged(factory, chart.patient), sessionmaker() as session:
         with pytest.raises(UnscopedPatientQuery):
             await session.execute(
                 update(Patient), [{"id": chart.patient.id, "preferred_name": "Mo"}]
@@ -230,7 +248,7 @@ async def test_orm_bulk_writes_without_a_proof_are_refused(
             await session.run_sync(
                 lambda s: s.bulk_save_objects([Need(id=uuid.uuid4(), patient_id=chart.patient.id)])
             )
-    assert (await factory.reload(Patient, chart.patient.id)).preferred_name is None
+        await session.commit()
 
 
 async def test_sql_naming_no_patient_table_passes_in_a_request_session(
@@ -265,12 +283,14 @@ def a_relative(patient: Patient, clock: FrozenClock, name: str = "Ana Núñez") 
 
 
 async def test_adding_patient_data_without_a_proof_is_refused_at_flush(
-    sessionmaker: async_sessionmaker[AsyncSession], chart: PatientWithTeam, clock: FrozenClock
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    chart: PatientWithTeam,
+    clock: FrozenClock,
 ) -> None:
-    async with sessionmaker() as session:
+    async with records_unchanged(factory, chart.patient), sessionmaker() as session:
         session.add(a_relative(chart.patient, clock))
-        with pytest.raises(UnscopedPatientQuery):
-            await session.flush()
+        await refused_at_flush(session)
 
 
 async def test_changing_patient_data_without_a_proof_is_refused_at_flush(
@@ -278,11 +298,10 @@ async def test_changing_patient_data_without_a_proof_is_refused_at_flush(
 ) -> None:
     person = await factory.related_person(chart.patient)
     loaded = await factory.reload(RelatedPerson, person.id)
-    async with sessionmaker() as session:
+    async with records_unchanged(factory, chart.patient), sessionmaker() as session:
         session.add(loaded)  # a row read elsewhere (another session, a cache)
         loaded.phone = "+1 555 999 0000"
-        with pytest.raises(UnscopedPatientQuery):
-            await session.flush()
+        await refused_at_flush(session)
 
 
 async def test_a_proof_that_writes_lets_a_new_row_of_its_patient_be_flushed(
@@ -293,14 +312,13 @@ async def test_a_proof_that_writes_lets_a_new_row_of_its_patient_be_flushed(
     clock: FrozenClock,
 ) -> None:
     other = await factory.patient()
-    async with sessionmaker() as session:
+    async with records_unchanged(factory, other.patient), sessionmaker() as session:
         await prove(session, factory, care_manager, chart.patient, Capability.edit_family)
         session.add(a_relative(chart.patient, clock))
         await session.flush()
         # The proof is for one patient: a row of another is still refused.
         session.add(a_relative(other.patient, clock))
-        with pytest.raises(UnscopedPatientQuery):
-            await session.flush()
+        await refused_at_flush(session)
 
 
 async def test_deleting_patient_data_is_refused_even_with_a_proof(
@@ -310,7 +328,7 @@ async def test_deleting_patient_data_is_refused_even_with_a_proof(
     care_manager: User,
 ) -> None:
     person = await factory.related_person(chart.patient)
-    async with sessionmaker() as session:
+    async with records_unchanged(factory, chart.patient), sessionmaker() as session:
         access = await prove(session, factory, care_manager, chart.patient, Capability.edit_family)
         stmt = scoped_to_patient(
             select(RelatedPerson).where(RelatedPerson.id == person.id),
@@ -327,6 +345,8 @@ async def test_deleting_patient_data_is_refused_even_with_a_proof(
                     RelatedPerson.__table__.delete(), access, RelatedPerson.patient_id
                 )
             )
+        with pytest.raises(UnscopedPatientQuery, match="never deleted"):
+            await session.commit()
 
 
 # -- where the proof comes from ------------------------------------------------------------
@@ -357,7 +377,7 @@ async def test_a_proof_does_not_survive_its_transaction(
     clock: FrozenClock,
     end: str,
 ) -> None:
-    async with sessionmaker() as session:
+    async with records_unchanged(factory, chart.patient), sessionmaker() as session:
         access = await prove(session, factory, care_manager, chart.patient, Capability.edit_family)
         stmt = scoped_to_patient(select(Patient.id), access, Patient.id)
         assert await session.scalar(stmt) == chart.patient.id
@@ -365,8 +385,7 @@ async def test_a_proof_does_not_survive_its_transaction(
         with pytest.raises(UnscopedPatientQuery):
             await session.execute(stmt)
         session.add(a_relative(chart.patient, clock))
-        with pytest.raises(UnscopedPatientQuery):
-            await session.flush()
+        await refused_at_flush(session)
 
 
 async def test_a_proof_survives_a_savepoint_inside_its_transaction(
@@ -589,22 +608,27 @@ async def test_a_proof_without_a_write_capability_cannot_write(
     clock: FrozenClock,
     make: Any,
 ) -> None:
+    # Each block proves access first: emergency access stores a grant on the patient's record.
     async with sessionmaker() as session:
         access = await make(session, factory, chart, partner)
         assert not access.proof.writes
-        access.patient.preferred_name = "Changed"
-        with pytest.raises(UnscopedPatientQuery, match="without a proof that writes"):
-            await session.flush()
+        async with records_unchanged(factory, chart.patient):
+            access.patient.preferred_name = "Changed"
+            await refused_at_flush(session, match="without a proof that writes")
     async with sessionmaker() as session:
         access = await make(session, factory, chart, partner)
-        session.add(a_relative(chart.patient, clock))
-        with pytest.raises(UnscopedPatientQuery, match="without a proof that writes"):
-            await session.flush()
+        async with records_unchanged(factory, chart.patient):
+            session.add(a_relative(chart.patient, clock))
+            await refused_at_flush(session, match="without a proof that writes")
     async with sessionmaker() as session:
         access = await make(session, factory, chart, partner)
-        stmt = scoped_to_patient(update(Patient).values(preferred_name="Mo"), access, Patient.id)
-        with pytest.raises(UnscopedPatientQuery, match="needs one of"):
-            await session.execute(stmt)
+        async with records_unchanged(factory, chart.patient):
+            stmt = scoped_to_patient(
+                update(Patient).values(preferred_name="Mo"), access, Patient.id
+            )
+            with pytest.raises(UnscopedPatientQuery, match="needs one of"):
+                await session.execute(stmt)
+            await session.commit()
 
 
 async def test_a_proof_writes_only_the_tables_its_capabilities_write(
@@ -614,7 +638,7 @@ async def test_a_proof_writes_only_the_tables_its_capabilities_write(
     # team: a service that forgot to ask for manage_care_team still cannot change it.
     peer = await factory.user(role="peer_specialist")
     await factory.member(chart.patient, peer, role="peer_specialist")
-    async with sessionmaker() as session:
+    async with records_unchanged(factory, chart.patient), sessionmaker() as session:
         access = await prove(session, factory, peer, chart.patient, Capability.read_contact)
         assert access.can(Capability.read_care_team) and access.proof.writes
         stmt = scoped_to_patient(
@@ -624,12 +648,12 @@ async def test_a_proof_writes_only_the_tables_its_capabilities_write(
         )
         with pytest.raises(UnscopedPatientQuery, match="care_team_member needs one of"):
             await session.execute(stmt)
-    async with sessionmaker() as session:
+        await session.commit()
+    async with records_unchanged(factory, chart.patient), sessionmaker() as session:
         access = await prove(session, factory, peer, chart.patient, Capability.read_contact)
         chart.lead_membership.end_reason = "Changed"
         session.add(chart.lead_membership)
-        with pytest.raises(UnscopedPatientQuery, match="CareTeamMember"):
-            await session.flush()
+        await refused_at_flush(session, match="CareTeamMember")
     async with sessionmaker() as session:
         access = await prove(session, factory, peer, chart.patient, Capability.read_contact)
         session.add(a_relative(chart.patient, factory.clock))
@@ -854,11 +878,10 @@ async def test_a_staff_access_does_not_let_a_clinical_row_be_flushed(
     clock: FrozenClock,
 ) -> None:
     officer = factory.context_for(await factory.user(role="privacy_officer"))
-    async with sessionmaker() as session:
+    async with records_unchanged(factory, chart.patient), sessionmaker() as session:
         require_staff(session, officer, Capability.review_emergency_access)
         session.add(a_relative(chart.patient, clock))
-        with pytest.raises(UnscopedPatientQuery):
-            await session.flush()
+        await refused_at_flush(session)
 
 
 # -- named probes and the access layer's own statements -------------------------------------

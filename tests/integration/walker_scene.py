@@ -28,10 +28,11 @@ from tests.factories import (
     phq9_answers,
 )
 from tests.integration.walker_spec import API, BODIES, QUERIES, OnPatient, Own, Rule, Staff
+from tests.snapshots import PatientRecord, all_patient_data, differences
 
 from tandem.access.capabilities import AccessBasis, permissions
 from tandem.access.models import BreakGlassGrant
-from tandem.access.scope import PROOFS_KEY, STAFF_KEY, PatientScope, StaffScope
+from tandem.access.scope import PROOFS_KEY, STAFF_KEY, PatientScope, StaffScope, patient_owned
 from tandem.audit.models import AuditEvent
 from tandem.capabilities import Capability
 from tandem.db import SCOPE_OPTION, Base
@@ -347,16 +348,33 @@ async def call(route: Route, scene: Scene, url: str) -> httpx.Response:
 SNAPSHOT_SKIP = {"audit_event", "user_session", "api_token", "sign_in_throttle"}
 
 
-async def snapshot(connection: AsyncConnection) -> dict[str, tuple[int, int]]:
-    """Rows and the sum of versions of every table but the logs: what a write would change."""
+@dataclass(frozen=True)
+class Snapshot:
+    """What a write would change: every row of the patient-owned tables, column by column
+    (tests.snapshots), and the rows and sum of versions of every other table but the logs."""
+
+    patient_data: PatientRecord
+    counts: dict[str, tuple[int, int]]
+
+    def differences(self, after: Snapshot) -> list[str]:
+        counted = [
+            f"{name}: rows and versions {was} became {after.counts.get(name)}"
+            for name, was in sorted(self.counts.items())
+            if after.counts.get(name) != was
+        ]
+        return differences(self.patient_data, after.patient_data) + counted
+
+
+async def snapshot(connection: AsyncConnection) -> Snapshot:
     parts = []
     for table in Base.metadata.sorted_tables:
-        if table.name in SNAPSHOT_SKIP:
+        if table.name in SNAPSHOT_SKIP or table.name in patient_owned():
             continue
         versions = "COALESCE(SUM(version), 0)" if "version" in table.c else "0"
         parts.append(f"SELECT '{table.name}', COUNT(*), {versions} FROM {table.name}")
     rows = await connection.execute(text(" UNION ALL ".join(parts)))
-    return {name: (int(count), int(total)) for name, count, total in rows}
+    counts = {name: (int(count), int(total)) for name, count, total in rows}
+    return Snapshot(await all_patient_data(connection), counts)
 
 
 async def events_after(connection: AsyncConnection, after: int) -> list[AuditEvent]:
@@ -412,8 +430,12 @@ async def walk(
         else:
             if status != want:
                 problems.append(f"{route.key}: {status} where {want} was due")
-            if before_rows != await snapshot(connection):
-                problems.append(f"{route.key}: refused ({status}) but the database changed")
+            assert before_rows is not None
+            if changed := before_rows.differences(await snapshot(connection)):
+                problems.append(
+                    f"{route.key}: refused ({status}) but the database changed: "
+                    + "; ".join(changed)
+                )
             for secret in (scene.patient.mrn, scene.patient.family_name):
                 if want == 404 and secret in response.text:
                     problems.append(f"{route.key}: the 404 names the hidden patient")
