@@ -21,7 +21,14 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.snapshots import PatientRecord, all_patient_data, patient_record
+from tests.snapshots import (
+    PatientRecord,
+    account_record,
+    all_patient_data,
+    assert_account_unchanged,
+    assert_unchanged,
+    patient_record,
+)
 
 from tandem.access.context import AccessContext
 from tandem.access.scope import mark_system
@@ -373,6 +380,34 @@ class Factory:
         """Every row of every patient's data (``tests.snapshots``), read as an operator job."""
         async with self.system_session() as session:
             return await all_patient_data(session, trail=trail)
+
+    @contextlib.asynccontextmanager
+    async def unchanged(self, *patients: Patient | uuid.UUID) -> AsyncIterator[None]:
+        """Each named patient's whole record, or all patient data when none is named, is as it
+        was when the block began: for a request that is refused or rolled back."""
+        if not patients:
+            everything = await self.all_patient_data()
+            yield
+            assert_unchanged(everything, await self.all_patient_data())
+            return
+        before = [await self.patient_record(patient) for patient in patients]
+        yield
+        for patient, record in zip(patients, before, strict=True):
+            assert_unchanged(record, await self.patient_record(patient))
+
+    async def account_record(self, user: User | uuid.UUID) -> PatientRecord:
+        """The user's row, sessions and API tokens (``tests.snapshots.account_record``)."""
+        user_id = user if isinstance(user, uuid.UUID) else user.id
+        async with self.system_session() as session:
+            return await account_record(session, user_id)
+
+    @contextlib.asynccontextmanager
+    async def account_unchanged(self, *users: User | uuid.UUID) -> AsyncIterator[None]:
+        """Each user's row, sessions and API tokens are as they were when the block began."""
+        before = [await self.account_record(user) for user in users]
+        yield
+        for user, record in zip(users, before, strict=True):
+            assert_account_unchanged(record, await self.account_record(user))
 
     async def reload(self, model: type[Any], row_id: uuid.UUID) -> Any:
         async with self.system_session() as session:

@@ -70,6 +70,21 @@ async def _snapshot(
     return record
 
 
+ACCOUNT_TABLES = (("app_user", "id"), ("user_session", "user_id"), ("api_token", "user_id"))
+
+
+async def account_record(session: AsyncSession, user_id: uuid.UUID) -> PatientRecord:
+    """The user's own row and what they sign in with (sessions, API tokens), every column, for
+    a refused account change or sign-in: these are not patient data, so ``patient_record``
+    does not see them."""
+    record: PatientRecord = {}
+    for name, key in ACCOUNT_TABLES:
+        table = Base.metadata.tables[name]
+        stmt = select(table).where(table.c[key] == user_id).order_by(table.c.id)
+        record[name] = [tuple(sorted(row._mapping.items())) for row in await session.execute(stmt)]
+    return record
+
+
 def differences(before: PatientRecord, after: PatientRecord) -> list[str]:
     """What changed between two snapshots, one line per table, for an assertion message."""
     changed = []
@@ -86,6 +101,11 @@ def assert_unchanged(before: PatientRecord, after: PatientRecord) -> None:
     """The patient's record (or all patient data) is exactly as it was, naming the tables that
     changed if not."""
     assert after == before, "the patient's record changed: " + "; ".join(differences(before, after))
+
+
+def assert_account_unchanged(before: PatientRecord, after: PatientRecord) -> None:
+    """The user's row, sessions and tokens are exactly as they were."""
+    assert after == before, "the account changed: " + "; ".join(differences(before, after))
 
 
 def rows_of(record: PatientRecord, table: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.factories import Factory, PatientWithTeam, phq9_answers
-from tests.snapshots import assert_unchanged, rows_of
+from tests.snapshots import PatientRecord, assert_unchanged, rows_of
 
 from tandem.clock import FrozenClock
 from tandem.people.models import User
@@ -61,6 +61,23 @@ async def test_a_care_manager_who_registers_a_patient_becomes_the_lead(
     assert patient["lead_care_manager"] == care_manager.full_name
     [lead] = active_leads(await team(client, patient["id"]))
     assert lead["user_id"] == str(care_manager.id)
+    record = await factory.patient_record(uuid.UUID(patient["id"]))
+    [stored] = rows_of(record, "patient")
+    assert (
+        stored["given_name"],
+        stored["family_name"],
+        stored["birth_date"],
+        stored["email"],
+        stored["preferred_language"],
+        stored["interpreter_needed"],
+        stored["status"],
+    ) == ("Amara", "Okafor", date(1991, 8, 2), "amara.okafor@example.org", "Igbo", True, "active")
+    [member] = rows_of(record, "care_team_member")
+    assert (member["user_id"], member["role"], member["status"]) == (
+        care_manager.id,
+        "lead_care_manager",
+        "active",
+    )
     created = [
         (e.action, e.record_type)
         for e in await factory.audit_events(after=before)
@@ -78,15 +95,21 @@ async def test_a_therapist_who_registers_a_patient_joins_as_therapist_without_a_
     assert response.json()["lead_care_manager"] is None
     members = await team(client, response.json()["id"])
     assert [m["role"] for m in members] == ["therapist"]
+    record = await factory.patient_record(uuid.UUID(response.json()["id"]))
+    assert [m["role"] for m in rows_of(record, "care_team_member")] == ["therapist"]
+    assert [p["family_name"] for p in rows_of(record, "patient")] == ["Okafor"]
 
 
-async def test_an_administrator_cannot_register_patients(admin: User, client_for: Any) -> None:
+async def test_an_administrator_cannot_register_patients(
+    factory: Factory, admin: User, client_for: Any
+) -> None:
     client = await client_for(admin)
-    assert (await client.post("/api/v1/patients", json=NEW_PATIENT)).status_code == 403
+    async with factory.unchanged():
+        assert (await client.post("/api/v1/patients", json=NEW_PATIENT)).status_code == 403
 
 
 async def test_same_name_and_birth_date_warns_of_a_duplicate_until_confirmed(
-    chart: PatientWithTeam, care_manager: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
     same = {
@@ -95,8 +118,9 @@ async def test_same_name_and_birth_date_warns_of_a_duplicate_until_confirmed(
         "family_name": "núñez",
         "birth_date": chart.patient.birth_date.isoformat(),
     }
-    warned = await client.post("/api/v1/patients", json=same)
-    assert warned.status_code == 409
+    async with factory.unchanged():
+        warned = await client.post("/api/v1/patients", json=same)
+        assert warned.status_code == 409
     body = detail(warned)
     assert body["code"] == "possible_duplicate"
     assert body["field"] == "confirm_not_duplicate"
@@ -106,10 +130,16 @@ async def test_same_name_and_birth_date_warns_of_a_duplicate_until_confirmed(
     confirmed = await client.post("/api/v1/patients", json={**same, "confirm_not_duplicate": True})
     assert confirmed.status_code == 201
     assert confirmed.json()["id"] != str(chart.patient.id)
+    [stored] = rows_of(await factory.patient_record(uuid.UUID(confirmed.json()["id"])), "patient")
+    assert (stored["given_name"], stored["family_name"], stored["birth_date"]) == (
+        "JOSÉ",
+        "núñez",
+        chart.patient.birth_date,
+    )
 
 
 async def test_a_duplicate_on_another_team_is_registered_without_a_word_about_it(
-    chart: PatientWithTeam, outsider: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, outsider: User, client_for: Any
 ) -> None:
     client = await client_for(outsider)
     same = {
@@ -124,6 +154,8 @@ async def test_a_duplicate_on_another_team_is_registered_without_a_word_about_it
     assert "duplicate" not in created.text.lower()
     assert str(chart.patient.id) not in created.text
     assert chart.patient.mrn not in created.text
+    [stored] = rows_of(await factory.patient_record(uuid.UUID(created.json()["id"])), "patient")
+    assert (stored["given_name"], stored["family_name"]) == ("José", "Núñez")
 
 
 async def test_an_edit_based_on_an_old_version_is_refused_with_409(
@@ -135,6 +167,8 @@ async def test_an_edit_based_on_an_old_version_is_refused_with_409(
     assert first.status_code == 200, first.text
     assert first.json()["version"] == 2
     assert first.json()["display_name"] == "Núñez, José (Pepe)"
+    [stored] = rows_of(await factory.patient_record(chart.patient), "patient")
+    assert (stored["preferred_name"], stored["version"]) == ("Pepe", 2)
 
     record = await factory.patient_record(chart.patient)
     stale = await client.patch(url, json={"version": 1, "preferred_name": "Joe"})
@@ -146,12 +180,14 @@ async def test_an_edit_based_on_an_old_version_is_refused_with_409(
 
 
 async def test_an_edit_renames_the_patient_for_search(
-    chart: PatientWithTeam, care_manager: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
     url = f"/api/v1/patients/{chart.patient.id}"
     response = await client.patch(url, json={"version": 1, "family_name": "Ibáñez"})
     assert response.status_code == 200
+    [stored] = rows_of(await factory.patient_record(chart.patient), "patient")
+    assert (stored["family_name"], stored["version"]) == ("Ibáñez", 2)
     found = (await client.get("/api/v1/patients", params={"q": "ibanez"})).json()
     assert [p["id"] for p in found["items"]] == [str(chart.patient.id)]
 
@@ -346,25 +382,36 @@ async def test_adding_members_checks_who_and_when(
     added = await client.post(url, json={"role": "therapist", "user_id": str(therapist.id)})
     assert added.status_code == 201, added.text
     assert added.json()["name"] == therapist.full_name
-
-    twice = await client.post(url, json={"role": "peer_specialist", "user_id": str(therapist.id)})
-    assert (twice.status_code, detail(twice)["field"]) == (409, "user_id")
+    [stored] = [
+        m
+        for m in rows_of(await factory.patient_record(chart.patient), "care_team_member")
+        if m["user_id"] == therapist.id
+    ]
+    assert (stored["role"], stored["status"], stored["start_date"]) == (
+        "therapist",
+        "active",
+        clock.today(),
+    )
 
     tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     pcp = await factory.user(role="primary_care_provider")
-    future = await client.post(
-        url, json={"role": "primary_care_provider", "user_id": str(pcp.id), "start_date": tomorrow}
-    )
-    assert (future.status_code, detail(future)["field"]) == (422, "start_date")
-
-    nobody = await client.post(
-        url, json={"role": "therapist", "user_id": "00000000-0000-4000-8000-000000000000"}
-    )
-    assert (nobody.status_code, detail(nobody)["field"]) == (422, "user_id")
-
     inactive = await factory.user(role="therapist", active=False)
-    gone = await client.post(url, json={"role": "therapist", "user_id": str(inactive.id)})
-    assert (gone.status_code, detail(gone)["field"]) == (422, "user_id")
+    async with factory.unchanged(chart.patient):
+        twice = await client.post(
+            url, json={"role": "peer_specialist", "user_id": str(therapist.id)}
+        )
+        assert (twice.status_code, detail(twice)["field"]) == (409, "user_id")
+        future = await client.post(
+            url,
+            json={"role": "primary_care_provider", "user_id": str(pcp.id), "start_date": tomorrow},
+        )
+        assert (future.status_code, detail(future)["field"]) == (422, "start_date")
+        nobody = await client.post(
+            url, json={"role": "therapist", "user_id": "00000000-0000-4000-8000-000000000000"}
+        )
+        assert (nobody.status_code, detail(nobody)["field"]) == (422, "user_id")
+        gone = await client.post(url, json={"role": "therapist", "user_id": str(inactive.id)})
+        assert (gone.status_code, detail(gone)["field"]) == (422, "user_id")
 
 
 async def test_a_family_caregiver_joins_through_a_related_person(
@@ -373,28 +420,44 @@ async def test_a_family_caregiver_joins_through_a_related_person(
     person = await factory.related_person(chart.patient, name="Lucía Núñez")
     client = await client_for(care_manager)
     url = f"/api/v1/patients/{chart.patient.id}/care-team"
-    wrong_role = await client.post(
-        url, json={"role": "therapist", "related_person_id": str(person.id)}
-    )
-    assert (wrong_role.status_code, detail(wrong_role)["field"]) == (422, "role")
+    async with factory.unchanged(chart.patient):
+        wrong_role = await client.post(
+            url, json={"role": "therapist", "related_person_id": str(person.id)}
+        )
+        assert (wrong_role.status_code, detail(wrong_role)["field"]) == (422, "role")
     joined = await client.post(
         url, json={"role": "family_caregiver", "related_person_id": str(person.id)}
     )
     assert joined.status_code == 201, joined.text
     assert joined.json()["name"] == "Lucía Núñez"
+    [caregiver] = [
+        m
+        for m in rows_of(await factory.patient_record(chart.patient), "care_team_member")
+        if m["related_person_id"] == person.id
+    ]
+    assert (caregiver["role"], caregiver["user_id"], caregiver["status"]) == (
+        "family_caregiver",
+        None,
+        "active",
+    )
     other_patient = await factory.patient()
     stranger = await factory.related_person(other_patient.patient)
-    foreign = await client.post(
-        url, json={"role": "family_caregiver", "related_person_id": str(stranger.id)}
-    )
-    assert (foreign.status_code, detail(foreign)["field"]) == (422, "related_person_id")
+    async with factory.unchanged(chart.patient, other_patient.patient):
+        foreign = await client.post(
+            url, json={"role": "family_caregiver", "related_person_id": str(stranger.id)}
+        )
+        assert (foreign.status_code, detail(foreign)["field"]) == (422, "related_person_id")
 
 
 # -- related persons ----------------------------------------------------------------------------
 
 
 async def test_related_persons_are_added_updated_and_ended(
-    chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    client_for: Any,
+    clock: FrozenClock,
 ) -> None:
     client = await client_for(care_manager)
     url = f"/api/v1/patients/{chart.patient.id}/related-persons"
@@ -416,18 +479,25 @@ async def test_related_persons_are_added_updated_and_ended(
     )
     assert updated.status_code == 200, updated.text
     assert (updated.json()["relationship"], updated.json()["version"]) == ("guardian", 2)
-
-    stale = await client.patch(f"{url}/{person['id']}", json={"version": 1, "notes": "x"})
-    assert (stale.status_code, detail(stale)["field"]) == (409, "version")
-
-    blank = await client.patch(f"{url}/{person['id']}", json={"version": 2, "name": None})
-    assert (blank.status_code, detail(blank)["field"]) == (422, "name")
+    [stored] = rows_of(await factory.patient_record(chart.patient), "related_person")
+    assert (stored["name"], stored["relationship"], stored["phone"], stored["version"]) == (
+        "Lucía Núñez",
+        "guardian",
+        "(555) 010-4444",
+        2,
+    )
 
     tomorrow = (clock.today() + timedelta(days=1)).isoformat()
-    future = await client.post(
-        f"{url}/{person['id']}/end", json={"version": 2, "reason": "Moved", "end_date": tomorrow}
-    )
-    assert (future.status_code, detail(future)["field"]) == (422, "end_date")
+    async with factory.unchanged(chart.patient):
+        stale = await client.patch(f"{url}/{person['id']}", json={"version": 1, "notes": "x"})
+        assert (stale.status_code, detail(stale)["field"]) == (409, "version")
+        blank = await client.patch(f"{url}/{person['id']}", json={"version": 2, "name": None})
+        assert (blank.status_code, detail(blank)["field"]) == (422, "name")
+        future = await client.post(
+            f"{url}/{person['id']}/end",
+            json={"version": 2, "reason": "Moved", "end_date": tomorrow},
+        )
+        assert (future.status_code, detail(future)["field"]) == (422, "end_date")
 
     ended = await client.post(f"{url}/{person['id']}/end", json={"version": 2, "reason": "Moved"})
     assert ended.status_code == 200, ended.text
@@ -435,8 +505,15 @@ async def test_related_persons_are_added_updated_and_ended(
         "inactive",
         clock.today().isoformat(),
     )
-    after = await client.patch(f"{url}/{person['id']}", json={"version": 3, "notes": "x"})
-    assert (after.status_code, detail(after)["field"]) == (422, "status")
+    [stored] = rows_of(await factory.patient_record(chart.patient), "related_person")
+    assert (stored["status"], stored["end_date"], stored["version"]) == (
+        "inactive",
+        clock.today(),
+        3,
+    )
+    async with factory.unchanged(chart.patient):
+        after = await client.patch(f"{url}/{person['id']}", json={"version": 3, "notes": "x"})
+        assert (after.status_code, detail(after)["field"]) == (422, "status")
     listed = (await client.get(url)).json()
     assert [p["status"] for p in listed] == ["inactive"]
 
@@ -474,6 +551,10 @@ async def test_a_related_person_of_another_patient_is_404(
 # -- identifiers ---------------------------------------------------------------------------------
 
 
+def identifiers(record: PatientRecord) -> list[tuple[str, str, str]]:
+    return [(i["system"], i["value"], i["status"]) for i in rows_of(record, "patient_identifier")]
+
+
 async def test_an_identifier_belongs_to_one_patient_until_entered_in_error(
     factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
@@ -482,12 +563,19 @@ async def test_an_identifier_belongs_to_one_patient_until_entered_in_error(
     body = {"system": "medicaid", "value": "MCD-7788-01", "assigner": "State Medicaid"}
     first = await client.post(f"/api/v1/patients/{chart.patient.id}/identifiers", json=body)
     assert first.status_code == 201, first.text
-    taken = await client.post(f"/api/v1/patients/{other.patient.id}/identifiers", json=body)
-    assert (taken.status_code, detail(taken)["field"]) == (409, "value")
+    assert identifiers(await factory.patient_record(chart.patient)) == [
+        ("medicaid", "MCD-7788-01", "active")
+    ]
+    async with factory.unchanged(chart.patient, other.patient):
+        taken = await client.post(f"/api/v1/patients/{other.patient.id}/identifiers", json=body)
+        assert (taken.status_code, detail(taken)["field"]) == (409, "value")
     other_system = await client.post(
         f"/api/v1/patients/{other.patient.id}/identifiers", json={**body, "system": "insurance"}
     )
     assert other_system.status_code == 201
+    assert identifiers(await factory.patient_record(other.patient)) == [
+        ("insurance", "MCD-7788-01", "active")
+    ]
 
     identifier = first.json()
     mistaken = await client.post(
@@ -498,15 +586,26 @@ async def test_an_identifier_belongs_to_one_patient_until_entered_in_error(
     assert mistaken.json()["status"] == "entered-in-error"
     header = (await client.get(f"/api/v1/patients/{chart.patient.id}")).json()
     assert header["identifiers"] == []
+    assert identifiers(await factory.patient_record(chart.patient)) == [
+        ("medicaid", "MCD-7788-01", "entered-in-error")
+    ]
     reused = await client.post(f"/api/v1/patients/{other.patient.id}/identifiers", json=body)
     assert reused.status_code == 201
+    assert sorted(identifiers(await factory.patient_record(other.patient))) == [
+        ("insurance", "MCD-7788-01", "active"),
+        ("medicaid", "MCD-7788-01", "active"),
+    ]
 
 
 # -- enrolments ---------------------------------------------------------------------------------
 
 
 async def test_an_enrolment_moves_through_its_phases_and_discharge_closes_it(
-    chart: PatientWithTeam, care_manager: User, client_for: Any, clock: FrozenClock
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    client_for: Any,
+    clock: FrozenClock,
 ) -> None:
     client = await client_for(care_manager)
     url = f"/api/v1/patients/{chart.patient.id}/enrolments"
@@ -518,9 +617,16 @@ async def test_an_enrolment_moves_through_its_phases_and_discharge_closes_it(
     assert (enrolment["phase"], enrolment["status"]) == ("active", "active")
     header = (await client.get(f"/api/v1/patients/{chart.patient.id}")).json()
     assert header["enrolment"]["programme"] == programme
+    [stored] = rows_of(await factory.patient_record(chart.patient), "enrolment")
+    assert (stored["programme"], stored["phase"], stored["start_date"]) == (
+        programme,
+        "active",
+        clock.today() - timedelta(days=90),
+    )
 
-    twice = await client.post(url, json={"programme": programme, "start_date": start})
-    assert (twice.status_code, detail(twice)["field"]) == (409, "programme")
+    async with factory.unchanged(chart.patient):
+        twice = await client.post(url, json={"programme": programme, "start_date": start})
+        assert (twice.status_code, detail(twice)["field"]) == (409, "programme")
 
     relapse = await client.patch(
         f"{url}/{enrolment['id']}", json={"version": 1, "phase": "relapse_prevention"}
@@ -528,10 +634,11 @@ async def test_an_enrolment_moves_through_its_phases_and_discharge_closes_it(
     assert relapse.status_code == 200, relapse.text
     assert (relapse.json()["phase"], relapse.json()["version"]) == ("relapse_prevention", 2)
 
-    early_end = await client.patch(
-        f"{url}/{enrolment['id']}", json={"version": 2, "end_date": clock.today().isoformat()}
-    )
-    assert (early_end.status_code, detail(early_end)["field"]) == (422, "phase")
+    async with factory.unchanged(chart.patient):
+        early_end = await client.patch(
+            f"{url}/{enrolment['id']}", json={"version": 2, "end_date": clock.today().isoformat()}
+        )
+        assert (early_end.status_code, detail(early_end)["field"]) == (422, "phase")
 
     discharged = await client.patch(
         f"{url}/{enrolment['id']}", json={"version": 2, "phase": "discharged"}
@@ -543,14 +650,27 @@ async def test_an_enrolment_moves_through_its_phases_and_discharge_closes_it(
         "inactive",
         clock.today().isoformat(),
     )
-    reopened = await client.patch(
-        f"{url}/{enrolment['id']}", json={"version": 3, "phase": "active"}
+    [stored] = rows_of(await factory.patient_record(chart.patient), "enrolment")
+    assert (stored["phase"], stored["status"], stored["end_date"], stored["version"]) == (
+        "discharged",
+        "inactive",
+        clock.today(),
+        3,
     )
-    assert (reopened.status_code, detail(reopened)["field"]) == (422, "status")
+    async with factory.unchanged(chart.patient):
+        reopened = await client.patch(
+            f"{url}/{enrolment['id']}", json={"version": 3, "phase": "active"}
+        )
+        assert (reopened.status_code, detail(reopened)["field"]) == (422, "status")
     header = (await client.get(f"/api/v1/patients/{chart.patient.id}")).json()
     assert header["enrolment"] is None
     again = await client.post(url, json={"programme": programme, "start_date": start})
     assert again.status_code == 201
+    enrolments = rows_of(await factory.patient_record(chart.patient), "enrolment")
+    assert sorted((e["phase"], e["status"]) for e in enrolments) == [
+        ("active", "active"),
+        ("discharged", "inactive"),
+    ]
 
 
 async def test_a_discharge_date_before_the_start_is_refused(
@@ -743,6 +863,12 @@ async def test_a_patient_with_an_open_safety_alert_heads_the_caseload_until_it_i
     )
     assert resolved.status_code == 200, resolved.text
     assert response.alerts_raised == [uuid.UUID(alert["id"])]
+    [stored] = rows_of(await factory.patient_record(li), "safety_alert")
+    assert (stored["status"], stored["action_taken"], stored["resolved_by"]) == (
+        "resolved",
+        "Called the patient; safety plan made.",
+        care_manager.id,
+    )
     rows = (await client.get("/api/v1/patients")).json()["items"]
     assert [r["display_name"] for r in rows] == ["Adams, Zoë", "Núñez, José", "Wei, Li"]
     assert not any(r["safety_alert"] for r in rows)
