@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Mount
 from tests.factories import PASSWORD, Browser, Factory, api_client, login_csrf, submit_login
+from tests.snapshots import rows_of
 
 from tandem.auth import service as auth
 from tandem.auth.service import revoke_token
@@ -39,6 +40,17 @@ async def signed_in(client: httpx.AsyncClient) -> bool:
     """Whether the client's cookie still opens a page (signed-out users go to /login)."""
     response = await client.get("/account/password")
     return response.status_code == 200
+
+
+async def stored_patient(factory: Factory, created: httpx.Response) -> tuple[str, str, str]:
+    """Names and birth date of the patient row a registration stored."""
+    assert created.status_code == 201, created.text
+    [row] = rows_of(await factory.patient_record(uuid.UUID(created.json()["id"])), "patient")
+    return row["given_name"], row["family_name"], row["birth_date"].isoformat()
+
+
+async def sessions_of(factory: Factory, user: User) -> list[dict[str, Any]]:
+    return rows_of(await factory.account_record(user), "user_session")
 
 
 @pytest.fixture
@@ -86,15 +98,30 @@ async def test_the_username_is_not_case_sensitive(
 
 @pytest.mark.parametrize("who", ["wrong-password", "unknown-user", "inactive-user"])
 async def test_a_failed_sign_in_says_the_same_thing_and_sets_no_cookie(
-    factory: Factory, anonymous: httpx.AsyncClient, care_manager: User, who: str
+    factory: Factory,
+    anonymous: httpx.AsyncClient,
+    care_manager: User,
+    clock: FrozenClock,
+    who: str,
 ) -> None:
     if who == "wrong-password":
+        before = await factory.account_record(care_manager)
         response = await submit_login(anonymous, care_manager.username, "not-the-password")
+        after = await factory.account_record(care_manager)
+        # The failure is counted on the account, and that is all that changed.
+        [was], [now] = rows_of(before, "app_user"), rows_of(after, "app_user")
+        changed = {column: now[column] for column in now if now[column] != was[column]}
+        assert changed == {"failed_logins": 1, "last_failed_login_at": clock.now()}
+        assert {k: v for k, v in after.items() if k != "app_user"} == {
+            k: v for k, v in before.items() if k != "app_user"
+        }
     elif who == "unknown-user":
-        response = await submit_login(anonymous, "nobody-here", PASSWORD)
+        async with factory.account_unchanged(care_manager):
+            response = await submit_login(anonymous, "nobody-here", PASSWORD)
     else:
         gone = await factory.user(active=False)
-        response = await submit_login(anonymous, gone.username, PASSWORD)
+        async with factory.account_unchanged(gone):
+            response = await submit_login(anonymous, gone.username, PASSWORD)
     assert response.status_code == 401
     assert FAILED in response.text
     assert SESSION_COOKIE not in anonymous.cookies
@@ -136,14 +163,15 @@ async def test_a_successful_sign_in_is_audited_as_the_user(
 
 
 async def test_the_sign_in_form_needs_its_own_csrf_token(
-    anonymous: httpx.AsyncClient, care_manager: User
+    factory: Factory, anonymous: httpx.AsyncClient, care_manager: User
 ) -> None:
     await anonymous.get("/login")
-    response = await anonymous.post(
-        "/login",
-        data={"username": care_manager.username, "password": PASSWORD, "login_csrf": "forged"},
-    )
-    assert response.status_code == 403
+    async with factory.account_unchanged(care_manager):
+        response = await anonymous.post(
+            "/login",
+            data={"username": care_manager.username, "password": PASSWORD, "login_csrf": "forged"},
+        )
+        assert response.status_code == 403
     assert SESSION_COOKIE not in anonymous.cookies
 
 
@@ -310,8 +338,9 @@ async def test_repeated_failures_lock_the_account_even_against_the_right_passwor
     for _ in range(5):  # login_lockout_after in the test settings
         response = await submit_login(anonymous, care_manager.username, "guess-guess-guess")
         assert response.status_code == 401
-    locked = await submit_login(anonymous, care_manager.username, PASSWORD)
-    assert locked.status_code == 401
+    async with factory.account_unchanged(care_manager):
+        locked = await submit_login(anonymous, care_manager.username, PASSWORD)
+        assert locked.status_code == 401
     assert FAILED in locked.text
     assert SESSION_COOKIE not in anonymous.cookies
 
@@ -321,6 +350,8 @@ async def test_repeated_failures_lock_the_account_even_against_the_right_passwor
     assert (await submit_login(anonymous, care_manager.username, PASSWORD)).status_code == 303
     user = await factory.reload(User, care_manager.id)
     assert (user.failed_logins, user.locked_until) == (0, None)
+    [session] = await sessions_of(factory, care_manager)
+    assert (session["created_at"], session["revoked_at"]) == (clock.now(), None)
 
 
 async def test_a_success_before_the_limit_resets_the_count(
@@ -414,13 +445,14 @@ async def test_a_session_ends_after_its_maximum_age_however_active(
 
 
 async def test_signing_out_revokes_the_session(
-    app: FastAPI, browser_for: Any, care_manager: User
+    app: FastAPI, factory: Factory, browser_for: Any, care_manager: User
 ) -> None:
     browser: Browser = await browser_for(care_manager)
     stolen = browser.cookie
     response = await browser.client.post("/logout", data={"csrf_token": browser.csrf})
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
+    assert [s["revoked_at"] is not None for s in await sessions_of(factory, care_manager)] == [True]
     async with api_client(app, cookies={SESSION_COOKIE: stolen}) as replay:
         assert not await signed_in(replay)
         assert (await replay.get("/api/v1/me")).status_code == 401
@@ -439,42 +471,37 @@ async def test_a_signed_in_visitor_to_the_sign_in_page_is_sent_on(
 
 @pytest.mark.parametrize("token", [None, "", "forged-token"], ids=["missing", "empty", "forged"])
 async def test_a_cookie_authenticated_post_without_the_csrf_token_is_403(
-    browser_for: Any, care_manager: User, token: str | None
+    factory: Factory, browser_for: Any, care_manager: User, token: str | None
 ) -> None:
     browser: Browser = await browser_for(care_manager)
     form = {} if token is None else {"csrf_token": token}
-    assert (await browser.client.post("/logout", data=form)).status_code == 403
+    async with factory.account_unchanged(care_manager):
+        assert (await browser.client.post("/logout", data=form)).status_code == 403
     headers = {} if token is None else {"X-CSRF-Token": token}
-    api = await browser.client.post(
-        "/api/v1/patients",
-        json={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "gender": "male"},
-        headers=headers,
-    )
-    assert api.status_code == 403
+    async with factory.unchanged():
+        api = await browser.client.post("/api/v1/patients", json=PATIENT, headers=headers)
+        assert api.status_code == 403
     assert api.json()["detail"]["code"] == "csrf_failed"
     assert await signed_in(browser.client)
 
 
 async def test_a_cookie_authenticated_api_call_with_the_csrf_header_works(
-    browser_for: Any, care_manager: User
+    factory: Factory, browser_for: Any, care_manager: User
 ) -> None:
     browser: Browser = await browser_for(care_manager)
     assert (await browser.client.get("/api/v1/me")).status_code == 200
     created = await browser.client.post(
-        "/api/v1/patients",
-        json={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "gender": "male"},
-        headers={"X-CSRF-Token": browser.csrf},
+        "/api/v1/patients", json=PATIENT, headers={"X-CSRF-Token": browser.csrf}
     )
-    assert created.status_code == 201, created.text
+    assert await stored_patient(factory, created) == ("A", "B", "1990-01-01")
 
 
-async def test_bearer_tokens_need_no_csrf_token(care_manager: User, client_for: Any) -> None:
+async def test_bearer_tokens_need_no_csrf_token(
+    factory: Factory, care_manager: User, client_for: Any
+) -> None:
     client = await client_for(care_manager)
-    created = await client.post(
-        "/api/v1/patients",
-        json={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "gender": "male"},
-    )
-    assert created.status_code == 201
+    created = await client.post("/api/v1/patients", json=PATIENT)
+    assert await stored_patient(factory, created) == ("A", "B", "1990-01-01")
 
 
 # -- bearer tokens ---------------------------------------------------------------------------------
@@ -554,6 +581,10 @@ async def test_a_deactivated_users_sessions_and_tokens_stop_working(
     response = await admin_client.post(f"/api/v1/users/{care_manager.id}/deactivate")
     assert response.status_code == 200
     assert response.json()["active"] is False
+    account = await factory.account_record(care_manager)
+    assert [u["active"] for u in rows_of(account, "app_user")] == [False]
+    assert [s["revoked_at"] is not None for s in rows_of(account, "user_session")] == [True]
+    assert [t["revoked_at"] for t in rows_of(account, "api_token")] == [None]
 
     assert not await signed_in(browser.client)
     assert (await token_client.get("/api/v1/me")).status_code == 401
@@ -562,15 +593,21 @@ async def test_a_deactivated_users_sessions_and_tokens_stop_working(
 
     reactivated = await admin_client.post(f"/api/v1/users/{care_manager.id}/reactivate")
     assert reactivated.status_code == 200
+    assert (await factory.reload(User, care_manager.id)).active is True
     # Deactivation ended the sessions for good; tokens come back with the account.
     assert not await signed_in(browser.client)
     assert (await token_client.get("/api/v1/me")).status_code == 200
 
 
-async def test_an_administrator_cannot_deactivate_themselves(admin: User, client_for: Any) -> None:
+async def test_an_administrator_cannot_deactivate_themselves(
+    factory: Factory, admin: User, client_for: Any
+) -> None:
     client = await client_for(admin)
-    response = await client.post(f"/api/v1/users/{admin.id}/deactivate")
-    assert response.status_code == 422
+    # A token's first use is stamped on it; take that out of the comparison.
+    assert (await client.get("/api/v1/me")).status_code == 200
+    async with factory.account_unchanged(admin):
+        response = await client.post(f"/api/v1/users/{admin.id}/deactivate")
+        assert response.status_code == 422
 
 
 async def test_a_user_who_must_change_their_password_is_sent_to_do_so(
@@ -584,25 +621,32 @@ async def test_a_user_who_must_change_their_password_is_sent_to_do_so(
     assert form.status_code == 200
 
     base = {"csrf_token": browser.csrf, "current_password": PASSWORD}
-    mismatch = await browser.client.post(
-        "/account/password",
-        data={**base, "new_password": "a-brand-new-password", "confirm_password": "different-one"},
-    )
-    assert mismatch.status_code == 422
-    short = await browser.client.post(
-        "/account/password", data={**base, "new_password": "short", "confirm_password": "short"}
-    )
-    assert short.status_code == 422
-    wrong = await browser.client.post(
-        "/account/password",
-        data={
-            **base,
-            "current_password": "not-my-password",
-            "new_password": "a-brand-new-password",
-            "confirm_password": "a-brand-new-password",
-        },
-    )
-    assert wrong.status_code == 422
+    before = await factory.account_record(user)
+    async with factory.account_unchanged(user):
+        mismatch = await browser.client.post(
+            "/account/password",
+            data={
+                **base,
+                "new_password": "a-brand-new-password",
+                "confirm_password": "different-one",
+            },
+        )
+        assert mismatch.status_code == 422
+        short = await browser.client.post(
+            "/account/password",
+            data={**base, "new_password": "short", "confirm_password": "short"},
+        )
+        assert short.status_code == 422
+        wrong = await browser.client.post(
+            "/account/password",
+            data={
+                **base,
+                "current_password": "not-my-password",
+                "new_password": "a-brand-new-password",
+                "confirm_password": "a-brand-new-password",
+            },
+        )
+        assert wrong.status_code == 422
 
     changed = await browser.client.post(
         "/account/password",
@@ -615,23 +659,37 @@ async def test_a_user_who_must_change_their_password_is_sent_to_do_so(
     assert changed.status_code == 303
     home = await browser.client.get("/")
     assert home.headers["location"] != "/account/password"
-    assert (await factory.reload(User, user.id)).must_change_password is False
+    [was], [now] = rows_of(before, "app_user"), (await factory.account_record(user))["app_user"]
+    assert dict(now)["must_change_password"] is False
+    assert dict(now)["password_hash"] != was["password_hash"]
 
 
 async def test_an_administrators_password_reset_forces_a_change_and_ends_sessions(
-    app: FastAPI, care_manager: User, admin: User, browser_for: Any, client_for: Any
+    app: FastAPI,
+    factory: Factory,
+    care_manager: User,
+    admin: User,
+    browser_for: Any,
+    client_for: Any,
 ) -> None:
     browser: Browser = await browser_for(care_manager)
     admin_client = await client_for(admin)
-    short = await admin_client.post(
-        f"/api/v1/users/{care_manager.id}/reset-password", json={"password": "short"}
-    )
-    assert (short.status_code, short.json()["detail"]["field"]) == (422, "password")
+    before = await factory.account_record(care_manager)
+    async with factory.account_unchanged(care_manager):
+        short = await admin_client.post(
+            f"/api/v1/users/{care_manager.id}/reset-password", json={"password": "short"}
+        )
+        assert (short.status_code, short.json()["detail"]["field"]) == (422, "password")
     reset = await admin_client.post(
         f"/api/v1/users/{care_manager.id}/reset-password", json={"password": "temporary-secret-1"}
     )
     assert reset.status_code == 200
     assert reset.json()["must_change_password"] is True
+    after = await factory.account_record(care_manager)
+    [was], [now] = rows_of(before, "app_user"), rows_of(after, "app_user")
+    assert now["must_change_password"] is True
+    assert now["password_hash"] != was["password_hash"]
+    assert [s["revoked_at"] is not None for s in rows_of(after, "user_session")] == [True]
     assert not await signed_in(browser.client)
     async with api_client(app) as fresh:
         response = await submit_login(fresh, care_manager.username, "temporary-secret-1")
@@ -700,11 +758,13 @@ async def test_a_session_that_must_change_its_password_gets_403_from_the_api(
     user = await factory.user(role="care_manager", must_change_password=True)
     browser: Browser = await browser_for(user)
     csrf = {"X-CSRF-Token": browser.csrf}
-    for response in [
-        await browser.client.get("/api/v1/me"),
-        await browser.client.get("/api/v1/patients"),
-        await browser.client.post("/api/v1/patients", json=PATIENT, headers=csrf),
-    ]:
+    async with factory.unchanged():
+        responses = [
+            await browser.client.get("/api/v1/me"),
+            await browser.client.get("/api/v1/patients"),
+            await browser.client.post("/api/v1/patients", json=PATIENT, headers=csrf),
+        ]
+    for response in responses:
         assert response.status_code == 403
         detail = response.json()["detail"]
         assert detail["code"] == "password_change_required"
@@ -716,7 +776,7 @@ async def test_a_session_that_must_change_its_password_gets_403_from_the_api(
     created = await browser.client.post(
         "/api/v1/patients", json=PATIENT, headers={"X-CSRF-Token": browser.csrf}
     )
-    assert created.status_code == 201, created.text
+    assert await stored_patient(factory, created) == ("A", "B", "1990-01-01")
 
 
 async def test_a_token_of_a_user_who_must_change_their_password_gets_403_until_they_do(
@@ -726,15 +786,17 @@ async def test_a_token_of_a_user_who_must_change_their_password_gets_403_until_t
     token_client = await client_for(user)
     me = await token_client.get("/api/v1/me")
     assert (me.status_code, me.json()["detail"]["code"]) == (403, "password_change_required")
-    created = await token_client.post("/api/v1/patients", json=PATIENT)
-    assert (created.status_code, created.json()["detail"]["code"]) == (
-        403,
-        "password_change_required",
-    )
+    async with factory.unchanged():
+        created = await token_client.post("/api/v1/patients", json=PATIENT)
+        assert (created.status_code, created.json()["detail"]["code"]) == (
+            403,
+            "password_change_required",
+        )
 
     assert (await _change_password(await browser_for(user))).status_code == 303
     assert (await token_client.get("/api/v1/me")).status_code == 200
-    assert (await token_client.post("/api/v1/patients", json=PATIENT)).status_code == 201
+    created = await token_client.post("/api/v1/patients", json=PATIENT)
+    assert await stored_patient(factory, created) == ("A", "B", "1990-01-01")
 
 
 def _api_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -761,8 +823,9 @@ async def test_every_api_route_refuses_a_user_who_must_change_their_password(
     client = await client_for(user)
     routes = _api_routes(app)
     assert len(routes) > 20
-    for method, path in routes:
-        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
-        response = await client.request(method, url, json={})
-        assert response.status_code == 403, (method, path, response.text)
-        assert response.json()["detail"]["code"] == "password_change_required", (method, path)
+    async with factory.unchanged():
+        for method, path in routes:
+            url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+            response = await client.request(method, url, json={})
+            assert response.status_code == 403, (method, path, response.text)
+            assert response.json()["detail"]["code"] == "password_change_required", (method, path)
