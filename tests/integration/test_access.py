@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from tests.factories import Factory, PatientWithTeam
+from tests.snapshots import rows_of
 
 from tandem.clock import FrozenClock
-from tandem.people.models import User
+from tandem.people.models import Organization, User
 
 REASON = "Patient brought to ED unresponsive, team unreachable"
 
@@ -75,15 +79,16 @@ async def test_an_administrator_not_on_the_team_gets_404_for_patient_data(
 
 
 async def test_an_administrator_cannot_break_the_glass(
-    chart: PatientWithTeam, admin: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, admin: User, client_for: Any
 ) -> None:
     client = await client_for(admin)
-    response = await client.post("/api/v1/break-glass", json=btg_body(chart))
-    assert response.status_code == 403
+    async with factory.unchanged(chart.patient):
+        response = await client.post("/api/v1/break-glass", json=btg_body(chart))
+        assert response.status_code == 403
 
 
 async def test_an_administrator_manages_organisations_and_users(
-    admin: User, client_for: Any
+    factory: Factory, admin: User, client_for: Any
 ) -> None:
     client = await client_for(admin)
     org = await client.post(
@@ -103,6 +108,15 @@ async def test_an_administrator_manages_organisations_and_users(
     assert user.status_code == 201, user.text
     assert user.json()["username"] == "new.nurse"
     assert user.json()["must_change_password"] is True
+    stored = await factory.reload(User, uuid.UUID(user.json()["id"]))
+    assert (
+        stored.username,
+        stored.full_name,
+        stored.role,
+        str(stored.organization_id),
+        stored.must_change_password,
+        stored.active,
+    ) == ("new.nurse", "Nina Nurse", "care_manager", org.json()["id"], True, True)
     listed = await client.get("/api/v1/users", params={"q": "nina"})
     assert [u["username"] for u in listed.json()] == ["new.nurse"]
     renamed = await client.patch(
@@ -110,10 +124,12 @@ async def test_an_administrator_manages_organisations_and_users(
     )
     assert renamed.status_code == 200
     assert renamed.json()["name"] == "Hillside Housing Trust"
+    organisation = await factory.reload(Organization, uuid.UUID(org.json()["id"]))
+    assert (organisation.name, organisation.kind) == ("Hillside Housing Trust", "community_partner")
 
 
 async def test_clinicians_cannot_manage_accounts_but_can_look_up_colleagues(
-    care_manager: User, admin: User, client_for: Any
+    factory: Factory, care_manager: User, admin: User, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
     assert (await client.get("/api/v1/users")).status_code == 403
@@ -127,7 +143,10 @@ async def test_clinicians_cannot_manage_accounts_but_can_look_up_colleagues(
         },
     )
     assert created.status_code == 403
-    assert (await client.post(f"/api/v1/users/{admin.id}/deactivate")).status_code == 403
+    async with factory.system_session() as session:
+        assert await session.scalar(select(func.count()).where(User.username == "sneaky")) == 0
+    async with factory.account_unchanged(admin):
+        assert (await client.post(f"/api/v1/users/{admin.id}/deactivate")).status_code == 403
     staff = await client.get("/api/v1/staff")
     assert staff.status_code == 200
     assert "must_change_password" not in staff.json()[0]
@@ -150,6 +169,12 @@ async def test_an_ended_membership_loses_access(
     )
     assert ended.status_code == 200, ended.text
     assert ended.json()["status"] == "inactive"
+    [stored] = [
+        m
+        for m in rows_of(await factory.patient_record(chart.patient), "care_team_member")
+        if m["id"] == membership.id
+    ]
+    assert (stored["status"], stored["end_reason"]) == ("inactive", "Moved to another clinic")
     assert (await pcp_client.get(url)).status_code == 404
     caseload = (await pcp_client.get("/api/v1/patients")).json()
     assert caseload["total"] == 0
@@ -164,33 +189,50 @@ async def test_an_ended_membership_loses_access(
     ids=["wrong-mrn", "wrong-birth-date"],
 )
 async def test_break_the_glass_with_a_wrong_mrn_or_birth_date_is_404(
-    chart: PatientWithTeam, outsider: User, client_for: Any, wrong: dict[str, str]
+    factory: Factory,
+    chart: PatientWithTeam,
+    outsider: User,
+    client_for: Any,
+    wrong: dict[str, str],
 ) -> None:
     client = await client_for(outsider)
-    response = await client.post("/api/v1/break-glass", json=btg_body(chart, **wrong))
-    assert response.status_code == 404
+    async with factory.unchanged():
+        response = await client.post("/api/v1/break-glass", json=btg_body(chart, **wrong))
+        assert response.status_code == 404
     assert (await client.get(f"/api/v1/patients/{chart.patient.id}")).status_code == 404
 
 
 async def test_break_the_glass_with_a_short_reason_is_422_naming_reason(
-    chart: PatientWithTeam, outsider: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, outsider: User, client_for: Any
 ) -> None:
     client = await client_for(outsider)
-    response = await client.post(
-        "/api/v1/break-glass", json=btg_body(chart, reason="need to see it")
-    )
-    assert response.status_code == 422
+    async with factory.unchanged(chart.patient):
+        response = await client.post(
+            "/api/v1/break-glass", json=btg_body(chart, reason="need to see it")
+        )
+        assert response.status_code == 422
     assert field_names(response) == {"reason"}
     assert (await client.get(f"/api/v1/patients/{chart.patient.id}")).status_code == 404
 
 
 async def test_break_the_glass_grants_audited_emergency_access(
-    factory: Factory, chart: PatientWithTeam, outsider: User, client_for: Any
+    factory: Factory,
+    chart: PatientWithTeam,
+    outsider: User,
+    client_for: Any,
+    clock: FrozenClock,
 ) -> None:
     client = await client_for(outsider)
     granted = await client.post("/api/v1/break-glass", json=btg_body(chart))
     assert granted.status_code == 201, granted.text
     assert granted.json()["patient_id"] == str(chart.patient.id)
+    [grant] = rows_of(await factory.patient_record(chart.patient), "break_glass_grant")
+    assert (grant["user_id"], grant["reason"], grant["started_at"], grant["expires_at"]) == (
+        outsider.id,
+        REASON,
+        clock.now(),
+        clock.now() + timedelta(minutes=60),
+    )
 
     before = await factory.last_audit_id()
     response = await client.get(f"/api/v1/patients/{chart.patient.id}")
@@ -209,15 +251,16 @@ async def test_break_the_glass_grants_audited_emergency_access(
 
 
 async def test_emergency_access_cannot_change_the_care_team(
-    chart: PatientWithTeam, outsider: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, outsider: User, client_for: Any
 ) -> None:
     client = await client_for(outsider)
     assert (await client.post("/api/v1/break-glass", json=btg_body(chart))).status_code == 201
-    response = await client.post(
-        f"/api/v1/patients/{chart.patient.id}/care-team",
-        json={"role": "therapist", "user_id": str(outsider.id)},
-    )
-    assert response.status_code == 403
+    async with factory.unchanged(chart.patient):
+        response = await client.post(
+            f"/api/v1/patients/{chart.patient.id}/care-team",
+            json={"role": "therapist", "user_id": str(outsider.id)},
+        )
+        assert response.status_code == 403
 
 
 async def test_emergency_access_expires_after_break_glass_minutes(
@@ -255,11 +298,17 @@ async def test_emergency_access_is_listed_for_review_and_review_marks_it(
     [done] = [g for g in everything if g["id"] == grant["id"]]
     assert done["reviewed_by"] == admin.username
     assert done["review_note"] == "Confirmed with ED charge nurse"
-
-    again = await reviewer.post(
-        f"/api/v1/break-glass/{grant['id']}/review", json={"note": "Second look"}
+    [stored] = rows_of(await factory.patient_record(chart.patient), "break_glass_grant")
+    assert (stored["reviewed_by_id"], stored["review_note"]) == (
+        admin.id,
+        "Confirmed with ED charge nurse",
     )
-    assert again.status_code == 409
+
+    async with factory.unchanged(chart.patient):
+        again = await reviewer.post(
+            f"/api/v1/break-glass/{grant['id']}/review", json={"note": "Second look"}
+        )
+        assert again.status_code == 409
 
 
 async def test_a_privacy_officer_reviews_emergency_access_and_a_clinician_cannot(
@@ -271,10 +320,11 @@ async def test_a_privacy_officer_reviews_emergency_access_and_a_clinician_cannot
     assert grant["id"] in {g["id"] for g in (await officer.get("/api/v1/break-glass")).json()}
     clinician = await client_for(care_manager)
     assert (await clinician.get("/api/v1/break-glass")).status_code == 403
-    review = await clinician.post(
-        f"/api/v1/break-glass/{grant['id']}/review", json={"note": "fine by me"}
-    )
-    assert review.status_code == 403
+    async with factory.unchanged(chart.patient):
+        review = await clinician.post(
+            f"/api/v1/break-glass/{grant['id']}/review", json={"note": "fine by me"}
+        )
+        assert review.status_code == 403
 
 
 # -- the patient's access log -------------------------------------------------------------------
