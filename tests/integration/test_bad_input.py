@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 from tests.factories import Factory, PatientWithTeam
+from tests.snapshots import assert_unchanged, rows_of
 
-from tandem.people.models import Patient, User
+from tandem.people.models import User
 
 VALID_PATIENT: dict[str, Any] = {
     "given_name": "Amara",
@@ -60,20 +61,21 @@ async def test_registering_a_patient_with_a_bad_field_is_422_naming_it(
     client = await client_for(care_manager)
     body = {**VALID_PATIENT, **change}
     body = {k: v for k, v in body.items() if not (k in change and v is None)}
-    response = await client.post("/api/v1/patients", json=body)
-    assert response.status_code == 422, response.text
+    async with factory.unchanged():
+        response = await client.post("/api/v1/patients", json=body)
+        assert response.status_code == 422, response.text
     assert field in named_fields(response), response.text
-    assert (await client.get("/api/v1/patients")).json()["total"] == 0
 
 
 @pytest.mark.parametrize("missing", ["given_name", "family_name", "birth_date", "gender"])
 async def test_a_missing_required_field_is_named(
-    care_manager: User, client_for: Any, missing: str
+    factory: Factory, care_manager: User, client_for: Any, missing: str
 ) -> None:
     client = await client_for(care_manager)
     body = {k: v for k, v in VALID_PATIENT.items() if k != missing}
-    response = await client.post("/api/v1/patients", json=body)
-    assert response.status_code == 422
+    async with factory.unchanged():
+        response = await client.post("/api/v1/patients", json=body)
+        assert response.status_code == 422
     assert missing in named_fields(response)
 
 
@@ -83,19 +85,23 @@ async def test_a_missing_required_field_is_named(
     ids=["truncated", "text", "empty", "array", "string", "null"],
 )
 async def test_a_body_that_is_not_a_json_object_is_422(
-    care_manager: User, client_for: Any, content: bytes
+    factory: Factory, care_manager: User, client_for: Any, content: bytes
 ) -> None:
     client = await client_for(care_manager)
-    response = await client.post(
-        "/api/v1/patients", content=content, headers={"Content-Type": "application/json"}
-    )
-    assert response.status_code == 422
+    async with factory.unchanged():
+        response = await client.post(
+            "/api/v1/patients", content=content, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 422
 
 
-async def test_a_form_posted_to_the_json_api_is_422(care_manager: User, client_for: Any) -> None:
+async def test_a_form_posted_to_the_json_api_is_422(
+    factory: Factory, care_manager: User, client_for: Any
+) -> None:
     client = await client_for(care_manager)
-    response = await client.post("/api/v1/patients", data=VALID_PATIENT)
-    assert response.status_code == 422
+    async with factory.unchanged():
+        response = await client.post("/api/v1/patients", data=VALID_PATIENT)
+        assert response.status_code == 422
 
 
 @pytest.mark.parametrize(
@@ -138,11 +144,10 @@ async def test_changes_with_a_bad_field_are_422_naming_it(
     client = await client_for(care_manager)
     url = f"/api/v1/patients/{chart.patient.id}{path}"
     method = "PATCH" if path == "" else "POST"
-    response = await client.request(method, url, json=body)
-    assert response.status_code == 422, response.text
+    async with factory.unchanged(chart.patient):
+        response = await client.request(method, url, json=body)
+        assert response.status_code == 422, response.text
     assert field in named_fields(response), response.text
-    patient = await factory.reload(Patient, chart.patient.id)
-    assert (patient.version, patient.status) == (1, "active")
 
 
 @pytest.mark.parametrize(
@@ -179,6 +184,7 @@ async def test_changes_with_a_bad_field_are_422_naming_it(
     ],
 )
 async def test_unknown_ids_are_404(
+    factory: Factory,
     chart: PatientWithTeam,
     care_manager: User,
     admin: User,
@@ -190,8 +196,9 @@ async def test_unknown_ids_are_404(
     as_admin = "/organizations" in path or "/users" in path or "/break-glass" in path
     client = await client_for(admin if as_admin else care_manager)
     url = path.format(patient=chart.patient.id, unknown=uuid.uuid4())
-    response = await client.request(method, url, json=body)
-    assert response.status_code == 404, response.text
+    async with factory.unchanged():
+        response = await client.request(method, url, json=body)
+        assert response.status_code == 404, response.text
 
 
 @pytest.mark.parametrize(
@@ -226,6 +233,15 @@ NASTY_STRINGS = [
 NASTY_TARGETS = ["register", "edit", "relative", "identifier", "search"]
 
 
+# Where each write keeps the text it was sent: (table, column).
+NASTY_STORED = {
+    "register": ("patient", "given_name"),
+    "edit": ("patient", "address"),
+    "relative": ("related_person", "name"),
+    "identifier": ("patient_identifier", "value"),
+}
+
+
 def _nasty_request(target: str, patient_id: uuid.UUID, text: str) -> tuple[str, str, Any, Any]:
     url = f"/api/v1/patients/{patient_id}"
     return {
@@ -247,6 +263,7 @@ def _nasty_request(target: str, patient_id: uuid.UUID, text: str) -> tuple[str, 
 async def test_nasty_text_never_causes_a_server_error(
     request: pytest.FixtureRequest,
     backend: Any,
+    factory: Factory,
     chart: PatientWithTeam,
     care_manager: User,
     client_for: Any,
@@ -255,5 +272,13 @@ async def test_nasty_text_never_causes_a_server_error(
 ) -> None:
     client = await client_for(care_manager)
     method, url, body, params = _nasty_request(target, chart.patient.id, text)
+    before = await factory.all_patient_data()
     response = await client.request(method, url, json=body, params=params)
     assert response.status_code < 500, f"{method} {url}: {response.status_code}"
+    after = await factory.all_patient_data()
+    if response.status_code >= 400 or target == "search":
+        assert_unchanged(before, after)
+    else:
+        # Accepted, it is kept exactly as sent: no truncation, no mangling.
+        table, column = NASTY_STORED[target]
+        assert text in {row[column] for row in rows_of(after, table)}
