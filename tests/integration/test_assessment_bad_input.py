@@ -107,14 +107,15 @@ async def test_a_bad_phq9_is_refused_naming_the_item_and_nothing_is_stored(
 
 
 async def test_every_wrong_item_is_named_with_its_own_message(
-    chart: PatientWithTeam, care_manager: User, client_for: Any
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
     answers = without(PHQ9_ALERTING, "2") | {"4": "LA0000-0", "extra": "LA6568-5"}
-    response = await post_response(
-        client, chart.patient.id, {"instrument": "phq-9", "answers": answers}
-    )
-    assert response.status_code == 422
+    async with factory.unchanged(chart.patient):
+        response = await post_response(
+            client, chart.patient.id, {"instrument": "phq-9", "answers": answers}
+        )
+        assert response.status_code == 422
     errors = response.json()["detail"]["errors"]
     assert set(errors) == {"answers.2", "answers.4", "answers.extra"}
     assert errors["answers.2"] == "Item 2 — feeling down or hopeless: an answer is required."
@@ -261,12 +262,13 @@ async def check_refused_and_unchanged(
     factory: Factory, scene: Scene, client: httpx.AsyncClient, method: str, path: str, body: Any
 ) -> None:
     patient = scene.chart.patient
-    before_rows = await factory.patient_record(patient)
+    # All patient data, not only this chart: a write must not land on the caller's own patients.
+    before_rows = await factory.all_patient_data()
     before = await factory.last_audit_id()
     response = await client.request(method, path.format(**scene.ids), json=body)
     assert response.status_code == 404, response.text
     assert patient.family_name not in response.text and patient.mrn not in response.text
-    assert_unchanged(before_rows, await factory.patient_record(patient))
+    assert_unchanged(before_rows, await factory.all_patient_data())
     # Only the refusal is on the patient's record: nothing was read or changed.
     events = await factory.audit_events(patient_id=patient.id, after=before)
     assert [(e.record_type, e.outcome) for e in events] == [("AccessRefused", 4)]
@@ -317,10 +319,11 @@ async def test_an_unknown_patient_is_404_and_the_administrator_sees_no_clinical_
     factory: Factory, scene: Scene, admin: User, care_manager: User, client_for: Any
 ) -> None:
     body = {"instrument": "phq-9", "answers": phq9_answers(5)}
-    unknown = await post_response(await client_for(care_manager), uuid.uuid4(), body)
-    assert unknown.status_code == 404
     as_admin = await client_for(admin)
-    assert (await post_response(as_admin, scene.chart.patient.id, body)).status_code == 404
+    async with factory.unchanged():
+        unknown = await post_response(await client_for(care_manager), uuid.uuid4(), body)
+        assert unknown.status_code == 404
+        assert (await post_response(as_admin, scene.chart.patient.id, body)).status_code == 404
     url = patient_url(scene.chart.patient.id, "/safety-alerts")
     assert (await as_admin.get(url)).status_code == 404
 
