@@ -19,8 +19,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import select
 from tests.factories import Factory, PatientWithTeam, api_client, seal_and_verify
+from tests.snapshots import PatientRecord, assert_unchanged
 
 from tandem.app import create_app
 from tandem.careteams.models import CareTeamMember, Enrolment
@@ -48,11 +49,6 @@ class Committed:
         warm = await asyncio.gather(*(client.get("/api/v1/patients") for client in made))
         assert {r.status_code for r in warm} == {200}
         return made
-
-    async def count(self, model: type[Any], *where: ColumnElement[bool]) -> int:
-        async with self.factory.system_session() as session:
-            stmt = select(func.count()).select_from(model).where(*where)
-            return int(await session.scalar(stmt) or 0)
 
 
 @pytest.fixture
@@ -94,6 +90,18 @@ def assert_one_wins(responses: list[httpx.Response], *, field: str, won: int = 2
     assert {(d["code"], d["field"]) for d in refusals} == {("conflict", field)}, refusals
 
 
+def others(record: PatientRecord, table: str) -> PatientRecord:
+    return {name: rows for name, rows in record.items() if name != table}
+
+
+def only_added(before: PatientRecord, after: PatientRecord, table: str) -> list[dict[str, Any]]:
+    """The rows of ``table`` that are new in ``after``; the losers' writes were rolled back,
+    so every other table, and every row of ``table`` that was there, is as it was."""
+    assert_unchanged(others(before, table), others(after, table))
+    assert [row for row in before[table] if row not in after[table]] == []
+    return [dict(row) for row in after[table] if row not in before[table]]
+
+
 async def lead_and_team(committed: Committed) -> tuple[PatientWithTeam, list[httpx.AsyncClient]]:
     lead = await committed.factory.user(role="care_manager")
     chart = await committed.factory.patient(lead=lead)
@@ -114,12 +122,15 @@ async def one_wins(
     model: type[Any],
 ) -> None:
     """``body`` sent to the patient's ``path`` ten times at once: one 201, nine 409 naming
-    ``field``, and one active ``model`` row with the body's values."""
+    ``field``, and one active ``model`` row with the body's values: the patient's record gains
+    that row and nothing else."""
     url = f"/api/v1/patients/{chart.patient.id}/{path}"
+    before = await committed.factory.patient_record(chart.patient)
     assert_one_wins(await race(clients, url, [jsonable_encoder(body)] * PARALLEL), field=field)
-    same = [getattr(model, name) == value for name, value in body.items()]
-    where = [model.patient_id == chart.patient.id, model.status == "active", *same]
-    assert await committed.count(model, *where) == 1
+    after = await committed.factory.patient_record(chart.patient)
+    [added] = only_added(before, after, model.__tablename__)
+    assert {name: added[name] for name in body} == body
+    assert (added["patient_id"], added["status"]) == (chart.patient.id, "active")
 
 
 async def test_the_same_identifier_added_ten_times_at_once_is_recorded_once(
@@ -210,8 +221,12 @@ async def test_ten_hand_overs_of_the_lead_at_once_leave_exactly_one_lead(
     pcp = await committed.factory.user(role="primary_care_provider")
     await committed.factory.member(chart.patient, pcp)
     clients = await committed.clients_of(pcp)
+    before = await committed.factory.patient_record(chart.patient)
     responses, candidates = await hand_over_at_once(committed, chart.patient.id, clients)
     winners = [c.id for c, r in zip(candidates, responses, strict=True) if r.status_code == 201]
+    after = await committed.factory.patient_record(chart.patient)
+    # Hand-overs touch the care team only.
+    assert_unchanged(others(before, "care_team_member"), others(after, "care_team_member"))
     active, ended = await leads(committed, chart.patient.id)
     assert len(active) == 1 and active[0] in winners
     # Each hand-over that went through ended the lead it read: none was lost or doubled.
@@ -235,8 +250,11 @@ async def test_ten_first_leads_at_once_for_a_patient_without_one_leave_exactly_o
     )
     assert registered.status_code == 201, registered.text
     patient_id = uuid.UUID(registered.json()["id"])
+    before = await committed.factory.patient_record(patient_id)
     responses, candidates = await hand_over_at_once(committed, patient_id, clients)
     winners = [c.id for c, r in zip(candidates, responses, strict=True) if r.status_code == 201]
+    after = await committed.factory.patient_record(patient_id)
+    assert_unchanged(others(before, "care_team_member"), others(after, "care_team_member"))
     active, ended = await leads(committed, patient_id)
     assert len(active) == 1 and active[0] in winners
     assert ended == len(winners) - 1
@@ -252,7 +270,9 @@ async def test_ten_organisations_created_at_once_with_one_name_make_one(
     body = {"name": "Lakeside Family Health", "kind": "primary_care"}
     responses = await race(clients, "/api/v1/organizations", [body] * PARALLEL)
     assert_one_wins(responses, field="name")
-    assert await committed.count(Organization, Organization.name == body["name"]) == 1
+    async with committed.factory.system_session() as session:
+        made = (await session.execute(select(Organization.name, Organization.kind))).all()
+    assert [tuple(row) for row in made] == [(body["name"], body["kind"])]
 
 
 async def test_ten_users_created_at_once_with_one_username_make_one(
@@ -267,7 +287,14 @@ async def test_ten_users_created_at_once_with_one_username_make_one(
     }
     responses = await race(clients, "/api/v1/users", [body] * PARALLEL)
     assert_one_wins(responses, field="username")
-    assert await committed.count(User, User.username == body["username"]) == 1
+    async with committed.factory.system_session() as session:
+        [user] = (await session.execute(select(User).where(User.username == "cm.rivera"))).scalars()
+    assert (user.full_name, user.role, user.active, user.must_change_password) == (
+        "Dana Rivera",
+        "care_manager",
+        True,
+        True,
+    )
 
 
 async def test_a_renamed_organisation_racing_for_a_taken_name_is_refused(
@@ -283,4 +310,11 @@ async def test_a_renamed_organisation_racing_for_a_taken_name_is_refused(
         )
     )
     assert_one_wins(list(responses), field="name", won=200)
-    assert await committed.count(Organization, Organization.name == "Harbour Clinic") == 1
+    # The winner is renamed; the nine that lost keep the names they had.
+    async with committed.factory.system_session() as session:
+        names = dict((await session.execute(select(Organization.id, Organization.name))).all())
+    expected = {
+        org.id: "Harbour Clinic" if response.status_code == 200 else org.name
+        for org, response in zip(organisations, responses, strict=True)
+    }
+    assert names == expected
