@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from tests.factories import Browser, Factory, PatientWithTeam
-from tests.snapshots import assert_unchanged
+from tests.snapshots import assert_unchanged, rows_of
 
 from tandem.access.models import BreakGlassGrant
 from tandem.careteams.models import CareTeamMember, Enrolment
-from tandem.people.models import Patient, PatientIdentifier, RelatedPerson, User
+from tandem.people.models import Organization, Patient, PatientIdentifier, RelatedPerson, User
 
 REASON = "Patient brought to ED unresponsive, team unreachable"
 
@@ -44,6 +46,15 @@ async def test_registering_a_patient_through_the_form_puts_me_on_the_team(
     patient_id = response.headers["location"].split("/")[2].split("?")[0]
     chart = await browser.client.get(f"/patients/{patient_id}")
     assert chart.status_code == 200 and "Okoro, Ines" in chart.text
+    record = await factory.patient_record(uuid.UUID(patient_id))
+    [patient] = rows_of(record, "patient")
+    assert (patient["given_name"], patient["family_name"], patient["birth_date"]) == (
+        "Ines",
+        "Okoro",
+        date(1990, 2, 3),
+    )
+    [member] = rows_of(record, "care_team_member")
+    assert (member["user_id"], member["role"]) == (care_manager.id, "lead_care_manager")
 
 
 async def test_a_possible_duplicate_is_shown_audited_and_can_be_confirmed(
@@ -59,8 +70,9 @@ async def test_a_possible_duplicate_is_shown_audited_and_can_be_confirmed(
         "preferred_language": "English",
         "contact_preference": "phone",
     }
-    warned = await post(browser, "/patients/new", **fields)
-    assert warned.status_code == 409
+    async with factory.unchanged():
+        warned = await post(browser, "/patients/new", **fields)
+        assert warned.status_code == 409
     assert f"/patients/{chart.patient.id}" in warned.text
     checks = [
         e for e in await factory.audit_events(after=before) if e.record_type == "DuplicateCheck"
@@ -68,16 +80,23 @@ async def test_a_possible_duplicate_is_shown_audited_and_can_be_confirmed(
     assert [e.outcome for e in checks] == [4]
     confirmed = await post(browser, "/patients/new", confirm_not_duplicate="on", **fields)
     assert redirected_to(confirmed, "/patients/")
+    namesakes = [
+        p["id"]
+        for p in rows_of(await factory.all_patient_data(), "patient")
+        if (p["family_name"], p["birth_date"]) == (chart.patient.family_name, date(1980, 5, 17))
+    ]
+    assert len(namesakes) == 2 and chart.patient.id in namesakes
 
 
 async def test_a_blank_required_field_keeps_what_was_typed_and_names_the_field(
-    care_manager: User, browser_for: Any
+    factory: Factory, care_manager: User, browser_for: Any
 ) -> None:
     browser = await browser_for(care_manager)
-    response = await post(
-        browser, "/patients/new", given_name="Ines", family_name="", birth_date="1990-02-03"
-    )
-    assert response.status_code == 422
+    async with factory.unchanged():
+        response = await post(
+            browser, "/patients/new", given_name="Ines", family_name="", birth_date="1990-02-03"
+        )
+        assert response.status_code == 422
     assert 'value="Ines"' in response.text
     assert "This field is required." in response.text
 
@@ -257,15 +276,15 @@ async def test_emergency_access_form_audits_a_failed_lookup_and_grants_a_match(
 ) -> None:
     browser = await browser_for(outsider)
     before = await factory.last_audit_id()
-    record = await factory.patient_record(chart.patient)
-    missed = await post(
-        browser, "/emergency-access", mrn="T0000000000", birth_date="1980-05-17", reason=REASON
-    )
-    assert missed.status_code == 422
+    # The lookup names no patient, so all patient data, not only the chart it almost matched.
+    async with factory.unchanged():
+        missed = await post(
+            browser, "/emergency-access", mrn="T0000000000", birth_date="1980-05-17", reason=REASON
+        )
+        assert missed.status_code == 422
     assert "No patient matches" in missed.text
     refused = [e for e in await factory.audit_events(after=before) if e.record_type == "BreakGlass"]
     assert [(e.outcome, e.purpose) for e in refused] == [(4, "BTG")]
-    assert_unchanged(record, await factory.patient_record(chart.patient))
     granted = await post(
         browser,
         "/emergency-access",
@@ -274,6 +293,12 @@ async def test_emergency_access_form_audits_a_failed_lookup_and_grants_a_match(
         reason=REASON,
     )
     assert redirected_to(granted, f"/patients/{chart.patient.id}")
+    [grant] = rows_of(await factory.patient_record(chart.patient), "break_glass_grant")
+    assert (grant["user_id"], grant["reason"], grant["started_at"]) == (
+        outsider.id,
+        REASON,
+        factory.clock.now(),
+    )
 
 
 async def test_administrators_manage_accounts_and_organisations_through_forms(
@@ -289,34 +314,47 @@ async def test_administrators_manage_accounts_and_organisations_through_forms(
         password="a-long-temporary-1",
     )
     assert redirected_to(created, "/admin/users")
+    async with factory.system_session() as session:
+        [new] = (await session.execute(select(User).where(User.username == "casey.new"))).scalars()
+    assert (new.full_name, new.role, new.must_change_password) == ("Casey New", "therapist", True)
     deactivated = await post(browser, f"/admin/users/{care_manager.id}/active", active="false")
     assert redirected_to(deactivated, f"/admin/users/{care_manager.id}")
     assert (await factory.reload(User, care_manager.id)).active is False
-    reset = await post(browser, f"/admin/users/{care_manager.id}/password", password="short")
-    assert reset.status_code == 422
+    async with factory.account_unchanged(care_manager):
+        reset = await post(browser, f"/admin/users/{care_manager.id}/password", password="short")
+        assert reset.status_code == 422
     org = await post(
         browser, "/admin/organizations", name="Bridge Food Bank", kind="community_partner"
     )
     assert redirected_to(org, "/admin/organizations")
     listing = await browser.client.get("/admin/organizations")
     assert "Bridge Food Bank" in listing.text
+    assert await organisations(factory) == [("Bridge Food Bank", "community_partner")]
     taken = await post(
         browser, "/admin/organizations", name="Bridge Food Bank", kind="community_partner"
     )
     assert taken.status_code == 422
+    assert await organisations(factory) == [("Bridge Food Bank", "community_partner")]
+
+
+async def organisations(factory: Factory) -> list[tuple[str, str]]:
+    async with factory.system_session() as session:
+        rows = await session.execute(select(Organization.name, Organization.kind))
+        return [(name, kind) for name, kind in rows]
 
 
 async def test_an_emergency_access_is_reviewed_once(
     factory: Factory, chart: PatientWithTeam, outsider: User, admin: User, browser_for: Any
 ) -> None:
     requester = await browser_for(outsider)
-    await post(
+    granted = await post(
         requester,
         "/emergency-access",
         mrn=chart.patient.mrn,
         birth_date=chart.patient.birth_date.isoformat(),
         reason=REASON,
     )
+    assert redirected_to(granted, f"/patients/{chart.patient.id}")
     reviewer = await browser_for(admin)
     listing = await reviewer.client.get("/admin/break-glass")
     assert chart.patient.mrn in listing.text
@@ -325,5 +363,6 @@ async def test_an_emergency_access_is_reviewed_once(
     assert redirected_to(reviewed, "/admin/break-glass")
     stored = await factory.reload(BreakGlassGrant, uuid.UUID(grant_id))
     assert stored.review_note == "Confirmed with ED"
-    twice = await post(reviewer, f"/admin/break-glass/{grant_id}", note="Again")
-    assert twice.status_code == 422
+    async with factory.unchanged(chart.patient):
+        twice = await post(reviewer, f"/admin/break-glass/{grant_id}", note="Again")
+        assert twice.status_code == 422
