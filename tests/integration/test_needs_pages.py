@@ -46,14 +46,14 @@ async def test_someone_outside_the_care_team_gets_404_for_the_needs_tab(
     page = await browser.client.get(f"/patients/{chart.patient.id}/needs")
     assert page.status_code == 404
     assert chart.patient.family_name not in page.text
-    change = await post(
-        browser,
-        f"/patients/{chart.patient.id}/needs/{housing.id}/status",
-        version=1,
-        status="confirmed",
-    )
-    assert change.status_code == 404
-    assert (await factory.reload(Need, housing.id)).status == "identified"
+    async with factory.unchanged():
+        change = await post(
+            browser,
+            f"/patients/{chart.patient.id}/needs/{housing.id}/status",
+            version=1,
+            status="confirmed",
+        )
+        assert change.status_code == 404
 
 
 async def test_a_candidate_need_is_confirmed_with_the_patient(
@@ -140,6 +140,7 @@ async def test_a_stale_change_answers_409_and_shows_the_need_as_it_is_now(
     url = f"/patients/{chart.patient.id}/needs/{housing.id}/status"
     first = await post(browser, url, version=housing.version, status="confirmed")
     assert first.status_code == 303
+    assert (await factory.reload(Need, housing.id)).status == "confirmed"
     record = await factory.patient_record(chart.patient)
     stale = await post(
         browser, url, version=housing.version, status="dismissed", reason="Not a problem"
@@ -208,7 +209,8 @@ async def test_a_need_entered_in_error_can_no_longer_change_and_says_why(
     )
     assert withdrawn.status_code == 303
     stored = await factory.reload(Need, housing.id)
-    again = await post(browser, url, version=stored.version, status="confirmed")
-    assert again.status_code == 422
+    assert (stored.status, stored.status_reason) == ("entered-in-error", "Wrong patient")
+    async with factory.unchanged(chart.patient):
+        again = await post(browser, url, version=stored.version, status="confirmed")
+        assert again.status_code == 422
     assert "cannot become confirmed" in again.text
-    assert (await factory.reload(Need, housing.id)).status == "entered-in-error"
