@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import update
 from tests.factories import Factory, PatientWithTeam
 from tests.snapshots import differences
@@ -54,3 +56,23 @@ async def test_the_snapshot_sees_a_new_row_and_a_changed_column_and_not_another_
 
     await factory.related_person(other.patient)
     assert await factory.patient_record(chart.patient) == changed
+
+
+async def test_the_account_snapshot_sees_a_new_session_and_a_changed_column_of_that_user(
+    factory: Factory, care_manager: User, browser_for: Any
+) -> None:
+    other = await factory.user(role="therapist")
+    before = await factory.account_record(care_manager)
+    assert set(before) == {"app_user", "user_session", "api_token"}
+    assert [dict(row)["id"] for row in before["app_user"]] == [care_manager.id]
+    await browser_for(care_manager)
+    signed_in = await factory.account_record(care_manager)
+    assert differences(before, signed_in) == ["user_session: 1 row(s) new or changed, 0 gone"]
+    async with factory.system_session() as session:
+        await session.execute(
+            update(User).where(User.id == care_manager.id).values(failed_logins=3)
+        )
+        await session.execute(update(User).where(User.id == other.id).values(failed_logins=3))
+        await session.commit()
+    changed = await factory.account_record(care_manager)
+    assert differences(signed_in, changed) == ["app_user: 1 row(s) new or changed, 1 gone"]
