@@ -183,6 +183,27 @@ def form_status(form: FormState | None) -> int:
     return 409 if form.conflict else 422
 
 
+class SentBack:
+    """The form a POST sent back to a page that has several (None on a GET). When it was based
+    on a version of the record that has since changed, the page shows every form afresh from the
+    record as it now is, with the conflict notice (409); otherwise the refused form keeps what
+    was typed and its errors (422)."""
+
+    def __init__(self, **forms: FormState | None) -> None:
+        self._forms = forms
+        self.submitted = next((f for f in forms.values() if f is not None), None)
+        self.conflict = self.submitted is not None and self.submitted.conflict
+
+    def form(self, name: str, fresh: Callable[[], FormState]) -> FormState:
+        """The form ``name`` as it was sent back, or ``fresh()`` from the record."""
+        sent = self._forms.get(name)
+        return fresh() if sent is None or self.conflict else sent
+
+    @property
+    def status(self) -> int:
+        return form_status(self.submitted)
+
+
 def see_other(url: str, flash: str | None = None, **params: str) -> RedirectResponse:
     """POST-redirect-GET, optionally with a flash message code."""
     query = {k: v for k, v in params.items() if v}

@@ -31,6 +31,7 @@ from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser, form_values, parse_form
 from tandem.web.pages import (
     FormState,
+    SentBack,
     attempt,
     form_from,
     form_status,
@@ -152,10 +153,7 @@ async def _assessment_page(
     withdraw: FormState | None = None,
 ) -> Response:
     """The assessment in full; a refused form keeps its errors, a stale one shows it afresh."""
-    submitted: FormState | None = amend or withdraw
-    conflict = submitted is not None and submitted.conflict
-    if conflict:
-        amend = withdraw = None
+    sent = SentBack(amend=amend, withdraw=withdraw)
     chart = await chart_context(session, ctx, patient_id, "assessments")
     record = await comprehensive.get_assessment(session, ctx, patient_id, assessment_id)
     responses = await service.list_responses(session, ctx, patient_id)
@@ -174,11 +172,11 @@ async def _assessment_page(
             "all_screens": all_screens,
             "screens": screens,
             "open_needs": open_needs,
-            "amend": amend or assessment_form(record),
-            "withdraw": withdraw or form_from(None, version=record.version),
-            "conflict": conflict,
+            "amend": sent.form("amend", lambda: assessment_form(record)),
+            "withdraw": sent.form("withdraw", lambda: form_from(None, version=record.version)),
+            "conflict": sent.conflict,
         },
-        status_code=form_status(submitted),
+        status_code=sent.status,
     )
 
 

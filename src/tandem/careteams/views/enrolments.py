@@ -18,8 +18,8 @@ from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
+    SentBack,
     form_from,
-    form_status,
     options,
     organization_options,
     page,
@@ -89,10 +89,7 @@ async def _enrolment_page(
     change: FormState | None = None,
     withdraw: FormState | None = None,
 ) -> Response:
-    submitted = change or withdraw
-    conflict = submitted is not None and submitted.conflict
-    if conflict:
-        change = withdraw = None
+    sent = SentBack(change=change, withdraw=withdraw)
     chart = await chart_context(session, ctx, patient_id, "enrolments")
     enrolment = await enrolments.get_enrolment(session, ctx, patient_id, enrolment_id)
     return page(
@@ -102,11 +99,11 @@ async def _enrolment_page(
             **chart,
             "enrolment": enrolment,
             "phases": options(Phase),
-            "change": change or form_from(enrolment, ("version", "phase")),
-            "withdraw": withdraw or form_from(None, version=enrolment.version),
-            "conflict": conflict,
+            "change": sent.form("change", lambda: form_from(enrolment, ("version", "phase"))),
+            "withdraw": sent.form("withdraw", lambda: form_from(None, version=enrolment.version)),
+            "conflict": sent.conflict,
         },
-        status_code=form_status(submitted),
+        status_code=sent.status,
     )
 
 

@@ -22,8 +22,8 @@ from tandem.vocab import RecordStatus
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
+    SentBack,
     form_from,
-    form_status,
     options,
     organization_options,
     page,
@@ -150,10 +150,7 @@ async def _member_page(
     end: FormState | None = None,
 ) -> Response:
     """The member page; a refused form is shown with its errors, a stale one afresh (409)."""
-    submitted = change or end
-    conflict = submitted is not None and submitted.conflict
-    if conflict:
-        change = end = None
+    sent = SentBack(change=change, end=end)
     chart = await chart_context(
         session, ctx, patient_id, "care-team", capability=Capability.manage_care_team
     )
@@ -167,11 +164,13 @@ async def _member_page(
             "member": member,
             "roles": options(CareTeamRole),
             "organizations": await organization_options(session, keep=keep),
-            "change": change or form_from(member, ("version", "role", "organization_id")),
-            "end": end or form_from(None, version=member.version),
-            "conflict": conflict,
+            "change": sent.form(
+                "change", lambda: form_from(member, ("version", "role", "organization_id"))
+            ),
+            "end": sent.form("end", lambda: form_from(None, version=member.version)),
+            "conflict": sent.conflict,
         },
-        status_code=form_status(submitted),
+        status_code=sent.status,
     )
 
 

@@ -24,8 +24,8 @@ from tandem.vocab import RecordStatus
 from tandem.web.deps import PageCtx, PageUser
 from tandem.web.pages import (
     FormState,
+    SentBack,
     form_from,
-    form_status,
     options,
     page,
     submit,
@@ -108,10 +108,7 @@ async def _person_page(
     edit: FormState | None = None,
     end: FormState | None = None,
 ) -> Response:
-    submitted = edit or end
-    conflict = submitted is not None and submitted.conflict
-    if conflict:
-        edit = end = None
+    sent = SentBack(edit=edit, end=end)
     chart = await chart_context(
         session, ctx, patient_id, "related-persons", capability=Capability.edit_family
     )
@@ -122,12 +119,12 @@ async def _person_page(
         {
             **chart,
             "person": person,
-            "edit": edit or form_from(person, PERSON_FIELDS),
-            "end": end or form_from(None, version=person.version),
-            "conflict": conflict,
+            "edit": sent.form("edit", lambda: form_from(person, PERSON_FIELDS)),
+            "end": sent.form("end", lambda: form_from(None, version=person.version)),
+            "conflict": sent.conflict,
             "relationships": options(Relationship),
         },
-        status_code=form_status(submitted),
+        status_code=sent.status,
     )
 
 
