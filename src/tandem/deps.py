@@ -43,12 +43,7 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-async def _runtime(request: Request) -> Runtime:
-    # Dependencies are async: a plain ``def`` one costs a threadpool hop on every request.
-    return runtime(request)
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -139,8 +134,7 @@ async def current_user(request: Request, user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def access_context(request: Request, user: User) -> AccessContext:
-    """Who is asking, for what purpose, from where: built from the signed-in user."""
+def access_context(request: Request, user: CurrentUser) -> AccessContext:
     rt = runtime(request)
     return AccessContext(
         user_id=user.id,
@@ -154,8 +148,4 @@ def access_context(request: Request, user: User) -> AccessContext:
     )
 
 
-async def _access_context(request: Request, user: CurrentUser) -> AccessContext:
-    return access_context(request, user)
-
-
-Ctx = Annotated[AccessContext, Depends(_access_context)]
+Ctx = Annotated[AccessContext, Depends(access_context)]
