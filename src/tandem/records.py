@@ -30,9 +30,9 @@ def check_version(record: Any, version: int) -> None:
 def current(record: R | None, version: int, what: str) -> R:
     """The record a change is based on: 404 if it is missing (or hidden), 409 if it has changed
     since the form was opened."""
-    check_version(found(record, what), version)
-    assert record is not None
-    return record
+    based_on = found(record, what)
+    check_version(based_on, version)
+    return based_on
 
 
 def reject_cleared(changes: dict[str, Any], required: Iterable[str]) -> None:

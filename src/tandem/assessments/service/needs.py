@@ -163,6 +163,34 @@ async def needs_from_response(
     ]
 
 
+async def _move(
+    session: AsyncSession,
+    ctx: AccessContext,
+    access: PatientAccess,
+    need: Need,
+    to: str,
+    *,
+    note: str | None,
+    detail: dict[str, object],
+) -> None:
+    """Move a need to status ``to``: the step in its history (with ``note``), the change, and
+    its audit event (the two statuses and ``detail``)."""
+    before = need.status
+    _event(session, ctx, need, before, to, note)
+    need.status = to
+    need.updated_at = ctx.now()
+    await session.flush()
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "Need",
+        need.id,
+        action="U",
+        detail={"status": [before, to], **detail},
+    )
+
+
 def _event(
     session: AsyncSession,
     ctx: AccessContext,
@@ -263,21 +291,8 @@ async def change_need_status(
     # A note of only spaces is no note.
     reason = (data.reason or "").strip() or None
     check_need_transition(need.status, data.status, reason)
-    before = need.status
-    _event(session, ctx, need, before, data.status, reason)
-    need.status = data.status
     need.status_reason = reason
-    need.updated_at = ctx.now()
-    await session.flush()
-    audit_patient(
-        session,
-        ctx,
-        access,
-        "Need",
-        need.id,
-        action="U",
-        detail={"status": [before, data.status], "reason": reason},
-    )
+    await _move(session, ctx, access, need, data.status, note=reason, detail={"reason": reason})
     return (await _read_all(session, access, [need]))[0]
 
 
@@ -285,20 +300,7 @@ async def confirm_for_assessment(
     session: AsyncSession, ctx: AccessContext, access: PatientAccess, need: Need
 ) -> None:
     """A candidate need chosen in a comprehensive assessment is confirmed by it."""
-    if need.status != "identified":
+    if need.status != NeedStatus.identified:
         return
-    _event(
-        session, ctx, need, "identified", "confirmed", "Confirmed in the comprehensive assessment"
-    )
-    need.status = "confirmed"
-    need.updated_at = ctx.now()
-    await session.flush()
-    audit_patient(
-        session,
-        ctx,
-        access,
-        "Need",
-        need.id,
-        action="U",
-        detail={"status": ["identified", "confirmed"]},
-    )
+    note = "Confirmed in the comprehensive assessment"
+    await _move(session, ctx, access, need, NeedStatus.confirmed, note=note, detail={})
