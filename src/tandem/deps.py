@@ -43,7 +43,12 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
+async def _runtime(request: Request) -> Runtime:
+    # Dependencies are async: a plain ``def`` one costs a threadpool hop on every request.
+    return runtime(request)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -134,7 +139,8 @@ async def current_user(request: Request, user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def access_context(request: Request, user: CurrentUser) -> AccessContext:
+def access_context(request: Request, user: User) -> AccessContext:
+    """Who is asking, for what purpose, from where: built from the signed-in user."""
     rt = runtime(request)
     return AccessContext(
         user_id=user.id,
@@ -145,7 +151,12 @@ def access_context(request: Request, user: CurrentUser) -> AccessContext:
         source_address=client_address(request),
         purpose="HOPERAT" if user.role in {"administrator", "privacy_officer"} else "TREAT",
         via=getattr(request.state, "auth_via", "session"),
+        full_name=user.full_name,
     )
 
 
-Ctx = Annotated[AccessContext, Depends(access_context)]
+async def _access_context(request: Request, user: CurrentUser) -> AccessContext:
+    return access_context(request, user)
+
+
+Ctx = Annotated[AccessContext, Depends(_access_context)]

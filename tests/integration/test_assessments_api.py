@@ -400,3 +400,37 @@ async def test_a_self_reported_response_records_its_source(
     assert response.status_code == 201, response.text
     listed = await get_json(client, patient_url(chart.patient.id, "/responses"))
     assert [(r["source"], r["entered_by"]) for r in listed] == [("patient", care_manager.full_name)]
+
+
+@pytest.mark.parametrize(
+    ("instrument", "answers"),
+    [
+        ("phq-9", phq9_items(3, 2, 2, 1, 1, 1, 1, 1, 2)),  # item 9 raises a safety alert
+        ("phq-9", phq9_items(0, 0, 1, 0, 0, 0, 0, 0, 0)),
+        ("social-needs", SOCIAL_NEEDS_POSITIVE),  # identifies needs; one open need gains it
+    ],
+    ids=["alert", "no alert", "needs"],
+)
+async def test_what_a_submission_answers_is_what_reading_it_back_answers(
+    instrument: str,
+    answers: dict[str, Any],
+    chart: PatientWithTeam,
+    care_manager: User,
+    client_for: Any,
+) -> None:
+    # The answer to a submission is built from what it has just written (no second read of its
+    # alerts, needs or history); it must say exactly what a read of the stored record says.
+    client = await client_for(care_manager)
+    await administer(client, chart.patient.id, phq9_items(1, 1, 1, 1, 1, 1, 1, 1, 0))
+    if instrument == "social-needs":
+        opened = await client.post(
+            patient_url(chart.patient.id, "/needs"),
+            json={"domain": "food-insecurity", "description": "Skips meals at month's end"},
+        )
+        assert opened.status_code == 201, opened.text
+    posted = await administer(client, chart.patient.id, answers, instrument=instrument)
+    read = await get_json(client, patient_url(chart.patient.id, f"/responses/{posted['id']}"))
+    for only_on_submission in ("alerts_raised", "needs_identified"):
+        posted.pop(only_on_submission)
+        read.pop(only_on_submission)
+    assert posted == read

@@ -41,7 +41,6 @@ from tandem.access.scope import (
     STAFF_WRITES,
     UnscopedPatientQuery,
     access_decision,
-    count_of,
     existence_probe,
     patient_owned,
     patient_owned_tables,
@@ -427,7 +426,7 @@ async def test_an_alias_of_a_patient_table_needs_its_own_filter(
     care_manager: User,
 ) -> None:
     # Filtering the aliased table by name would leave the alias's rows (everyone's) unfiltered.
-    other = aliased(SafetyAlert)
+    other = aliased(SafetyAlert, name="other_alert")
     stmt = select(Patient, other).join(other, true())
     async with sessionmaker() as session:
         access = await prove(session, factory, care_manager, chart.patient)
@@ -436,6 +435,43 @@ async def test_an_alias_of_a_patient_table_needs_its_own_filter(
                 scoped_to_patient(stmt, access, Patient.id, SafetyAlert.patient_id)
             )
         await session.execute(scoped_to_patient(stmt, access, Patient.id, other.patient_id))
+
+
+async def test_an_alias_of_a_patient_table_needs_a_name(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+) -> None:
+    # Two anonymous aliases of one shape look alike to the guard's cache of findings; a named
+    # alias is told apart, so the filter provably applies to it.
+    async with sessionmaker() as session:
+        access = await prove(session, factory, care_manager, chart.patient)
+        for _ in range(2):
+            other = aliased(SafetyAlert)
+            stmt = select(Patient.id, other.id).join(other, other.patient_id == Patient.id)
+            with pytest.raises(UnscopedPatientQuery, match="without a name"):
+                await session.execute(scoped_to_patient(stmt, access, Patient.id, other.patient_id))
+
+
+async def test_statements_of_one_shape_are_each_checked_against_their_own_scope(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+) -> None:
+    # The guard remembers what a shape reaches, never a verdict: the same statement with no
+    # scope, or filtering the wrong table, is refused after it once passed.
+    async with sessionmaker() as session:
+        access = await prove(session, factory, care_manager, chart.patient)
+        stmt = select(SafetyAlert.id).where(SafetyAlert.status == "active")
+        await session.execute(scoped_to_patient(stmt, access, SafetyAlert.patient_id))
+        with pytest.raises(UnscopedPatientQuery):
+            await session.execute(stmt)
+        with pytest.raises(UnscopedPatientQuery):
+            await session.execute(
+                scoped_to_patient(stmt, access, Patient.id)  # filters the wrong table
+            )
 
 
 SUBQUERIES: dict[str, Any] = {
@@ -529,7 +565,7 @@ async def test_an_outer_joined_table_keeps_only_the_proven_patients_rows(
         assert (await session.execute(stmt)).all() == [(chart.patient.id, "Theirs")]
 
 
-async def test_count_of_a_patient_scoped_query_counts_the_proven_patients_rows(
+async def test_a_patient_scoped_count_counts_the_proven_patients_rows(
     sessionmaker: async_sessionmaker[AsyncSession],
     factory: Factory,
     chart: PatientWithTeam,
@@ -541,13 +577,25 @@ async def test_count_of_a_patient_scoped_query_counts_the_proven_patients_rows(
     await factory.related_person(other.patient, name="Theirs")
     async with sessionmaker() as session:
         access = await prove(session, factory, care_manager, chart.patient, Capability.read_family)
-        stmt = scoped_to_patient(select(RelatedPerson), access, RelatedPerson.patient_id)
-        assert await session.scalar(count_of(stmt)) == 2
+        counted = select(func.count()).select_from(RelatedPerson)
+        stmt = scoped_to_patient(counted, access, RelatedPerson.patient_id)
+        assert await session.scalar(stmt) == 2
 
 
-def test_count_of_refuses_an_unscoped_query() -> None:
-    with pytest.raises(UnscopedPatientQuery):
-        count_of(select(Patient))
+async def test_a_count_over_a_scoped_subquery_is_refused(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+) -> None:
+    # The filters apply to the statement's own FROM list; wrapped in a subquery, they are out
+    # of the guard's sight, whatever scope the outer statement carries.
+    async with sessionmaker() as session:
+        access = await prove(session, factory, care_manager, chart.patient, Capability.read_family)
+        inner = scoped_to_patient(select(RelatedPerson), access, RelatedPerson.patient_id)
+        outer = select(func.count()).select_from(inner.subquery())
+        with pytest.raises(UnscopedPatientQuery):
+            await session.scalar(scoped_to_patient(outer, access, RelatedPerson.patient_id))
 
 
 # -- what the proof grants -----------------------------------------------------------------

@@ -76,12 +76,12 @@ async def submit_phq9(client: httpx.AsyncClient, chart: PatientWithTeam) -> http
 # (name, request, signed in through the browser?, its statements: the same on SQLite and
 # PostgreSQL; each counts the sign-in lookup, the access decision, the reads and the audit insert)
 SCENARIOS: list[tuple[str, Request, bool, int]] = [
-    ("caseload, JSON", get("/api/v1/patients"), False, 5),
-    ("caseload, HTML", get("/caseload"), True, 6),
+    ("caseload, JSON", get("/api/v1/patients"), False, 4),
+    ("caseload, HTML", get("/caseload"), True, 5),
     ("chart header, JSON", get("/api/v1/patients/{patient}"), False, 6),
     ("PHQ-9 trajectory, JSON", get("/api/v1/patients/{patient}/trajectories/phq-9"), False, 5),
-    ("Measurements page, HTML", get("/patients/{patient}/measurements"), True, 14),
-    ("PHQ-9 submitted, JSON", submit_phq9, False, 13),
+    ("Measurements page, HTML", get("/patients/{patient}/measurements"), True, 11),
+    ("PHQ-9 submitted, JSON", submit_phq9, False, 9),
 ]
 
 

@@ -24,6 +24,8 @@ class AccessContext:
     purpose: str = "TREAT"
     via: str = "session"
     extra: dict[str, str] = field(default_factory=dict)
+    # The signed-in user's name, for what they have just written (None: look it up).
+    full_name: str | None = None
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -11,13 +11,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import TextClause, operators
-from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, Label
+from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, Label, _anonymous_label
 from sqlalchemy.sql.selectable import (
     AliasedReturnsRows,
     Exists,
@@ -100,25 +100,25 @@ class _Reach:
     in_exists: set[str]
     # Named in SQL text embedded in the statement (text(), literal_column()).
     text: set[str]
+    # Aliases of patient tables at the statement's own level that have no name of their own.
+    anonymous: set[str] = field(default_factory=set)
 
 
-def _reach(statement: Any, scope: Any, owned: Any) -> _Reach:
-    """Walk ``statement``; a subquery carrying the same scope is the scoped statement itself
-    (count_of wraps it so), any other nested SELECT is beyond the filters of the scope."""
+def _reach(statement: Any, owned: Any) -> _Reach:
+    """Walk ``statement``: any SELECT nested in it is beyond the filters of its scope."""
     reach = _Reach(set(), set(), set(), set())
     seen: set[tuple[int, bool, bool]] = set()
 
-    def visit(element: Any, nested: bool, wrapped: bool = False, in_exists: bool = False) -> None:
+    def visit(element: Any, nested: bool, in_exists: bool = False) -> None:
         if (id(element), nested, in_exists) in seen:
             return
         seen.add((id(element), nested, in_exists))
         if isinstance(element, Exists):
             in_exists = True
         if isinstance(element, SelectBase) and element is not statement:
-            options: Any = getattr(element, "get_execution_options", dict)()
-            nested = nested or not wrapped or options.get(SCOPE_OPTION) is not scope
+            nested = True
         if isinstance(element, AliasedReturnsRows) and isinstance(element.element, SelectBase):
-            visit(element.element, nested, wrapped=True, in_exists=in_exists)
+            visit(element.element, True, in_exists=in_exists)
             return
         if isinstance(element, TableClause) or (
             isinstance(element, AliasedReturnsRows) and isinstance(element.element, TableClause)
@@ -131,6 +131,10 @@ def _reach(statement: Any, scope: Any, owned: Any) -> _Reach:
                     reach.nested.add(table)
                 else:
                     reach.top.add((table, alias))
+                    if isinstance(element, AliasedReturnsRows) and isinstance(
+                        element.name, _anonymous_label
+                    ):
+                        reach.anonymous.add(table)
             return
         if isinstance(element, TextClause):
             reach.text |= _sql_mentions(element.text, owned)
@@ -144,6 +148,48 @@ def _reach(statement: Any, scope: Any, owned: Any) -> _Reach:
 
     visit(statement, False)
     return reach
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the guard learns from a statement's structure alone: where it reaches patient
+    tables. The same for every statement of the same shape (parameters aside)."""
+
+    reach: _Reach
+    touched: frozenset[str]
+
+
+# Shapes by SQLAlchemy's cache key of the statement: the structure (tables, aliases by name,
+# columns, SQL text, nesting) without the parameter values. SQLAlchemy computes the key once per
+# statement object and uses it again to find the compiled SQL, so a shape seen before costs a
+# dictionary lookup instead of a walk of the whole expression. Bounded; cleared when full.
+_SHAPES: dict[tuple[Any, ...], _Shape] = {}
+_SHAPES_HELD = 4096
+
+
+def _shape(statement: Any, owned: dict[str, Any]) -> _Shape:
+    cache_key = statement._generate_cache_key()
+    key = None if cache_key is None else (id(owned), cache_key.key)
+    if key is not None:
+        found = _SHAPES.get(key)
+        if found is not None:
+            return found
+    reach = _reach(statement, owned)
+    touched = frozenset(
+        (
+            _referenced_tables(statement)
+            | {table for table, _ in reach.top}
+            | reach.nested
+            | reach.in_exists
+        )
+        & set(owned)
+    )
+    shape = _Shape(reach, touched)
+    if key is not None:
+        if len(_SHAPES) >= _SHAPES_HELD:
+            _SHAPES.clear()
+        _SHAPES[key] = shape
+    return shape
 
 
 def _kind(state: ORMExecuteState) -> str:
@@ -172,15 +218,15 @@ def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> 
         if touched:
             raise _refuse(f"raw SQL on {sorted(touched)} outside a system session")
         return
-    reach = _reach(statement, scope, owned)
+    shape = _shape(statement, owned)
+    reach = shape.reach
     if reach.text:
         raise _refuse(f"SQL text naming {sorted(reach.text)} outside a system session")
-    touched = (
-        _referenced_tables(statement)
-        | {table for table, _ in reach.top}
-        | reach.nested
-        | reach.in_exists
-    ) & set(owned)
+    if reach.anonymous:
+        # Statements of one shape share the guard's findings, and anonymous aliases of one
+        # shape look alike: a filter must name the alias it applies to.
+        raise _refuse(f"an alias of {sorted(reach.anonymous)} without a name (aliased(name=...))")
+    touched = set(shape.touched)
     if not touched:
         return
     if kind == "delete":

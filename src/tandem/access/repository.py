@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -53,33 +53,49 @@ class Relationship:
     emergency: bool
 
 
-async def relationship_to(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
-) -> Relationship | None:
-    """One query: the patient, the caller's active membership and any live emergency grant
-    (None when no such patient is registered)."""
-    assert ctx.user_id is not None
-    member = aliased(CareTeamMember)
-    grant = aliased(BreakGlassGrant)
+def _decision() -> Any:
+    """The access decision's statement: the patient, the caller's role on the care team (their
+    earliest active membership) and whether they hold a live emergency grant. Built once and
+    run with the caller's values (building it costs more than running it)."""
+    member = aliased(CareTeamMember, name="decision_member")
+    grant = aliased(BreakGlassGrant, name="decision_grant")
     team_role = (
         select(member.role)
         .where(
-            member.user_id == ctx.user_id,
+            member.user_id == bindparam("user_id"),
             member.patient_id == Patient.id,
             member.status == RecordStatus.active,
-            member.start_date <= ctx.clock.today(),
+            member.start_date <= bindparam("today"),
         )
         .order_by(member.start_date)
         .limit(1)
         .scalar_subquery()
     )
     broke_glass = exists().where(
-        grant.user_id == ctx.user_id,
+        grant.user_id == bindparam("user_id"),
         grant.patient_id == Patient.id,
-        grant.expires_at > ctx.now(),
+        grant.expires_at > bindparam("now"),
     )
-    stmt = select(Patient, team_role, broke_glass).where(Patient.id == patient_id)
-    row = (await session.execute(access_decision(stmt))).first()
+    stmt = select(Patient, team_role, broke_glass).where(Patient.id == bindparam("patient_id"))
+    return access_decision(stmt)
+
+
+_DECISION = _decision()
+
+
+async def relationship_to(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> Relationship | None:
+    """One query: the patient, the caller's active membership and any live emergency grant
+    (None when no such patient is registered)."""
+    assert ctx.user_id is not None
+    values = {
+        "patient_id": patient_id,
+        "user_id": ctx.user_id,
+        "today": ctx.clock.today(),
+        "now": ctx.now(),
+    }
+    row = (await session.execute(_DECISION, values)).first()
     if row is None:
         return None
     return Relationship(patient=row[0], team_role=row[1], emergency=bool(row[2]))

@@ -29,8 +29,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol, Self, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy import ColumnElement, Select, event, exists, false, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Mapper, aliased
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import (
     AliasedReturnsRows,
@@ -70,21 +70,26 @@ class UnscopedPatientQuery(RuntimeError):
 
 def patient_owned() -> dict[str, PatientData]:
     """Every table that holds patient data, with its marker."""
-    mappers = Base.registry.mappers
-    # The guard asks on every statement; recompute only when a model has been mapped since.
-    if _owned_cache.get("mappers") != len(mappers):
-        found: dict[str, PatientData] = {}
-        for mapper in mappers:
+    # The guard asks on every statement: worked out again only after a model is mapped.
+    tables: dict[str, PatientData] | None = _owned_cache.get("tables")
+    if tables is None:
+        tables = {}
+        for mapper in Base.registry.mappers:
             marker = getattr(mapper.class_, "__patient_owned__", None)
             if isinstance(marker, PatientData):
-                found[str(getattr(mapper.local_table, "name", ""))] = marker
-        _owned_cache["mappers"] = len(mappers)
-        _owned_cache["tables"] = found
-    tables: dict[str, PatientData] = _owned_cache["tables"]
+                tables[str(getattr(mapper.local_table, "name", ""))] = marker
+        _owned_cache["tables"] = tables
     return tables
 
 
 _owned_cache: dict[str, Any] = {}
+
+
+def _forget_owned_tables(_mapper: Any, _class: Any) -> None:
+    _owned_cache.pop("tables", None)
+
+
+event.listen(Mapper, "after_mapper_constructed", _forget_owned_tables)
 
 
 def patient_owned_tables() -> frozenset[str]:
@@ -261,16 +266,6 @@ def access_decision(stmt: T) -> T:
     return stmt.execution_options(**{SCOPE_OPTION: ACCESS_DECISION})
 
 
-def count_of(stmt: Select[*tuple[Any, ...]]) -> Select[int]:
-    """How many rows a scoped query returns; refuses to count an unscoped one."""
-    scope = stmt.get_execution_options().get(SCOPE_OPTION)
-    if not scope:
-        raise UnscopedPatientQuery("count_of() needs a query built by this module")
-    return (
-        select(func.count()).select_from(stmt.subquery()).execution_options(**{SCOPE_OPTION: scope})
-    )
-
-
 # -- proofs kept on the session ------------------------------------------------------------
 
 
@@ -313,7 +308,6 @@ __all__ = [
     "UnscopedPatientQuery",
     "access_decision",
     "care_relationship",
-    "count_of",
     "existence_probe",
     "mark_system",
     "patient_key",

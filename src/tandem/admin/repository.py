@@ -80,12 +80,15 @@ async def lock_active_administrators(session: AsyncSession) -> frozenset[uuid.UU
 # -- emergency accesses to review ----------------------------------------------------------
 
 
+_REVIEWER = aliased(User, name="reviewer")  # made once (an alias is costly to build)
+
+
 async def emergency_accesses(
     session: AsyncSession, staff: StaffAccess, *, pending_only: bool, limit: int = 500
 ) -> list[tuple[BreakGlassGrant, str, str, str | None]]:
     """The latest emergency accesses with the patient's MRN, the holder's and the reviewer's
     usernames; only those not yet reviewed if ``pending_only``."""
-    reviewer = aliased(User)
+    reviewer = _REVIEWER
     stmt = (
         select(BreakGlassGrant, Patient.mrn, User.username, reviewer.username)
         .join(Patient, Patient.id == BreakGlassGrant.patient_id)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from tandem.access.proof import PatientAccess
 from tandem.access.repository import row_of_patient
@@ -38,23 +39,35 @@ class ByWhom(NamedTuple, Generic[R]):
 
 
 class ScorePoint(NamedTuple):
-    """A total-score observation with the response it was derived from."""
+    """A total score as a trajectory shows it: the columns of its observation and of the
+    response it was derived from that the chart and its table use."""
 
-    observation: Observation
-    response: Response
+    code: str
+    on: date
+    score: int
+    band: str | None
+    band_label: str | None
+    status: str
+    response_id: uuid.UUID
+    response_status: str
 
 
 async def responses(
     session: AsyncSession, access: PatientAccess, *, instrument: str | None = None
-) -> Sequence[Response]:
-    """A patient's responses, newest first."""
-    stmt = select(Response)
+) -> Sequence[ByWhom[Response]]:
+    """A patient's responses, newest first, with who entered each; without the item answers
+    (a list shows scores, not answers: reading them raises)."""
+    stmt = (
+        select(Response, User.full_name)
+        .outerjoin(User, User.id == Response.entered_by)
+        .options(defer(Response.answers, raiseload=True))
+    )
     if instrument is not None:
         stmt = stmt.where(Response.instrument == instrument)
     stmt = scoped_to_patient(stmt, access, Response.patient_id).order_by(
         Response.answered_on.desc(), Response.recorded_at.desc()
     )
-    return (await session.execute(stmt)).scalars().all()
+    return [ByWhom(r, name) for r, name in (await session.execute(stmt)).all()]
 
 
 async def response(
@@ -128,14 +141,24 @@ async def observations(
 
 
 async def score_points(
-    session: AsyncSession, access: PatientAccess, code: str
+    session: AsyncSession, access: PatientAccess, codes: Sequence[str]
 ) -> Sequence[ScorePoint]:
-    """Valid total-score observations for one code with their responses, oldest first."""
+    """Valid total-score observations for the given codes (one statement for every followed
+    instrument), with their responses' ids and status, oldest first."""
     stmt = scoped_to_patient(
-        select(Observation, Response)
+        select(
+            Observation.code,
+            Observation.effective_on,
+            Observation.value_integer,
+            Observation.value_code,
+            Observation.value_display,
+            Observation.status,
+            Response.id,
+            Response.status,
+        )
         .join(Response, Response.id == Observation.response_id)
         .where(
-            Observation.code == code,
+            Observation.code.in_(codes),
             Observation.status != RecordStatus.entered_in_error,
             Observation.value_integer.is_not(None),
         ),
@@ -143,7 +166,7 @@ async def score_points(
         Observation.patient_id,
         Response.patient_id,
     ).order_by(Observation.effective_on, Observation.recorded_at)
-    return [ScorePoint(o, r) for o, r in (await session.execute(stmt)).all()]
+    return [ScorePoint._make(row) for row in (await session.execute(stmt)).all()]
 
 
 async def revisions(

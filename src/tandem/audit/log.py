@@ -128,6 +128,9 @@ def _folded(earlier: PendingEvent, later: PendingEvent) -> PendingEvent:
     return replace(primary, detail=json.dumps(detail, sort_keys=True, default=str))
 
 
+_APPEND = audit_append(insert(AuditEvent))  # every request runs it: built once
+
+
 def _write_pending(session: Session) -> None:
     # The changes first: a write the database refuses (a unique index) then fails before the
     # events leave the queue, so that the refused attempts among them are kept (see
@@ -139,7 +142,7 @@ def _write_pending(session: Session) -> None:
     )
     if not pending:
         return
-    session.execute(audit_append(insert(AuditEvent)), [dict(item.__dict__) for item in pending])
+    session.execute(_APPEND, [dict(item.__dict__) for item in pending])
 
 
 def _discard_unwritten(session: Session, transaction: SessionTransaction) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import case, literal, or_, select, update
+from sqlalchemy import bindparam, case, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,17 +101,24 @@ async def add_failure_against_name(
     return int((await session.execute(stmt)).scalar_one())
 
 
+# Every request signs in with one of these two: built once, run with the token's hash.
+_SESSION_AND_ACCOUNT = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+_API_TOKEN_AND_ACCOUNT = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 async def session_and_account(
     session: AsyncSession, token_hash: str
 ) -> tuple[UserSession, User] | None:
     """The server-side session with this token hash, and its account."""
-    row = (
-        await session.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == token_hash)
-        )
-    ).first()
+    row = (await session.execute(_SESSION_AND_ACCOUNT, {"token_hash": token_hash})).first()
     return (row[0], row[1]) if row is not None else None
 
 
@@ -154,13 +161,7 @@ async def api_token_and_account(
     session: AsyncSession, token_hash: str
 ) -> tuple[ApiToken, User] | None:
     """The API token with this hash, and its account."""
-    row = (
-        await session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == token_hash)
-        )
-    ).first()
+    row = (await session.execute(_API_TOKEN_AND_ACCOUNT, {"token_hash": token_hash})).first()
     return (row[0], row[1]) if row is not None else None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -95,6 +96,17 @@ async def current_enrolment(session: AsyncSession, access: PatientAccess) -> Enr
         Enrolment.patient_id,
     ).order_by(Enrolment.start_date.desc())
     found: Enrolment | None = (await session.execute(stmt.limit(1))).scalar_one_or_none()
+    return found
+
+
+async def current_enrolment_start(session: AsyncSession, access: PatientAccess) -> date | None:
+    """When the patient's open enrolment (the latest started) began."""
+    stmt = scoped_to_patient(
+        select(Enrolment.start_date).where(Enrolment.status == RecordStatus.active),
+        access,
+        Enrolment.patient_id,
+    ).order_by(Enrolment.start_date.desc())
+    found: date | None = await session.scalar(stmt.limit(1))
     return found
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import exists, literal, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
-from tandem.access.scope import count_of, scoped
+from tandem.access.scope import scoped
 from tandem.assessments.models import SafetyAlert
 from tandem.capabilities import Capability
 from tandem.careteams.models import CareTeamMember, Enrolment
@@ -21,11 +22,41 @@ from tandem.vocab import RecordStatus
 
 
 class CaseloadRow(NamedTuple):
-    """One patient on my caseload: my role on their team, and whether a safety alert is open."""
+    """One patient on my caseload as the list shows them: my role on their team, and whether a
+    safety alert is open."""
 
-    patient: Patient
+    id: uuid.UUID
+    mrn: str
+    given_name: str
+    family_name: str
+    preferred_name: str | None
+    birth_date: date
+    gender: str
+    phone: str | None
+    preferred_language: str
     my_role: str
     alert_open: bool
+
+
+class CaseloadEnrolment(NamedTuple):
+    """The programme and phase a caseload row shows."""
+
+    programme: str
+    phase: str
+
+
+# The columns a caseload row shows, nothing more (the list never needs a whole chart row).
+_SHOWN = (
+    Patient.id,
+    Patient.mrn,
+    Patient.given_name,
+    Patient.family_name,
+    Patient.preferred_name,
+    Patient.birth_date,
+    Patient.gender,
+    Patient.phone,
+    Patient.preferred_language,
+)
 
 
 async def caseload_page(
@@ -37,7 +68,8 @@ async def caseload_page(
     limit: int,
 ) -> tuple[Sequence[CaseloadRow], int]:
     """Patients whose care team the caller is on, with the caller's role and whether a safety
-    alert is open, one page at a time; patients with an open safety alert come first.
+    alert is open, one page at a time; patients with an open safety alert come first. The page
+    and the number of matching patients come from one statement (a window count).
 
     A role that may not see safety alerts or identifiers (a community partner) gets neither:
     no flag, no ordering by it, no search by identifier."""
@@ -54,7 +86,7 @@ async def caseload_page(
         alert_open = literal(False).label("alert_open")
         ordering = []
     stmt = (
-        select(Patient, CareTeamMember.role, alert_open)
+        select(*_SHOWN, CareTeamMember.role, alert_open, func.count().over().label("total"))
         .join(CareTeamMember, CareTeamMember.patient_id == Patient.id)
         .where(
             CareTeamMember.user_id == ctx.user_id,
@@ -83,29 +115,36 @@ async def caseload_page(
         mrn_match = Patient.mrn == query.identifier.upper()
         stmt = stmt.where(or_(mrn_match, held) if held is not None else mrn_match)
     stmt = scoped(stmt, ctx, Patient.id, CareTeamMember.patient_id)
-    total = await session.scalar(count_of(stmt))
-    rows = await session.execute(
-        stmt.order_by(*ordering, Patient.family_name, Patient.given_name, Patient.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return [CaseloadRow(row[0], row[1], bool(row[2])) for row in rows], int(total or 0)
+    rows = (
+        await session.execute(
+            stmt.order_by(*ordering, Patient.family_name, Patient.given_name, Patient.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    if rows:
+        return [CaseloadRow._make(row[:-1]) for row in rows], int(rows[0].total)
+    if offset == 0:
+        return [], 0
+    # Past the last page: the window has no row to count on, so count on their own.
+    total = await session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True))
+    return [], int(total or 0)
 
 
 async def caseload_enrolments(
     session: AsyncSession, ctx: AccessContext, patient_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Enrolment]:
+) -> dict[uuid.UUID, CaseloadEnrolment]:
     """The open enrolment of each caseload patient (the latest started)."""
     if not patient_ids:
         return {}
     stmt = scoped(
-        select(Enrolment).where(
+        select(Enrolment.patient_id, Enrolment.programme, Enrolment.phase).where(
             Enrolment.status == RecordStatus.active, Enrolment.patient_id.in_(patient_ids)
         ),
         ctx,
         Enrolment.patient_id,
     ).order_by(Enrolment.patient_id, Enrolment.start_date)
-    result: dict[uuid.UUID, Enrolment] = {}
-    for enrolment in (await session.execute(stmt)).scalars():
-        result[enrolment.patient_id] = enrolment
+    result: dict[uuid.UUID, CaseloadEnrolment] = {}
+    for patient_id, programme, phase in await session.execute(stmt):
+        result[patient_id] = CaseloadEnrolment(programme, phase)
     return result

@@ -33,30 +33,28 @@ async def list_caseload(
     granted = permissions().team_grants(ctx.role)
     chart = rows_show_the_chart(ctx)
     enrolments = (
-        await repo.caseload_enrolments(session, ctx, [row.patient.id for row in rows])
+        await repo.caseload_enrolments(session, ctx, [row.id for row in rows])
         if Capability.read_enrolments in granted
         else {}
     )
     today = ctx.clock.today()
     items = []
-    for patient, role, alert_open in rows:
-        enrolment = enrolments.get(patient.id)
+    for row in rows:
+        enrolment = enrolments.get(row.id)
         items.append(
             PatientSummary(
-                id=patient.id,
-                mrn=patient.mrn if chart else None,
-                display_name=display_name(
-                    patient.given_name, patient.family_name, patient.preferred_name
-                ),
-                birth_date=patient.birth_date if chart else None,
-                age=age_on(patient.birth_date, today) if chart else None,
-                gender=patient.gender if chart else None,
-                phone=patient.phone,
-                preferred_language=patient.preferred_language,
-                my_role=role,
+                id=row.id,
+                mrn=row.mrn if chart else None,
+                display_name=display_name(row.given_name, row.family_name, row.preferred_name),
+                birth_date=row.birth_date if chart else None,
+                age=age_on(row.birth_date, today) if chart else None,
+                gender=row.gender if chart else None,
+                phone=row.phone,
+                preferred_language=row.preferred_language,
+                my_role=row.my_role,
                 programme=enrolment.programme if enrolment else None,
                 phase=enrolment.phase if enrolment else None,
-                safety_alert=alert_open,
+                safety_alert=row.alert_open,
             )
         )
     # One query event for the page (IHE BALP "Query"); each row is a patient already on my team.

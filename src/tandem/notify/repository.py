@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.access.scope import count_of, scoped
+from tandem.access.scope import scoped
 from tandem.notify.models import Notification
 
 
@@ -33,7 +33,13 @@ async def my_notifications(
 
 
 async def my_unread_count(session: AsyncSession, ctx: AccessContext) -> int:
-    return int(await session.scalar(count_of(_mine(ctx, unread_only=True))) or 0)
+    """How many of my notifications are unread (the top bar's number, on every page)."""
+    stmt = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == ctx.user_id, Notification.read_at.is_(None))
+    )
+    return int(await session.scalar(scoped(stmt, ctx, Notification.patient_id)) or 0)
 
 
 async def my_notification(

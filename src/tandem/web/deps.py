@@ -51,7 +51,7 @@ async def page_user(request: Request, session: SessionDep, user: OptionalUser) -
 PageUser = Annotated[User, Depends(page_user)]
 
 
-def page_context(request: Request, user: PageUser) -> AccessContext:
+async def page_context(request: Request, user: PageUser) -> AccessContext:
     return access_context(request, user)
 
 

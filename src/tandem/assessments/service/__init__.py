@@ -4,6 +4,7 @@ safety alerts and candidate needs; amend or withdraw a response and recompute ev
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -126,10 +127,21 @@ async def administer(
     )
     alerts = await safety.raise_alerts(session, ctx, access, response, result.flags)
     needs = await needs_service.identify_from_screen(session, ctx, access, response, result)
-    read = await read_response(session, ctx, access, response)
+    fresh = Fresh(alerts=alerts, needs_may_be_linked=bool(result.needs))
+    read = await read_response(session, ctx, access, response, fresh=fresh)
     read.alerts_raised = [a.id for a in alerts]
     read.needs_identified = [n.id for n in needs]
     return read
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """What a response just recorded already knows of itself, so that its read does not ask
+    the database again: it has no earlier versions, its alerts are the ones it raised, and it
+    is evidence for needs only if its screen found any."""
+
+    alerts: list[SafetyAlert]
+    needs_may_be_linked: bool
 
 
 def _apply(response: Response, result: Result) -> None:
@@ -152,8 +164,7 @@ async def list_responses(
     )
     rows = await repo.responses(session, access, instrument=instrument_code)
     audit_patient(session, ctx, access, "QuestionnaireResponse", detail={"count": len(rows)})
-    names = await repo.user_names(session, [r.entered_by for r in rows])
-    return [summarise_response(r, names.get(r.entered_by)) for r in rows]
+    return [summarise_response(r.record, r.name) for r in rows]
 
 
 async def get_response(
@@ -312,11 +323,21 @@ def summarise_response(response: Response, entered_by: str | None) -> ResponseRe
 
 
 async def read_response(
-    session: AsyncSession, ctx: AccessContext, access: PatientAccess, response: Response
+    session: AsyncSession,
+    ctx: AccessContext,
+    access: PatientAccess,
+    response: Response,
+    *,
+    fresh: Fresh | None = None,
 ) -> ResponseRead:
     """The whole response: item answers, what changed since the last one, and its history."""
-    names = await repo.user_names(session, [response.entered_by])
-    read = summarise_response(response, names.get(response.entered_by))
+    if fresh is not None and response.entered_by == ctx.user_id and ctx.full_name is not None:
+        entered_by: str | None = ctx.full_name
+    else:
+        entered_by = (await repo.user_names(session, [response.entered_by])).get(
+            response.entered_by
+        )
+    read = summarise_response(response, entered_by)
     definition = known_instrument(response.instrument)
     previous = await repo.previous_response(session, access, response)
     previous_answers: Answers | None = previous.answers if previous else None
@@ -330,9 +351,16 @@ async def read_response(
         read.previous_score = previous.total_score
         if previous.total_score is not None and response.total_score is not None:
             read.score_change = response.total_score - previous.total_score
-    read.revisions = await revision_history(session, access, response.id)
-    read.safety_alerts = await safety.alerts_of_response(session, access, response.id)
-    read.linked_needs = await needs_service.needs_from_response(session, access, response.id)
+    if fresh is None:
+        read.revisions = await revision_history(session, access, response.id)
+        read.safety_alerts = await safety.alerts_of_response(session, access, response.id)
+    else:
+        read.revisions = []
+        read.safety_alerts = safety.raised_read(fresh.alerts)
+    if fresh is None or fresh.needs_may_be_linked:
+        read.linked_needs = await needs_service.needs_from_response(session, access, response.id)
+    else:
+        read.linked_needs = []
     return read
 
 

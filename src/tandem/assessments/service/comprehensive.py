@@ -37,7 +37,7 @@ async def _check_links(
     data: AssessmentCreate,
 ) -> tuple[list[str], list[str]]:
     """The screens and needs must be this patient's; candidate needs chosen are confirmed."""
-    responses = {r.id: r for r in await repo.responses(session, access)}
+    responses = {r.record.id: r.record for r in await repo.responses(session, access)}
     for response_id in data.response_ids:
         found = responses.get(response_id)
         if found is None or found.status == RecordStatus.entered_in_error:

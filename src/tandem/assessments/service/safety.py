@@ -167,6 +167,11 @@ async def resolve_alert(
     return _read(alert, names.get(ctx.user_id))
 
 
+def raised_read(alerts: Iterable[SafetyAlert]) -> list[SafetyAlertRead]:
+    """Alerts just raised, as the response that raised them shows them (none resolved yet)."""
+    return [_read(alert, None) for alert in alerts]
+
+
 def _read(alert: SafetyAlert, resolved_by: str | None) -> SafetyAlertRead:
     return SafetyAlertRead(
         id=alert.id,

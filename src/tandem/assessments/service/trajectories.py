@@ -4,17 +4,18 @@ baseline of the current enrolment (response, remission, not improving)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
-from tandem.access.proof import PatientAccess
 from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import Instrument, instrument, instruments
+from tandem.assessments.repository import ScorePoint
 from tandem.assessments.rules import Measurement, summarise
 from tandem.assessments.schemas import ResponseRead, TrajectoryPoint, TrajectoryRead
 from tandem.assessments.service import summarise_response
@@ -22,6 +23,7 @@ from tandem.capabilities import Capability
 from tandem.careteams.service import current_enrolment_start
 from tandem.config import Settings
 from tandem.errors import NotFound
+from tandem.people.schemas import PatientContactRead, PatientRead
 from tandem.vocab import RecordStatus
 
 
@@ -57,8 +59,10 @@ async def trajectory(
         session, ctx, patient_id, capability=Capability.read_measurements
     )
     audit_patient(session, ctx, access, "Observation", detail={"trajectory": instrument_code})
+    definition = followed_instrument(instrument_code)
     enrolled_on = await current_enrolment_start(session, access)
-    return await build_trajectory(session, ctx, access, instrument_code, settings, enrolled_on)
+    points = await repo.score_points(session, access, [str(definition.scoring.code)])
+    return build_trajectory(ctx, definition, points, settings, enrolled_on)
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,12 @@ async def measurement_overview(
     ctx: AccessContext,
     patient_id: uuid.UUID,
     settings: TrajectorySettings,
+    *,
+    header: PatientRead | PatientContactRead | None = None,
 ) -> MeasurementOverview:
     """Trajectories of PHQ-9, GAD-7 (every followed instrument) and the list of responses,
-    in one audited read."""
+    in one audited read. A page that has read the chart ``header`` passes it: the current
+    enrolment it shows is where the baselines start (not read a second time)."""
     access = await require_patient(
         session, ctx, patient_id, capability=Capability.read_measurements
     )
@@ -89,43 +96,48 @@ async def measurement_overview(
         "Observation",
         detail={"trajectories": [i.code for i in followed], "responses": len(rows)},
     )
-    names = await repo.user_names(session, [r.entered_by for r in rows])
-    enrolled_on = await current_enrolment_start(session, access)
+    if isinstance(header, PatientRead) and access.can(Capability.read_enrolments):
+        enrolled_on = header.enrolment.start_date if header.enrolment else None
+    else:
+        enrolled_on = await current_enrolment_start(session, access)
+    points = await repo.score_points(session, access, [str(i.scoring.code) for i in followed])
     return MeasurementOverview(
-        trajectories=[
-            await build_trajectory(session, ctx, access, i.code, settings, enrolled_on)
-            for i in followed
-        ],
-        responses=[summarise_response(r, names.get(r.entered_by)) for r in rows],
+        trajectories=[build_trajectory(ctx, i, points, settings, enrolled_on) for i in followed],
+        responses=[summarise_response(r.record, r.name) for r in rows],
     )
 
 
-async def build_trajectory(
-    session: AsyncSession,
+def followed_instrument(code: str) -> Instrument:
+    """The instrument of a trajectory (404 for one that is not measured over time)."""
+    definition = instrument(code)
+    if definition is None or definition.trajectory is None or not definition.scoring.code:
+        raise NotFound("trajectory")
+    return definition
+
+
+def build_trajectory(
     ctx: AccessContext,
-    access: PatientAccess,
-    instrument_code: str,
+    definition: Instrument,
+    rows: Sequence[ScorePoint],
     settings: TrajectorySettings,
     enrolled_on: date | None,
 ) -> TrajectoryRead:
-    """The trajectory of a patient already proven and audited by the caller."""
-    definition = instrument(instrument_code)
-    if definition is None or definition.trajectory is None or not definition.scoring.code:
-        raise NotFound("trajectory")
+    """The trajectory of ``definition`` from score points already read (any instruments')."""
     rules = definition.trajectory
-    rows = await repo.score_points(session, access, definition.scoring.code)
+    assert rules is not None, "followed_instrument() chose it"
     points = [
         TrajectoryPoint(
-            response_id=response.id,
-            on=obs.effective_on,
-            score=obs.value_integer or 0,
-            band=obs.value_code,
-            band_label=obs.value_display,
-            band_level=band.level if (band := definition.band(obs.value_code)) else None,
-            status=obs.status,
+            response_id=row.response_id,
+            on=row.on,
+            score=row.score,
+            band=row.band,
+            band_label=row.band_label,
+            band_level=band.level if (band := definition.band(row.band)) else None,
+            status=row.status,
         )
-        for obs, response in rows
-        if response.status != RecordStatus.entered_in_error
+        for row in rows
+        if row.code == definition.scoring.code
+        and row.response_status != RecordStatus.entered_in_error
     ]
     summary = summarise(
         [Measurement(p.on, p.score) for p in points],

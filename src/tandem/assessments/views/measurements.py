@@ -53,7 +53,11 @@ async def measurements(
     """PHQ-9 and GAD-7 over time: chart, table and the measurement-based-care judgements."""
     chart = await chart_context(session, ctx, patient_id, "measurements")
     overview = await trajectories.measurement_overview(
-        session, ctx, patient_id, trajectories.TrajectorySettings.of(rt.settings)
+        session,
+        ctx,
+        patient_id,
+        trajectories.TrajectorySettings.of(rt.settings),
+        header=chart["patient"],
     )
     charts = {t.instrument: await chart_svg(t, ctx) for t in overview.trajectories if t.points}
     return page(

@@ -335,9 +335,7 @@ async def safety_contacts(session: AsyncSession, access: PatientAccess) -> list[
 
 async def current_enrolment_start(session: AsyncSession, access: PatientAccess) -> date | None:
     """When the patient's active enrolment began: the episode a baseline belongs to."""
-    enrolments = await repo.enrolments(session, access)
-    current = next((e for e in enrolments if e.status == RecordStatus.active), None)
-    return current.start_date if current else None
+    return await repo.current_enrolment_start(session, access)
 
 
 # -- choosing members -----------------------------------------------------------------------
