@@ -129,8 +129,8 @@ def _pages(runs: list[dict[str, Any]]) -> list[str]:
         if "chart_points" in r
     )
     drawn = (
-        "The chart is drawn on the server (matplotlib, SVG) from the patient's trajectory: "
-        f"PHQ-9 points per chart, on average, {points}."
+        "The chart is drawn on the server, as SVG written straight from the patient's "
+        f"trajectory: PHQ-9 points per chart, on average, {points}."
     )
     lines = [drawn]
     if all(r.get("measurements_page") for r in runs):
@@ -141,30 +141,6 @@ def _pages(runs: list[dict[str, Any]]) -> list[str]:
             "answered 404), so its two parts are timed apart: the trajectory JSON over HTTP and "
             "`render_chart` in the benchmark's own process. The page costs about their sum plus "
             "the template."
-        )
-    tails, collector = [], True
-    for run in runs:
-        found = {s["mode"]: s for s in run["stats"] if s["scenario"].startswith("chart drawn")}
-        usual, paused = found.get("in process"), found.get("in process, GC paused")
-        if usual and paused:
-            collector = collector and paused["p99_ms"] <= usual["p99_ms"] / 2
-            tails.append(
-                f"{run['backend']} at {run['size']:,}: p99 {usual['p99_ms']:.0f} ms, "
-                f"{paused['p99_ms']:.0f} ms with the collector paused "
-                f"(p50 {usual['p50_ms']:.0f} and {paused['p50_ms']:.0f} ms)"
-            )
-    if tails:
-        lines.append(
-            (
-                "Drawing a chart has a long tail that is not matplotlib's drawing but Python's "
-                "cyclic garbage collector sweeping the heap after the figures: "
-                if collector
-                else "Drawing a chart, with Python's cyclic garbage collector running and paused: "
-            )
-            + "; ".join(tails)
-            + ". These are timed in the benchmark's own process. The server freezes what it "
-            "loaded at start-up (`gc.freeze()` in the app's lifespan), so its full collections "
-            "skip that heap; the Measurements page row shows the tail that remains."
         )
     return lines
 

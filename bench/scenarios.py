@@ -4,7 +4,6 @@ trajectory (and the Measurements page once it exists), and submitting a PHQ-9.""
 from __future__ import annotations
 
 import asyncio
-import gc
 import random
 import re
 import statistics
@@ -325,24 +324,12 @@ def chart_inputs(target: Target, patients: list[str], today: date) -> list[Chart
 
 def chart_drawing(charts: list[ChartData], count: int, warmup: int) -> list[Stats]:
     """``render_chart`` on real two-year trajectories, timed in this process (no HTTP): the
-    part of the Measurements page that grows with the number of measurements. Timed twice:
-    as a server runs it, and with Python's cyclic garbage collector paused, which tells how
-    much of the tail is the collector sweeping up after matplotlib's figures."""
+    part of the Measurements page that grows with the number of measurements."""
     for n in range(warmup):
         render_chart(charts[n % len(charts)], caption_id="phq-9-caption")
-    stats = []
-    for mode in ("in process", "in process, GC paused"):
-        latencies = []
-        paused = mode.endswith("paused")
-        if paused:
-            gc.collect()
-            gc.disable()
-        try:
-            for n in range(count):
-                t0 = time.perf_counter()
-                render_chart(charts[n % len(charts)], caption_id="phq-9-caption")
-                latencies.append(time.perf_counter() - t0)
-        finally:
-            gc.enable()
-        stats.append(summarise(Scenario(CHART_SCENARIO, ()), mode, latencies, sum(latencies)))
-    return stats
+    latencies = []
+    for n in range(count):
+        t0 = time.perf_counter()
+        render_chart(charts[n % len(charts)], caption_id="phq-9-caption")
+        latencies.append(time.perf_counter() - t0)
+    return [summarise(Scenario(CHART_SCENARIO, ()), "in process", latencies, sum(latencies))]

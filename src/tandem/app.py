@@ -19,7 +19,6 @@ from tandem.admin import messages as admin_messages
 from tandem.admin.api import router as admin_api
 from tandem.assessments import messages as assessment_messages
 from tandem.assessments.api import router as assessments_api
-from tandem.assessments.chart import warm_up as warm_up_charts
 from tandem.assessments.definitions import instruments
 from tandem.assessments.views.labels import FILTERS as need_filters
 from tandem.audit.seal import run_forever
@@ -113,10 +112,9 @@ def create_app(
                 "Run `tandem db upgrade` first."
             )
         logging.getLogger("tandem").info("Tandem %s ready", __version__)
-        warm_up_charts()
-        # What start-up loaded (modules, instruments, matplotlib) lives as long as the process;
-        # freezing it spares every full garbage collection a re-scan of it. Measured on chart
-        # drawing: p99 153 ms -> 40 ms (bench/RESULTS.md).
+        # What start-up loaded (modules, instruments) lives as long as the process; freezing it
+        # spares every full garbage collection a re-scan of it (measured when the chart was
+        # still drawn by a plotting library: chart p99 153 ms -> 40 ms).
         gc.freeze()
         stop = asyncio.Event()
         sealing = (
