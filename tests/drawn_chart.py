@@ -22,13 +22,13 @@ def tag(element: ET.Element) -> str:
 
 
 def by_id(root: ET.Element, element_id: str) -> ET.Element:
-    found = [e for e in root.iter() if e.get("id") == element_id]
-    assert len(found) == 1, f"{len(found)} elements with id {element_id!r}"
+    found = [e for e in root.iter() if e.get("data-part") == element_id]
+    assert len(found) == 1, f"{len(found)} elements with data-part {element_id!r}"
     return found[0]
 
 
 def has_id(root: ET.Element, element_id: str) -> bool:
-    return any(e.get("id") == element_id for e in root.iter())
+    return any(e.get("data-part") == element_id for e in root.iter())
 
 
 def plot_edges(root: ET.Element) -> tuple[float, float]:

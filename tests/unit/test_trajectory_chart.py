@@ -70,6 +70,13 @@ def test_the_chart_is_an_svg_element_sized_by_the_page_and_labelled_by_its_capti
     assert root.get("focusable") == "false"
 
 
+def test_a_chart_names_no_element_id_so_two_charts_on_a_page_never_collide() -> None:
+    # The Measurements page draws PHQ-9 and GAD-7 side by side: parts are marked with
+    # data-part, never with an id that the second chart would repeat.
+    for points in (TWO, []):
+        assert all(e.get("id") is None for e in parse(chart(points)).iter())
+
+
 def test_the_caption_id_keeps_only_the_characters_of_an_id() -> None:
     svg = render_chart(chart_data(TWO), caption_id='phq-9" onload="alert(1)')
     assert parse(svg).get("aria-labelledby") == "phq-9onloadalert1"

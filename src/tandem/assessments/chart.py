@@ -134,7 +134,7 @@ def _bands(bands: Sequence[Mapping[str, Any]], scale: _Scale) -> Iterator[str]:
         fill = BAND_FILLS[max(0, min(4, int(band.get("level", 0))))]
         band_id = quoteattr(f"band-{band['code']}")
         yield (
-            f'<rect id={band_id} x="{_n(LEFT)}" y="{_n(high)}" width="{_n(RIGHT - LEFT)}" '
+            f'<rect data-part={band_id} x="{_n(LEFT)}" y="{_n(high)}" width="{_n(RIGHT - LEFT)}" '
             f'height="{_n(low - high)}" fill="{fill}"/>'
         )
         labels.append(
@@ -243,7 +243,7 @@ def _remission(remission_below: int, scale: _Scale) -> Iterator[str]:
     at = remission_below - 0.5
     y = _n(scale.y(at))
     yield (
-        f'<line id="remission-line" x1="{_n(LEFT)}" y1="{y}" x2="{_n(RIGHT)}" y2="{y}" '
+        f'<line data-part="remission-line" x1="{_n(LEFT)}" y1="{y}" x2="{_n(RIGHT)}" y2="{y}" '
         f'stroke="{INK}" stroke-width="1.2" stroke-dasharray="6 3.6"/>'
     )
     yield (
@@ -257,7 +257,7 @@ def _enrolment(enrolled_on: date | None, scale: _Scale) -> Iterator[str]:
         return
     x = scale.x(enrolled_on)
     yield (
-        f'<line id="enrolment" x1="{_n(x)}" y1="{_n(TOP)}" x2="{_n(x)}" y2="{_n(BOTTOM)}" '
+        f'<line data-part="enrolment" x1="{_n(x)}" y1="{_n(TOP)}" x2="{_n(x)}" y2="{_n(BOTTOM)}" '
         f'stroke="{MUTED}" stroke-width="1.2" stroke-dasharray="1.2 2.4"/>'
     )
     # Written to the left of the line when it is near the right edge, to stay inside the plot.
@@ -273,8 +273,8 @@ def _scores(points: Sequence[Point], scale: _Scale) -> Iterator[str]:
     placed = [(p, _n(scale.x(p.on)), _n(scale.y(p.score))) for p in sorted(points, key=_ON)]
     line = " ".join(f"{x},{y}" for _, x, y in placed)
     yield (
-        f'<polyline id="scores" points="{line}" fill="none" stroke="{LINE}" stroke-width="2" '
-        'stroke-linejoin="round"/>'
+        f'<polyline data-part="scores" points="{line}" fill="none" stroke="{LINE}" '
+        'stroke-width="2" stroke-linejoin="round"/>'
     )
     yield f'<g fill="#ffffff" stroke="{LINE}" stroke-width="2">'
     for p, x, y in placed:
@@ -285,7 +285,7 @@ def _scores(points: Sequence[Point], scale: _Scale) -> Iterator[str]:
 
 def _empty() -> Iterator[str]:
     yield (
-        f'<text id="empty" x="{_n((LEFT + RIGHT) / 2)}" y="{_n((TOP + BOTTOM) / 2)}" '
+        f'<text data-part="empty" x="{_n((LEFT + RIGHT) / 2)}" y="{_n((TOP + BOTTOM) / 2)}" '
         f'text-anchor="middle" dominant-baseline="central" font-size="12" fill="{INK}">'
         f"{EMPTY_MESSAGE}</text>"
     )
