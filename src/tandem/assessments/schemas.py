@@ -120,22 +120,22 @@ class ResponseRead(OutputModel):
     band_level: int | None
     flags: list[str]
     flag_messages: list[str]
-    next_instruments: list[InstrumentLink] = []
+    next_instruments: list[InstrumentLink] = Field(default_factory=list)
     entered_by: str | None
     recorded_at: datetime
     status_reason: str | None
     version: int
-    items: list[ItemAnswer] = []
+    items: list[ItemAnswer] = Field(default_factory=list)
     previous_score: int | None = None
     previous_on: date | None = None
     score_change: int | None = None
-    alerts_raised: list[uuid.UUID] = []
-    needs_identified: list[uuid.UUID] = []
-    revisions: list[RevisionRead] = []
+    alerts_raised: list[uuid.UUID] = Field(default_factory=list)
+    needs_identified: list[uuid.UUID] = Field(default_factory=list)
+    revisions: list[RevisionRead] = Field(default_factory=list)
     # Every safety alert this response raised (active, resolved or withdrawn) and every need it
     # is evidence for: what the result page shows beside the score.
-    safety_alerts: list[SafetyAlertRead] = []
-    linked_needs: list[LinkedNeed] = []
+    safety_alerts: list[SafetyAlertRead] = Field(default_factory=list)
+    linked_needs: list[LinkedNeed] = Field(default_factory=list)
 
 
 class TrajectoryPoint(OutputModel):
@@ -209,7 +209,7 @@ class NeedRead(OutputModel):
     identified_on: date
     status_reason: str | None
     version: int
-    history: list[NeedEventRead] = []
+    history: list[NeedEventRead] = Field(default_factory=list)
 
 
 class AssessmentCreate(InputModel):
@@ -242,4 +242,4 @@ class AssessmentRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
-    revisions: list[RevisionRead] = []
+    revisions: list[RevisionRead] = Field(default_factory=list)

@@ -160,12 +160,12 @@ class PatientRead(OutputModel):
     managing_organization: str | None = None
     status: str
     version: int
-    identifiers: list[IdentifierRead] = []
+    identifiers: list[IdentifierRead] = Field(default_factory=list)
     enrolment: EnrolmentSummary | None = None
     lead_care_manager: str | None = None
     access_basis: AccessBasis = AccessBasis.care_team
     # What the caller may do on this patient (the permission table's capabilities).
-    capabilities: list[str] = []
+    capabilities: list[str] = Field(default_factory=list)
 
 
 class CareContact(OutputModel):
@@ -194,7 +194,7 @@ class PatientContactRead(OutputModel):
     contact_preference: str
     lead_care_manager: CareContact | None = None
     access_basis: AccessBasis = AccessBasis.care_team
-    capabilities: list[str] = []
+    capabilities: list[str] = Field(default_factory=list)
 
 
 class DuplicateWarning(OutputModel):
