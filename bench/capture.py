@@ -163,8 +163,12 @@ def _begin(conn: Connection) -> None:
     # asyncpg's starts lazily with the next statement, with these options.
     if recorder is not None and conn.dialect.name != "sqlite":
         dbapi = conn.connection.dbapi_connection
-        options = tuple(getattr(dbapi, name, None) for name in ("isolation_level", "readonly"))
-        recorder.add(BEGIN, dbapi, parameters=(*options, getattr(dbapi, "deferrable", False)))
+        options = (
+            getattr(dbapi, "isolation_level", None),
+            bool(getattr(dbapi, "readonly", False)),
+            bool(getattr(dbapi, "deferrable", False)),
+        )
+        recorder.add(BEGIN, dbapi, parameters=options)
 
 
 def _boundary(kind: str) -> Any:

@@ -82,6 +82,9 @@ def fresh(recording: Recording) -> list[Step]:
     ]
 
 
+AUTOCOMMIT = "autocommit"
+
+
 class PostgresReplay:
     """Replays steps on asyncpg connections (connection ``i`` of a request on ``i``). Open
     them through ``tandem.db.create_engine`` so that their type codecs (json, jsonb) are the
@@ -117,8 +120,10 @@ class PostgresReplay:
         n = step.connection
         connection = self.connections[n]
         if step.kind in (EXECUTE, EXECUTEMANY):
-            if n not in open_:
-                open_[n] = connection.transaction(**options.get(n, {}))
+            chosen = options.get(n, {})
+            # The dialect's autocommit mode sends no BEGIN.
+            if n not in open_ and chosen.get("isolation") != AUTOCOMMIT:
+                open_[n] = connection.transaction(**chosen)
                 await open_[n].start()
             if step.kind == EXECUTE:
                 await (await self._prepared(n, step.sql)).fetch(*step.parameters)

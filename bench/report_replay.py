@@ -112,6 +112,10 @@ def _goals(runs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _times(count: float) -> str:
+    return "once" if count == 1 else f"{count:g} times"
+
+
 def _shape(runs: list[dict[str, Any]]) -> str:
     control = {
         (run["backend"], found["begins"], found["commits"], found["pings"], found["connections"])
@@ -119,16 +123,17 @@ def _shape(runs: list[dict[str, Any]]) -> str:
         for found in run.get("replay", [])
     }
     parts = [
-        f"{backend}: {begins:g} transaction(s) begun and {commits:g} committed per request on "
-        f"{connections} connection(s)"
-        + (f", and {pings:g} pre-ping(s) of the pool (BEGIN, `;`, ROLLBACK)" if pings else "")
+        f"{backend}, on {connections} connection: BEGIN {_times(begins)} and COMMIT "
+        f"{_times(commits)} per request"
+        + (f", and the pool's pre-ping (BEGIN, `;`, ROLLBACK) {_times(pings)}" if pings else "")
         for backend, begins, commits, pings, connections in sorted(control)
     ]
     return (
         "Statements: the request's own, transaction control left out (as "
         "`tests/integration/test_statement_counts.py` counts them), the median over the "
-        "captured calls (their range when they differ). Beside them the replay repeats the "
-        "transaction control too — " + "; ".join(parts) + "."
+        "captured calls (their range when they differ: a sign-in's last-seen stamp, a "
+        "submission that raises a safety alert). The replay repeats the transaction control "
+        "too: " + "; ".join(parts) + "."
     )
 
 
