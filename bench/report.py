@@ -6,6 +6,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench import report_replay
+
 GOAL = 1.2
 # Modes whose median is compared across population sizes (one request or call at a time).
 ONE_AT_A_TIME = ("sequential", "in process")
@@ -237,7 +239,15 @@ def write(result: dict[str, Any], path: Path) -> None:
         "backend are served side by side and the timed requests alternate between them (one by "
         "one; the concurrent runs in alternating rounds), so load from other work on the machine "
         "falls on every size alike and the ratios stay meaningful. "
-        "Every request is audited, so each one also writes to the audit chain.",
+        " ".join(
+            filter(
+                None,
+                [
+                    "Every request is audited, so each one also writes to the audit chain.",
+                    report_replay.method(result),
+                ],
+            )
+        ),
         "",
     ]
     for note in result.get("skipped", []):
@@ -308,6 +318,7 @@ def write(result: dict[str, Any], path: Path) -> None:
             for s in r["stats"]
         ],
     )
+    lines += report_replay.section(result)
     found = ratios(result["runs"])
     lines += ["", "## Does the cost grow with the population?", ""]
     lines += _table(

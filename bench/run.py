@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from bench import backends, machine, report, scenarios
+from bench import backends, machine, ratio, report, scenarios
 from bench.server import (
     SEED,
     Server,
@@ -39,11 +39,26 @@ def options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=300, help="requests per scenario and mode")
     parser.add_argument("--clients", type=int, default=4, help="clients in the concurrent run")
     parser.add_argument("--warmup", type=int, default=30, help="untimed requests per scenario")
+    parser.add_argument(
+        "--replay",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="time each scenario against a raw-SQL replay of its statements",
+    )
+    parser.add_argument(
+        "--replay-clients", type=int, default=16, help="clients in the replay's throughput run"
+    )
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        help="server processes for the replay's throughput run (more than 1: PostgreSQL only)",
+    )
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     args = parser.parse_args(argv)
     args.size_list = [int(s) for s in args.sizes.split(",") if s.strip()]
     args.backend_list = [b.strip() for b in args.backends.split(",") if b.strip()]
+    args.worker_list = sorted({int(w) for w in args.workers.split(",") if w.strip()} | {1})
     return args
 
 
@@ -76,10 +91,33 @@ def prepare(backend: backends.Backend) -> Prepared:
     return Prepared(backend, seconds, username, {"Authorization": f"Bearer {token}"}, rows)
 
 
+def replay_servers(
+    stack: ExitStack, prepared: Prepared, target: scenarios.Target, workers: list[int]
+) -> ratio.Replayed:
+    """Beside the timed server: the capture server, and servers with more processes."""
+    backend = prepared.backend
+    directory = backend.data_dir / "captures"
+    directory.mkdir(exist_ok=True)
+    capture = stack.enter_context(
+        Server(
+            backend,
+            command=ratio.CAPTURE_COMMAND,
+            env=ratio.capture_env(directory),
+            log="capture.log",
+        )
+    )
+    more = {}
+    if backend.name == "postgresql":  # SQLite serves from one process
+        for n in (w for w in workers if w > 1):
+            more[n] = stack.enter_context(Server(backend, workers=n, log=f"serve-{n}.log")).base_url
+    return ratio.Replayed(target, backend.name, backend.url, capture.base_url, directory, more)
+
+
 def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[dict[str, Any]]:
     """Serve every size of one backend side by side and time the scenarios, interleaved."""
     with ExitStack() as stack:
         targets: list[scenarios.Target] = []
+        replays: list[ratio.Replayed] = []
         runs: list[dict[str, Any]] = []
         charts: list[list[scenarios.ChartData]] = []
         for p in prepared:
@@ -93,6 +131,8 @@ def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[dict[str
                 p.backend.size, server.base_url, p.headers, client, plan, page_headers
             )
             targets.append(target)
+            if args.replay:
+                replays.append(replay_servers(stack, p, target, args.worker_list))
             # Before the submissions add to them: the trajectories as synthesised.
             ids = [str(x["id"]) for x in patients]
             charts.append(scenarios.chart_inputs(target, ids, datetime.now(UTC).date()))
@@ -108,6 +148,7 @@ def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[dict[str
                     "measurements_page": any(s.calls and s.calls[0].page for s in plan),
                     "chart_points": sum(len(c.points) for c in charts[-1]) / len(charts[-1]),
                     "stats": [],
+                    "replay": [],
                 }
             )
         if len({tuple(s.name.split(" (q=")[0] for s in t.scenarios) for t in targets}) != 1:
@@ -125,6 +166,17 @@ def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[dict[str
             for run, stat in zip(runs, together, strict=True):
                 run["stats"].append(stat.as_dict())
                 console.print(f"  {run['size']:>7,} {stat}")
+            if replays:
+                measured = ratio.measure(
+                    replays,
+                    which,
+                    requests=args.requests,
+                    clients=args.replay_clients,
+                    warmup=args.warmup,
+                )
+                for run, found in zip(runs, measured, strict=True):
+                    run["replay"].append(found)
+                    console.print(f"  {run['size']:>7,} {ratio.describe(found)}")
             loads.append(machine.load_average())
         for run, drawn in zip(runs, charts, strict=True):
             for stat in scenarios.chart_drawing(drawn, args.requests, args.warmup):
@@ -149,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         "pg_database": backends.PG_DATABASE,
         "requests": args.requests,
         "clients": args.clients,
+        "replay_clients": args.replay_clients if args.replay else None,
         "runs": [],
         "skipped": [],
     }

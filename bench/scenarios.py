@@ -248,9 +248,11 @@ def interleaved(targets: list[Target], which: int, count: int) -> list[Stats]:
     ]
 
 
-async def _burst(
+async def burst(
     client: httpx.AsyncClient, target: Target, calls: Iterator[Call], count: int, clients: int
 ) -> tuple[list[float], float]:
+    """``count`` calls from ``clients`` concurrent workers on ``client`` (whichever server it
+    talks to, with ``target``'s credentials); each latency, and the seconds it took."""
     latencies: list[float] = []
     remaining = count
 
@@ -286,7 +288,7 @@ async def _concurrent(
             share = count // rounds + (1 if round_ < count % rounds else 0)
             order = range(len(targets)) if round_ % 2 == 0 else reversed(range(len(targets)))
             for i in order:
-                lat, seconds = await _burst(pools[i], targets[i], calls[i], share, clients)
+                lat, seconds = await burst(pools[i], targets[i], calls[i], share, clients)
                 latencies[i] += lat
                 elapsed[i] += seconds
     finally:

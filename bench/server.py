@@ -120,7 +120,8 @@ def free_port() -> int:
 
 
 class Server:
-    """``tandem serve`` as a child process; stopped with SIGINT on exit."""
+    """``tandem serve`` as a child process; stopped with SIGINT on exit. ``env``: more
+    environment for it; ``log``: its log file's name in the backend's data directory."""
 
     def __init__(
         self,
@@ -129,20 +130,23 @@ class Server:
         command: list[str] = TANDEM,
         workers: int = 1,
         sealer_worker: bool = False,
+        env: dict[str, str] | None = None,
+        log: str = "serve.log",
     ) -> None:
         self.backend = backend
         self.command = command
         self.workers = workers
+        self.extra_env = env or {}
         # Seal in a `tandem worker` process of its own rather than inside the server.
         self.sealer_worker = sealer_worker
         self.worker: subprocess.Popen[bytes] | None = None
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log = backend.data_dir / "serve.log"
+        self.log = backend.data_dir / log
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        env = self.backend.env()
+        env = self.backend.env() | self.extra_env
         if self.sealer_worker:
             env["TANDEM_SEALER_IN_SERVER"] = "false"
         with self.log.open("wb") as log:

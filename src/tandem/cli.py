@@ -76,6 +76,10 @@ def serve(
         workers=workers,
         log_level="info",
         proxy_headers=True,
+        # A worker answers the supervisor's health check only once it has started Python and
+        # imported this CLI (spawned, not forked): on a busy machine that takes more than
+        # uvicorn's default 5 s, and every worker was killed as hung before it served.
+        timeout_worker_healthcheck=60,
     )
 
 
