@@ -239,7 +239,7 @@ def write(result: dict[str, Any], path: Path) -> None:
         "backend are served side by side and the timed requests alternate between them (one by "
         "one; the concurrent runs in alternating rounds), so load from other work on the machine "
         "falls on every size alike and the ratios stay meaningful. "
-        " ".join(
+        + " ".join(
             filter(
                 None,
                 [
