@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 from sqlalchemy.sql import TextClause, operators
 from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, Label, _anonymous_label
 from sqlalchemy.sql.selectable import (
@@ -167,9 +167,17 @@ _SHAPES: dict[tuple[Any, ...], _Shape] = {}
 _SHAPES_HELD = 4096
 
 
+def _forget_shapes(_mapper: Any, _class: Any) -> None:
+    # A model mapped since may be patient data: what a shape reaches is worked out again.
+    _SHAPES.clear()
+
+
+event.listen(Mapper, "after_mapper_constructed", _forget_shapes)
+
+
 def _shape(statement: Any, owned: dict[str, Any]) -> _Shape:
     cache_key = statement._generate_cache_key()
-    key = None if cache_key is None else (id(owned), cache_key.key)
+    key = None if cache_key is None else cache_key.key
     if key is not None:
         found = _SHAPES.get(key)
         if found is not None:
