@@ -41,7 +41,11 @@ from tandem.access.scope import (
     STAFF_WRITES,
     UnscopedPatientQuery,
     access_decision,
+    as_caller,
+    as_proven,
+    caseload_filter,
     existence_probe,
+    patient_filter,
     patient_owned,
     patient_owned_tables,
     scoped,
@@ -1149,3 +1153,101 @@ async def test_a_patient_entered_in_error_is_404_even_for_the_lead(
     async with sessionmaker() as session:
         with pytest.raises(NotFound):
             await prove(session, factory, care_manager, hidden.patient)
+
+
+# -- statements built once: the scope's values come from the guard -----------------------
+
+
+async def test_a_statement_built_once_runs_for_each_proof_with_its_own_patient(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+) -> None:
+    other = await factory.patient()
+    await factory.member(other.patient, care_manager, role="care_manager")
+    built = patient_filter(select(Patient.id), Patient.id)
+    async with sessionmaker() as session:
+        for patient in (chart.patient, other.patient):
+            access = await prove(session, factory, care_manager, patient)
+            rows = await session.execute(built, execution_options=as_proven(access))
+            assert list(rows.scalars()) == [patient.id]
+
+
+async def test_a_statement_built_once_without_its_proof_is_refused(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+) -> None:
+    built = patient_filter(select(Patient.id), Patient.id)
+    async with sessionmaker() as session:
+        await prove(session, factory, care_manager, chart.patient)
+        with pytest.raises(UnscopedPatientQuery, match="without its proof"):
+            await session.execute(built)
+
+
+async def test_a_caller_cannot_name_the_patient_or_the_caller_a_scope_filters_on(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+) -> None:
+    other = await factory.patient()
+    ctx = factory.context_for(care_manager)
+    mine = caseload_filter(select(Patient.id), Patient.id, emergency=True)
+    one = patient_filter(select(Patient.id), Patient.id)
+    async with sessionmaker() as session:
+        access = await prove(session, factory, care_manager, chart.patient)
+        with pytest.raises(UnscopedPatientQuery, match="may not name its scope's"):
+            await session.execute(
+                one, {"scope_patient": other.patient.id}, execution_options=as_proven(access)
+            )
+        with pytest.raises(UnscopedPatientQuery, match="may not name its scope's"):
+            await session.execute(
+                mine, {"relationship_user": other.lead.id}, execution_options=as_caller(ctx)
+            )
+        # Run as built, each answers the proven patient, the caller's caseload.
+        rows = await session.execute(one, execution_options=as_proven(access))
+        assert list(rows.scalars()) == [chart.patient.id]
+        rows = await session.execute(mine, execution_options=as_caller(ctx))
+        assert list(rows.scalars()) == [chart.patient.id]
+
+
+async def test_a_caseload_statement_needs_its_caller_and_the_callers_kind_of_relationship(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+) -> None:
+    peer = await factory.user(role="peer_specialist")
+    await factory.member(chart.patient, peer, role="peer_specialist")
+    with_grants = caseload_filter(select(Patient.id), Patient.id, emergency=True)
+    without = caseload_filter(select(Patient.id), Patient.id, emergency=False)
+    async with sessionmaker() as session:
+        with pytest.raises(UnscopedPatientQuery, match="without its caller"):
+            await session.execute(with_grants)
+        # A peer specialist may not break the glass: a statement that counts grants is not theirs.
+        peer_ctx = factory.context_for(peer)
+        with pytest.raises(UnscopedPatientQuery, match="another role"):
+            await session.execute(with_grants, execution_options=as_caller(peer_ctx))
+        rows = await session.execute(without, execution_options=as_caller(peer_ctx))
+        assert list(rows.scalars()) == [chart.patient.id]
+        # And a care manager's live grant would be missed by one that does not.
+        cm_ctx = factory.context_for(care_manager)
+        with pytest.raises(UnscopedPatientQuery, match="another role"):
+            await session.execute(without, execution_options=as_caller(cm_ctx))
+
+
+async def test_a_caseload_statement_built_once_counts_a_live_emergency_grant(
+    sessionmaker: async_sessionmaker[AsyncSession], factory: Factory, chart: PatientWithTeam
+) -> None:
+    holder = await factory.user(role="therapist")
+    built = caseload_filter(select(Patient.id), Patient.id, emergency=True)
+    async with sessionmaker() as session:
+        ctx = factory.context_for(holder)
+        assert list((await session.execute(built, execution_options=as_caller(ctx))).all()) == []
+    await break_glass(factory, chart.patient, holder)
+    async with sessionmaker() as session:
+        rows = await session.execute(built, execution_options=as_caller(ctx))
+        assert list(rows.scalars()) == [chart.patient.id]

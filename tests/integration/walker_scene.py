@@ -32,7 +32,8 @@ from tests.snapshots import PatientRecord, all_patient_data, differences
 
 from tandem.access.capabilities import AccessBasis, permissions
 from tandem.access.models import BreakGlassGrant
-from tandem.access.scope import PROOFS_KEY, STAFF_KEY, PatientScope, StaffScope, patient_owned
+from tandem.access.proof import Proof
+from tandem.access.scope import PROOF_OPTION, PROOFS_KEY, STAFF_KEY, StaffScope, patient_owned
 from tandem.audit.models import AuditEvent
 from tandem.capabilities import Capability
 from tandem.db import SCOPE_OPTION, Base
@@ -305,8 +306,9 @@ class Watch:
 
     def _seen(self, state: ORMExecuteState) -> None:
         scope = state.execution_options.get(SCOPE_OPTION)
-        if isinstance(scope, PatientScope):
-            self.patients.add(scope.proof.patient_id)
+        proof = state.execution_options.get(PROOF_OPTION)
+        if isinstance(proof, Proof):
+            self.patients.add(proof.patient_id)
         elif isinstance(scope, StaffScope):
             self.staff = True
 

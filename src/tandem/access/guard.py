@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +27,21 @@ from sqlalchemy.sql.selectable import (
 )
 from sqlalchemy.sql.util import find_tables
 
+from tandem.access.proof import Proof
 from tandem.access.scope import (
     ACCESS_DECISION,
+    CALLER_OPTION,
+    PATIENT_PARAMETER,
+    PROOF_OPTION,
     PROOFS_KEY,
+    RELATIONSHIP_NOW,
+    RELATIONSHIP_TODAY,
+    RELATIONSHIP_USER,
+    SCOPE_PARAMETERS,
     STAFF_KEY,
     STAFF_TABLES,
     STAFF_WRITES,
+    Caller,
     CaseloadScope,
     PatientScope,
     Probe,
@@ -216,16 +225,20 @@ def _refuse(message: str) -> UnscopedPatientQuery:
     return UnscopedPatientQuery(message + "; see tandem.access.scope")
 
 
-def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> None:
-    """Refuse ``statement`` unless its scope proves access to every patient table it reaches."""
+def check_statement(
+    session: Session, statement: Any, kind: str, options: Any
+) -> dict[str, Any] | None:
+    """Refuse ``statement`` unless its scope proves access to every patient table it reaches;
+    the values of its scope's parameters (the proven patient, the caller), if it has any."""
+    scope = options.get(SCOPE_OPTION)
     owned = patient_owned()
     if isinstance(statement, TextClause):
         touched = _sql_mentions(statement.text, owned)
         if touched == {"audit_event"} and scope is AUDIT_PARTITIONS:
-            return
+            return None
         if touched:
             raise _refuse(f"raw SQL on {sorted(touched)} outside a system session")
-        return
+        return None
     shape = _shape(statement, owned)
     reach = shape.reach
     if reach.text:
@@ -236,20 +249,29 @@ def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> 
         raise _refuse(f"an alias of {sorted(reach.anonymous)} without a name (aliased(name=...))")
     touched = set(shape.touched)
     if not touched:
-        return
+        return None
     if kind == "delete":
         raise _refuse(f"DELETE on {sorted(touched)}: records are ended or marked in error")
     if scope is None:
         raise _refuse(f"{kind} on {sorted(touched)} without the access scope")
     if isinstance(scope, PatientScope):
-        _check_patient_scope(session, scope, touched, reach, kind, owned)
-    elif isinstance(scope, CaseloadScope):
+        proof = options.get(PROOF_OPTION)
+        _check_patient_scope(session, scope, proof, touched, reach, kind, owned)
+        return {PATIENT_PARAMETER: proof.patient_id}
+    if isinstance(scope, CaseloadScope):
         if kind != "select":
             raise _refuse(f"{kind} on {sorted(touched)} with a caseload scope")
-        if not scope.granted:
-            return  # filtered to nothing (see scoped)
-        _check_caseload_scope(scope, touched, reach, owned)
-    elif isinstance(scope, StaffScope):
+        caller = options.get(CALLER_OPTION)
+        if not isinstance(caller, Caller):
+            raise _refuse("a caseload statement run without its caller (as_caller)")
+        if scope.nothing:
+            return None  # filtered to nothing (see scoped)
+        if caller.emergency != scope.emergency:
+            # Built for a role that may (or may not) use emergency access: not this caller's.
+            raise _refuse("a caseload statement built for another role's relationships")
+        _check_caseload_scope(scope, caller, touched, reach, owned)
+        return _relationship_values(caller)
+    if isinstance(scope, StaffScope):
         _check_staff_scope(session, scope, touched, kind)
     elif isinstance(scope, Probe):
         if kind != "select" or not _answers_only_ids(statement):
@@ -265,12 +287,20 @@ def check_statement(session: Session, statement: Any, kind: str, scope: Any) -> 
             raise _refuse("the audit writer only appends to audit_event")
     else:
         raise _refuse(f"{kind} on {sorted(touched)} with an unknown scope {scope!r}")
+    return None
 
 
 def _check_patient_scope(
-    session: Session, scope: PatientScope, touched: set[str], reach: _Reach, kind: str, owned: Any
+    session: Session,
+    scope: PatientScope,
+    proof: Any,
+    touched: set[str],
+    reach: _Reach,
+    kind: str,
+    owned: Any,
 ) -> None:
-    proof = scope.proof
+    if not isinstance(proof, Proof):
+        raise _refuse("a patient statement run without its proof (as_proven)")
     if remembered_proof(session, proof.patient_id) is not proof:
         raise _refuse("a patient scope whose proof was not minted in this session")
     if reach.nested or reach.in_exists:
@@ -293,7 +323,7 @@ def _check_patient_scope(
 
 
 def _check_caseload_scope(
-    scope: CaseloadScope, touched: set[str], reach: _Reach, owned: Any
+    scope: CaseloadScope, caller: Caller, touched: set[str], reach: _Reach, owned: Any
 ) -> None:
     if reach.nested:
         raise _refuse(f"{sorted(reach.nested)} in a subquery the caseload filter does not reach")
@@ -307,7 +337,7 @@ def _check_caseload_scope(
     relationship = {"break_glass_grant", "care_team_member"} & reach.in_exists - {
         table for table, _ in reach.top
     }
-    _check_reads(touched - relationship, scope.granted, owned)
+    _check_reads(touched - relationship, caller.granted, owned)
 
 
 def _check_reads(touched: set[str], granted: frozenset[Capability], owned: Any) -> None:
@@ -324,6 +354,40 @@ def _check_staff_scope(session: Session, scope: StaffScope, touched: set[str], k
     beyond = touched - allowed.get(access.capability, frozenset())
     if beyond:
         raise _refuse(f"{access.capability} does not reach {sorted(beyond)} ({kind})")
+
+
+def scope_values(options: Any) -> dict[str, Any] | None:
+    """The values of a statement's scope parameters, unchecked (a system session's)."""
+    scope, proof, caller = (
+        options.get(SCOPE_OPTION),
+        options.get(PROOF_OPTION),
+        options.get(CALLER_OPTION),
+    )
+    if isinstance(scope, PatientScope) and isinstance(proof, Proof):
+        return {PATIENT_PARAMETER: proof.patient_id}
+    if isinstance(scope, CaseloadScope) and isinstance(caller, Caller):
+        return _relationship_values(caller)
+    return None
+
+
+def _relationship_values(caller: Caller) -> dict[str, Any]:
+    return {
+        RELATIONSHIP_USER: caller.user_id,
+        RELATIONSHIP_TODAY: caller.today,
+        RELATIONSHIP_NOW: caller.now,
+    }
+
+
+def with_scope_parameters(given: Any, supplied: dict[str, Any] | None) -> Any:
+    """The statement's parameters with its scope's values (which only the guard supplies)."""
+    rows = [] if not given else [given] if isinstance(given, Mapping) else list(given)
+    if any(SCOPE_PARAMETERS & set(row) for row in rows):
+        raise _refuse("a statement's own parameters may not name its scope's")
+    if not supplied:
+        return given
+    if len(rows) > 1:
+        raise _refuse("a scoped statement runs with one set of parameters")
+    return {**rows[0], **supplied} if rows else supplied
 
 
 def check_flush(session: Session) -> None:
@@ -358,10 +422,14 @@ def install_scope_guard(session_class: type[Session]) -> None:
 
     @event.listens_for(session_class, "do_orm_execute")
     def _guard(state: ORMExecuteState) -> None:
-        if state.is_relationship_load or is_system(state.session):
+        if state.is_relationship_load:
             return
-        scope = state.execution_options.get(SCOPE_OPTION)
-        check_statement(state.session, state.statement, _kind(state), scope)
+        options = state.execution_options
+        if is_system(state.session):
+            supplied = scope_values(options)  # trusted: the values, without the checks
+        else:
+            supplied = check_statement(state.session, state.statement, _kind(state), options)
+        state.parameters = with_scope_parameters(state.parameters, supplied)
 
     @event.listens_for(session_class, "before_flush")
     def _flush_guard(session: Session, _context: Any, _instances: Any) -> None:

@@ -5,12 +5,14 @@ module runs the access decision (the layer test).
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import Select, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -19,10 +21,11 @@ from tandem.access.models import BreakGlassGrant
 from tandem.access.proof import PatientAccess, StaffAccess
 from tandem.access.scope import (
     access_decision,
+    as_proven,
     existence_probe,
+    patient_filter,
     patient_key,
     scoped_for_staff,
-    scoped_to_patient,
 )
 from tandem.careteams.models import CareTeamMember
 from tandem.people.models import Patient
@@ -36,10 +39,19 @@ async def row_of_patient(
 ) -> M | None:
     """One row of a patient's data by its id: None when there is none, or it is another
     patient's (the two answer the same)."""
-    table: Any = model
-    stmt = scoped_to_patient(select(table).where(table.id == row_id), access, patient_key(table))
-    found: M | None = (await session.execute(stmt)).scalar_one_or_none()
+    rows = await session.execute(
+        _row_by_id(cast(Hashable, model)), {"row": row_id}, execution_options=as_proven(access)
+    )
+    found: M | None = rows.scalar_one_or_none()
     return found
+
+
+@functools.cache
+def _row_by_id(model: type[Any]) -> Select[Any]:
+    """One row of ``model`` by id, its patient a parameter; built once for each model."""
+    return patient_filter(
+        select(model).where(model.id == bindparam("row", type_=model.id.type)), patient_key(model)
+    )
 
 
 @dataclass(frozen=True)

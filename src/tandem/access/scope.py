@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Protocol, Self, TypeVar
 
-from sqlalchemy import ColumnElement, Select, event, exists, false, or_, select
+from sqlalchemy import ColumnElement, Date, Select, bindparam, event, exists, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Mapper, aliased
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import (
@@ -109,18 +110,35 @@ def patient_key(model: type[Any]) -> InstrumentedAttribute[Any]:
 
 @dataclass(frozen=True, eq=False)
 class PatientScope:
-    proof: Proof
+    """On a statement filtered to one patient (built once, the patient a parameter): the
+    patient tables it reaches and the FROM items the filters apply to: (table, None), or
+    (table, alias) for an alias. The patient comes from the proof given at execution."""
+
     tables: frozenset[str]
-    # The FROM items the filters apply to: (table, None), or (table, alias) for an alias.
     froms: frozenset[tuple[str, str | None]] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
 class CaseloadScope:
+    """On a statement filtered to the caller's care relationships (built once, the caller a
+    parameter): the FROM items filtered, and whether a live emergency grant also counts.
+    ``nothing``: filtered to no rows at all (a role with nothing on any patient)."""
+
+    froms: frozenset[tuple[str, str | None]]
+    emergency: bool
+    nothing: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Caller:
+    """Given at execution to a caseload statement: whose care relationships filter it, what
+    their role may read on a team, and the clinic's date and instant of the request."""
+
     user_id: uuid.UUID
     granted: frozenset[Capability]
-    # The FROM items filtered to the caller's care relationships.
-    froms: frozenset[tuple[str, str | None]] = frozenset()
+    emergency: bool
+    today: date
+    now: datetime
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,14 +188,29 @@ def from_key(from_: Any) -> tuple[str, str | None]:
     return str(getattr(from_, "name", "")), None
 
 
-def scoped_to_patient(
+# The filters' values are parameters, supplied by the guard from what the execution names (a
+# proof, a caller) and never by the caller's own parameters: a statement is built once, at
+# import, because building a SQLAlchemy statement costs more than running it (CONTRIBUTING 9c).
+PATIENT_PARAMETER = "scope_patient"
+RELATIONSHIP_USER = "relationship_user"
+RELATIONSHIP_TODAY = "relationship_today"
+RELATIONSHIP_NOW = "relationship_now"
+SCOPE_PARAMETERS = frozenset(
+    {PATIENT_PARAMETER, RELATIONSHIP_USER, RELATIONSHIP_TODAY, RELATIONSHIP_NOW}
+)
+# Execution options: the proof a patient statement runs under, the caller of a caseload one.
+PROOF_OPTION = "tandem_proof"
+CALLER_OPTION = "tandem_caller"
+
+
+def patient_filter(
     stmt: F,
-    access: PatientAccess,
     *columns: InstrumentedAttribute[Any],
     outer: tuple[InstrumentedAttribute[Any], ...] = (),
 ) -> F:
-    """Rows of the patient ``access`` proves, for each patient table ``columns`` name; tables
-    joined with an outer join name their column in ``outer`` (absent rows stay absent)."""
+    """``stmt`` filtered to one patient, for each patient table ``columns`` name (tables
+    joined with an outer join name their column in ``outer``: absent rows stay absent). Build
+    it once; run it with ``execution_options=as_proven(access)``, which names the patient."""
     if not columns:
         raise UnscopedPatientQuery("scoped_to_patient() needs the patient column of each table")
     for column in outer:
@@ -188,65 +221,116 @@ def scoped_to_patient(
     froms = frozenset(from_key(col.__clause_element__().table) for col in (*columns, *outer))
     tables = frozenset(table for table, _alias in froms)
     for column in columns:
-        stmt = stmt.where(column == access.patient_id)
+        stmt = stmt.where(column == bindparam(PATIENT_PARAMETER, type_=column.type))
     for column in outer:
-        stmt = stmt.where(or_(column == access.patient_id, column.is_(None)))
-    return stmt.execution_options(**{SCOPE_OPTION: PatientScope(access.proof, tables, froms)})
+        proven = bindparam(PATIENT_PARAMETER, type_=column.type)
+        stmt = stmt.where(or_(column == proven, column.is_(None)))
+    return stmt.execution_options(**{SCOPE_OPTION: PatientScope(tables, froms)})
+
+
+def as_proven(access: PatientAccess) -> dict[str, Any]:
+    """The execution options that run a :func:`patient_filter` statement for this patient."""
+    return {PROOF_OPTION: access.proof}
+
+
+def scoped_to_patient(
+    stmt: F,
+    access: PatientAccess,
+    *columns: InstrumentedAttribute[Any],
+    outer: tuple[InstrumentedAttribute[Any], ...] = (),
+) -> F:
+    """Rows of the patient ``access`` proves, for each patient table ``columns`` name (a
+    statement built per call; one built once is :func:`patient_filter`)."""
+    return patient_filter(stmt, *columns, outer=outer).execution_options(**as_proven(access))
 
 
 # Aliases keep the EXISTS self-contained when the outer query already joins these tables. Made
 # once: building an alias's column collections costs about 4 ms, on every caseload query.
 _MEMBER = aliased(CareTeamMember, name="relationship_member")
 _GRANT = aliased(BreakGlassGrant, name="relationship_grant")
+_RELATIONSHIPS: dict[tuple[Any, ...], ColumnElement[bool]] = {}
 
 
-def care_relationship(ctx: AccessContext, patient_id_column: Any) -> ColumnElement[bool]:
-    """True where the caller is on the patient's care team or holds a live emergency grant
-    (and their role may still use emergency access)."""
-    if ctx.user_id is None:
-        raise UnscopedPatientQuery("a context without a user has no care relationships")
+def care_relationship(patient_id_column: Any, *, emergency: bool) -> ColumnElement[bool]:
+    """True where the caller is on the patient's care team or (``emergency``: a role that may
+    use emergency access) holds a live emergency grant. The caller, the date and the instant
+    are parameters the guard supplies from the :class:`Caller`."""
+    key = (from_key(patient_id_column.__clause_element__().table), patient_id_column.key, emergency)
+    found = _RELATIONSHIPS.get(key)
+    if found is not None:
+        return found
     member = _MEMBER
     on_team = (
         exists()
         .where(
-            member.user_id == ctx.user_id,
+            member.user_id == bindparam(RELATIONSHIP_USER, type_=member.user_id.type),
             member.status == RecordStatus.active,
             member.patient_id == patient_id_column,
-            member.start_date <= ctx.clock.today(),
+            member.start_date <= bindparam(RELATIONSHIP_TODAY, type_=Date()),
         )
         .correlate_except(member)
     )
-    if Capability.break_the_glass not in permissions().staff_grants(ctx.role):
-        return on_team
-    grant = _GRANT
-    broke_glass = (
-        exists()
-        .where(
-            grant.user_id == ctx.user_id,
-            grant.patient_id == patient_id_column,
-            grant.expires_at > ctx.now(),
+    relationship: ColumnElement[bool] = on_team
+    if emergency:
+        grant = _GRANT
+        broke_glass = (
+            exists()
+            .where(
+                grant.user_id == bindparam(RELATIONSHIP_USER, type_=grant.user_id.type),
+                grant.patient_id == patient_id_column,
+                grant.expires_at > bindparam(RELATIONSHIP_NOW, type_=grant.expires_at.type),
+            )
+            .correlate_except(grant)
         )
-        .correlate_except(grant)
-    )
-    return or_(on_team, broke_glass)
+        relationship = or_(on_team, broke_glass)
+    _RELATIONSHIPS[key] = relationship
+    return relationship
 
 
-def scoped(stmt: F, ctx: AccessContext, *columns: InstrumentedAttribute[Any]) -> F:
-    """Filter ``stmt`` to patients the caller has a care relationship with (a caseload, one's
-    notifications), for each patient table ``columns`` name; only tables the caller's role may
-    read on a team may appear in it, and other tables only inside an EXISTS (yes or no)."""
-    if ctx.user_id is None:
-        raise UnscopedPatientQuery("a context without a user has no care relationships")
+def may_use_emergency_access(ctx: AccessContext) -> bool:
+    """Whether the caller's role may use emergency access (its grants count as relationships)."""
+    return Capability.break_the_glass in permissions().staff_grants(ctx.role)
+
+
+def caseload_filter(stmt: F, *columns: InstrumentedAttribute[Any], emergency: bool) -> F:
+    """``stmt`` filtered to the patients the caller has a care relationship with, for each
+    patient table ``columns`` name; only tables the caller's role may read on a team may appear
+    in it, other tables only inside an EXISTS (yes or no). Build it once for each value of
+    ``emergency`` (:func:`may_use_emergency_access`); run it with
+    ``execution_options=as_caller(ctx)``, which names the caller."""
     if not columns:
         raise UnscopedPatientQuery("scoped() needs the patient column of each table")
     froms = frozenset(from_key(col.__clause_element__().table) for col in columns)
-    scope = CaseloadScope(ctx.user_id, permissions().team_grants(ctx.role), froms)
-    if not scope.granted:
-        # A role with nothing on any patient (an administrator) has no caseload at all.
-        return stmt.where(false()).execution_options(**{SCOPE_OPTION: scope})
     for column in columns:
-        stmt = stmt.where(care_relationship(ctx, column))
-    return stmt.execution_options(**{SCOPE_OPTION: scope})
+        stmt = stmt.where(care_relationship(column, emergency=emergency))
+    return stmt.execution_options(**{SCOPE_OPTION: CaseloadScope(froms, emergency)})
+
+
+def as_caller(ctx: AccessContext) -> dict[str, Any]:
+    """The execution options that run a :func:`caseload_filter` statement for the caller."""
+    if ctx.user_id is None:
+        raise UnscopedPatientQuery("a context without a user has no care relationships")
+    caller = Caller(
+        ctx.user_id,
+        permissions().team_grants(ctx.role),
+        may_use_emergency_access(ctx),
+        ctx.clock.today(),
+        ctx.now(),
+    )
+    return {CALLER_OPTION: caller}
+
+
+def scoped(stmt: F, ctx: AccessContext, *columns: InstrumentedAttribute[Any]) -> F:
+    """Filter ``stmt`` to patients the caller has a care relationship with (a statement built
+    per call; one built once is :func:`caseload_filter`)."""
+    options = as_caller(ctx)
+    if not options[CALLER_OPTION].granted:
+        # A role with nothing on any patient (an administrator) has no caseload at all.
+        froms = frozenset(from_key(col.__clause_element__().table) for col in columns)
+        nothing = CaseloadScope(froms, emergency=False, nothing=True)
+        return stmt.where(false()).execution_options(**{SCOPE_OPTION: nothing}, **options)
+    emergency = options[CALLER_OPTION].emergency
+    return caseload_filter(stmt, *columns, emergency=emergency).execution_options(**options)
 
 
 def scoped_for_staff(stmt: T, access: StaffAccess) -> T:
@@ -307,9 +391,13 @@ def select_scoped(model: type[Any], ctx: AccessContext) -> Select[Any]:
 __all__ = [
     "UnscopedPatientQuery",
     "access_decision",
+    "as_caller",
+    "as_proven",
     "care_relationship",
+    "caseload_filter",
     "existence_probe",
     "mark_system",
+    "patient_filter",
     "patient_key",
     "patient_owned_tables",
     "scoped",

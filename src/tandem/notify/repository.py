@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
-from tandem.access.scope import scoped
+from tandem.access.scope import (
+    RELATIONSHIP_USER,
+    as_caller,
+    caseload_filter,
+    may_use_emergency_access,
+    scoped,
+)
 from tandem.notify.models import Notification
 
 
@@ -32,14 +40,23 @@ async def my_notifications(
     return list((await session.execute(stmt.limit(limit))).scalars().all())
 
 
-async def my_unread_count(session: AsyncSession, ctx: AccessContext) -> int:
-    """How many of my notifications are unread (the top bar's number, on every page)."""
+@functools.lru_cache(maxsize=2)
+def _unread_count(emergency: bool) -> Select[int]:
+    # Built once (CONTRIBUTING 9c): the top bar asks on every page.
     stmt = (
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user_id == ctx.user_id, Notification.read_at.is_(None))
+        .where(Notification.user_id == bindparam(RELATIONSHIP_USER), Notification.read_at.is_(None))
     )
-    return int(await session.scalar(scoped(stmt, ctx, Notification.patient_id)) or 0)
+    return caseload_filter(stmt, Notification.patient_id, emergency=emergency)
+
+
+async def my_unread_count(session: AsyncSession, ctx: AccessContext) -> int:
+    """How many of my notifications are unread (the top bar's number, on every page)."""
+    if not permissions().team_grants(ctx.role):
+        return 0  # a role with nothing on any patient has no caseload, and no notifications
+    stmt = _unread_count(may_use_emergency_access(ctx))
+    return int(await session.scalar(stmt, execution_options=as_caller(ctx)) or 0)
 
 
 async def my_notification(

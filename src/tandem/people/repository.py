@@ -6,17 +6,18 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess, StaffAccess
 from tandem.access.repository import row_of_patient
 from tandem.access.scope import (
+    as_proven,
     existence_probe,
+    patient_filter,
     scoped,
     scoped_for_staff,
-    scoped_to_patient,
 )
 from tandem.people.models import (
     Organization,
@@ -28,12 +29,21 @@ from tandem.people.models import (
 )
 from tandem.vocab import RecordStatus
 
+# Built once, at import, the patient a parameter (CONTRIBUTING 9c).
+_IDENTIFIERS = patient_filter(select(PatientIdentifier), PatientIdentifier.patient_id).order_by(
+    PatientIdentifier.created_at
+)
+_RELATED_PERSONS = patient_filter(select(RelatedPerson), RelatedPerson.patient_id).order_by(
+    RelatedPerson.status, RelatedPerson.name
+)
+_ORGANIZATION_NAME = select(Organization.name).where(
+    Organization.id == bindparam("organization", type_=Organization.id.type)
+)
+
 
 async def identifiers(session: AsyncSession, access: PatientAccess) -> Sequence[PatientIdentifier]:
-    stmt = scoped_to_patient(
-        select(PatientIdentifier), access, PatientIdentifier.patient_id
-    ).order_by(PatientIdentifier.created_at)
-    return (await session.execute(stmt)).scalars().all()
+    rows = await session.execute(_IDENTIFIERS, execution_options=as_proven(access))
+    return rows.scalars().all()
 
 
 async def identifier(
@@ -54,10 +64,8 @@ async def identifier_holders(session: AsyncSession, system: str, value: str) -> 
 
 
 async def related_persons(session: AsyncSession, access: PatientAccess) -> Sequence[RelatedPerson]:
-    stmt = scoped_to_patient(select(RelatedPerson), access, RelatedPerson.patient_id).order_by(
-        RelatedPerson.status, RelatedPerson.name
-    )
-    return (await session.execute(stmt)).scalars().all()
+    rows = await session.execute(_RELATED_PERSONS, execution_options=as_proven(access))
+    return rows.scalars().all()
 
 
 async def related_person(
@@ -100,7 +108,7 @@ async def mrn_taken(session: AsyncSession, mrn: str) -> bool:
 async def organization_name(session: AsyncSession, org_id: uuid.UUID | None) -> str | None:
     if org_id is None:
         return None
-    return await session.scalar(select(Organization.name).where(Organization.id == org_id))
+    return await session.scalar(_ORGANIZATION_NAME, {"organization": org_id})
 
 
 async def organization_exists(session: AsyncSession, org_id: uuid.UUID) -> bool:
