@@ -20,6 +20,7 @@ from tandem.admin.api import router as admin_api
 from tandem.assessments import messages as assessment_messages
 from tandem.assessments.api import router as assessments_api
 from tandem.assessments.definitions import instruments
+from tandem.assessments.views.badges import FILTERS as result_filters
 from tandem.assessments.views.labels import FILTERS as need_filters
 from tandem.audit.seal import run_forever
 from tandem.auth import messages as auth_messages
@@ -93,7 +94,7 @@ def create_app(
     settings = settings or Settings()
     # Instrument definitions are data: a broken file stops Tandem here, not mid-assessment.
     instruments()
-    register_filters(page_filters, need_filters)
+    register_filters(page_filters, need_filters, result_filters)
     register_flash_messages(
         access_messages.FLASH,
         admin_messages.FLASH,
