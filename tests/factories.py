@@ -254,6 +254,15 @@ class Factory:
         await self._save(person)
         return person
 
+    async def managed_by(self, patient: Patient, organization: Organization) -> None:
+        """The patient's managing organisation (as registering at a clinic sets it)."""
+        async with self.system_session() as session:
+            row = await session.get(Patient, patient.id)
+            assert row is not None
+            row.managing_organization_id = organization.id
+            await session.commit()
+        patient.managing_organization_id = organization.id
+
     async def enrolment(
         self,
         patient: Patient,

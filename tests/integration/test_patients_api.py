@@ -872,3 +872,15 @@ async def test_a_patient_with_an_open_safety_alert_heads_the_caseload_until_it_i
     rows = (await client.get("/api/v1/patients")).json()["items"]
     assert [r["display_name"] for r in rows] == ["Adams, Zoë", "Núñez, José", "Wei, Li"]
     assert not any(r["safety_alert"] for r in rows)
+
+
+async def test_the_chart_header_names_the_managing_organisation_read_with_the_decision(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
+) -> None:
+    client = await client_for(care_manager)
+    before = (await client.get(f"/api/v1/patients/{chart.patient.id}")).json()
+    assert before["managing_organization"] is None
+    clinic = await factory.organisation(name="Northgate Community Clinic")
+    await factory.managed_by(chart.patient, clinic)
+    header = (await client.get(f"/api/v1/patients/{chart.patient.id}")).json()
+    assert header["managing_organization"] == "Northgate Community Clinic"

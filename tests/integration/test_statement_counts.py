@@ -119,6 +119,7 @@ async def test_a_request_runs_as_many_statements_whatever_the_data(
     browser_for: Any,
 ) -> None:
     await factory.enrolment(chart.patient)
+    await factory.managed_by(chart.patient, await factory.organisation())
     await factory.response(chart.patient, care_manager, answers=phq9_answers(16))
     kwargs = {
         "chart": chart,

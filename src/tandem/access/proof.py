@@ -29,6 +29,9 @@ class Proof:
     team_role: str | None
     granted: frozenset[Capability]
     patient: Patient
+    # The name of the patient's managing organisation, read with the access decision (the chart
+    # header shows it: one statement fewer on every chart page); None when not read with it.
+    managing_organization: str | None = None
 
     @property
     def writes(self) -> bool:

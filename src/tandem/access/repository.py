@@ -28,7 +28,7 @@ from tandem.access.scope import (
     scoped_for_staff,
 )
 from tandem.careteams.models import CareTeamMember
-from tandem.people.models import Patient
+from tandem.people.models import Organization, Patient
 from tandem.vocab import RecordStatus
 
 M = TypeVar("M")
@@ -63,6 +63,8 @@ class Relationship:
     team_role: str | None
     # Whether the caller holds a live emergency (break-the-glass) grant for the patient.
     emergency: bool
+    # The name of the patient's managing organisation (the chart header shows it).
+    managing_organization: str | None = None
 
 
 def _decision() -> Any:
@@ -88,7 +90,14 @@ def _decision() -> Any:
         grant.patient_id == Patient.id,
         grant.expires_at > bindparam("now"),
     )
-    stmt = select(Patient, team_role, broke_glass).where(Patient.id == bindparam("patient_id"))
+    organization = (
+        select(Organization.name)
+        .where(Organization.id == Patient.managing_organization_id)
+        .scalar_subquery()
+    )
+    stmt = select(Patient, team_role, broke_glass, organization).where(
+        Patient.id == bindparam("patient_id")
+    )
     return access_decision(stmt)
 
 
@@ -110,7 +119,9 @@ async def relationship_to(
     row = (await session.execute(_DECISION, values)).first()
     if row is None:
         return None
-    return Relationship(patient=row[0], team_role=row[1], emergency=bool(row[2]))
+    return Relationship(
+        patient=row[0], team_role=row[1], emergency=bool(row[2]), managing_organization=row[3]
+    )
 
 
 async def active_patient_id_by_mrn_and_birth_date(

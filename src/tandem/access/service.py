@@ -88,6 +88,7 @@ async def _prove(
         team_role=role,
         granted=granted,
         patient=patient,
+        managing_organization=found.managing_organization,
     )
     return proof, True
 

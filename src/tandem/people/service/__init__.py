@@ -82,14 +82,21 @@ async def patient_read(
                 patient.given_name, patient.family_name, patient.preferred_name
             ),
             "age": age_on(patient.birth_date, ctx.clock.today()),
-            "managing_organization": await repo.organization_name(
-                session, patient.managing_organization_id
-            ),
+            "managing_organization": await _managing_organization(session, access),
             "identifiers": identifiers,
             "access_basis": access.basis,
             "capabilities": sorted(access.capabilities),
         }
     )
+
+
+async def _managing_organization(session: AsyncSession, access: PatientAccess) -> str | None:
+    """The managing organisation's name: read with the access decision, else asked for."""
+    patient = access.patient
+    known = access.proof.managing_organization
+    if known is not None or patient.managing_organization_id is None:
+        return known
+    return await repo.organization_name(session, patient.managing_organization_id)
 
 
 async def _new_mrn(session: AsyncSession) -> str:
