@@ -80,7 +80,8 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     ("caseload, HTML", get("/caseload"), True, 5),
     ("chart header, JSON", get("/api/v1/patients/{patient}"), False, 6),
     ("PHQ-9 trajectory, JSON", get("/api/v1/patients/{patient}/trajectories/phq-9"), False, 5),
-    ("Measurements page, HTML", get("/patients/{patient}/measurements"), True, 11),
+    # No open safety alert: the banner does not ask when the last risk screen was (one more).
+    ("Measurements page, HTML", get("/patients/{patient}/measurements"), True, 10),
     ("PHQ-9 submitted, JSON", submit_phq9, False, 9),
 ]
 

@@ -391,6 +391,10 @@ async def safety_banner(
     session: AsyncSession, access: PatientAccess
 ) -> tuple[list[SafetyAlert], datetime | None]:
     """What the chart's safety banner shows: the open alerts and when the suicide-risk screen
-    was last recorded. The caller has proven read_safety and audited the chart read."""
+    was last recorded, which only matters while an alert is open (it asks for a screen after
+    it): without one, it is not asked. The caller has proven read_safety and audited the chart
+    read."""
     open_alerts = [row.record for row in await repo.alerts(session, access, active_only=True)]
+    if not open_alerts:
+        return [], None
     return open_alerts, await repo.last_recorded(session, access, "suicide-risk")
