@@ -298,9 +298,7 @@ def summarise_response(response: Response, entered_by: str | None) -> ResponseRe
     band = definition.band(response.band) if definition else None
     raised = [f for f in (definition.flags if definition else ()) if f.code in response.flags]
     prompts = [found for f in raised if f.prompt and (found := instrument(f.prompt))]
-    # Stored rows are valid by construction (checked when written): built without validating
-    # again, since the Measurements page builds one per row.
-    return ResponseRead.model_construct(
+    return ResponseRead(
         id=response.id,
         patient_id=response.patient_id,
         instrument=response.instrument,
@@ -316,9 +314,7 @@ def summarise_response(response: Response, entered_by: str | None) -> ResponseRe
         band_level=response.band_level,
         flags=list(response.flags),
         flag_messages=[f.message for f in raised],
-        next_instruments=[
-            InstrumentLink.model_construct(code=i.code, title=i.title) for i in prompts
-        ],
+        next_instruments=[InstrumentLink(code=i.code, title=i.title) for i in prompts],
         entered_by=entered_by,
         recorded_at=response.recorded_at,
         status_reason=response.status_reason,
