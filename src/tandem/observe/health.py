@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 from functools import cache
 
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.audit.keys import AuditKeyProblem
-from tandem.migrate import head_revision
+from tandem.migrate import head_revision, revision_in
 from tandem.runtime import Runtime
 
 # A database that has not answered by then is as good as down, for a load balancer.
@@ -30,10 +29,7 @@ async def readiness_problem(session: AsyncSession, rt: Runtime) -> str | None:
     """
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS):
-            connection = await session.connection()
-            revision = await connection.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()
-            )
+            revision = await revision_in(session)
     except Exception as exc:  # any failure to reach the database means "not ready"
         return f"the database cannot be reached ({type(exc).__name__})"
     head = _head()
