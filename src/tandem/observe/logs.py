@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 _LEVELS = ("debug", "info", "warning", "error", "critical")
+# One encoder for every line: json.dumps with options builds a new one each call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class JsonFormatter(logging.Formatter):
@@ -31,7 +33,7 @@ class JsonFormatter(logging.Formatter):
             line.update(fields)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _ENCODER.encode(line)
 
 
 def logging_config(level: str = "info") -> dict[str, Any]:

@@ -9,8 +9,9 @@ matched (``scope["route"]``, left in the scope by the router), so the log and th
 
 from __future__ import annotations
 
+import itertools
 import logging
-import uuid
+import os
 from time import perf_counter
 from typing import Any, Protocol
 
@@ -68,6 +69,13 @@ class RequestObserver:
         self.app = app
         self.metrics = metrics
         self.templates = RouteTemplates()
+        # Request ids made here: this process's random half, then a count (a fraction of the
+        # cost of a uuid4 each, and as unique: every worker process builds its own app).
+        self._id_prefix = os.urandom(8).hex()
+        self._ids = itertools.count(1)
+
+    def _new_id(self) -> str:
+        return f"{self._id_prefix}{next(self._ids):016x}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,7 +83,7 @@ class RequestObserver:
             return
         started = perf_counter()
         app_root = scope.get("root_path", "")
-        request_id = _request_id(scope["headers"])
+        request_id = _given_id(scope["headers"]) or self._new_id()
         scope[REQUEST_ID_KEY] = request_id
         header = (REQUEST_ID_HEADER, request_id.encode())
         status = 500  # what the client gets if the application fails before it answers
@@ -105,14 +113,18 @@ class RequestObserver:
                     "status": status,
                     "duration_ms": round(seconds * 1000, 3),
                 }
-                REQUEST_LOG.info("request", extra={"fields": fields})
+                # The record made directly: Logger.info would walk the stack for the caller's
+                # file and line, a third of the line's cost, to say this very place.
+                record = REQUEST_LOG.makeRecord(
+                    REQUEST_LOG.name, logging.INFO, __file__, 0, "request", (), None
+                )
+                record.fields = fields
+                REQUEST_LOG.handle(record)
 
 
-def _request_id(headers: list[tuple[bytes, bytes]]) -> str:
+def _given_id(headers: list[tuple[bytes, bytes]]) -> str | None:
     for name, value in headers:
         if name == REQUEST_ID_HEADER:
             accepted = accepted_request_id(value)
-            if accepted is not None:
-                return accepted.decode()
-            break
-    return uuid.uuid4().hex
+            return None if accepted is None else accepted.decode()
+    return None
