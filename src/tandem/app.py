@@ -22,6 +22,7 @@ from tandem.assessments.api import router as assessments_api
 from tandem.assessments.definitions import instruments
 from tandem.assessments.views.badges import FILTERS as result_filters
 from tandem.assessments.views.labels import FILTERS as need_filters
+from tandem.audit.log import events_written
 from tandem.audit.seal import run_forever
 from tandem.auth import messages as auth_messages
 from tandem.careteams import messages as careteam_messages
@@ -30,6 +31,9 @@ from tandem.clock import Clock
 from tandem.config import Settings
 from tandem.migrate import is_up_to_date
 from tandem.notify.api import router as notify_api
+from tandem.observe.metrics import Metrics
+from tandem.observe.requests import RequestObserver
+from tandem.observe.views import router as observe_views
 from tandem.people import messages as people_messages
 from tandem.people.api.duplicates import router as duplicates_api
 from tandem.people.api.patients import router as people_api
@@ -145,10 +149,15 @@ def create_app(
     app.router.routes.append(swagger_ui_assets())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(web_views)
+    app.include_router(observe_views)
     install_error_handlers(app, pages=True)
     # Around everything, so that they hold for the API, the pages and the static files alike;
     # the security headers outermost, so that a refused address or body carries them too.
     app.add_middleware(BodyLimit, max_bytes=rt.settings.max_body_bytes)
     app.add_middleware(AddressLimits)
     install_security_headers(app, hsts=settings.serves_https)
+    # Outermost: the request id, the log line and the request metrics see every answer,
+    # refusals by the limits above included, and time all of it.
+    app.state.metrics = Metrics(rt.engine, events_written)
+    app.add_middleware(RequestObserver, metrics=app.state.metrics)
     return app

@@ -49,6 +49,7 @@ def serve(
     import uvicorn
 
     from tandem.migrate import is_up_to_date
+    from tandem.observe.logs import logging_config
 
     settings = Settings()
     rt = Runtime.build(settings)
@@ -74,7 +75,10 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        log_level="info",
+        # JSON lines, in every worker; Tandem's request line replaces uvicorn's access log,
+        # which would write each whole address (a patient's record, a search text).
+        log_config=logging_config(settings.log_level),
+        access_log=False,
         proxy_headers=True,
         # A worker answers the supervisor's health check only once it has started Python and
         # imported this CLI (spawned, not forked): on a busy machine that takes more than
@@ -333,7 +337,12 @@ def permissions() -> None:
 @app.command()
 def worker() -> None:
     """Background work for production: seal the audit chain and write its checkpoints."""
+    import logging.config
+
     from tandem.audit.seal import run_forever
+    from tandem.observe.logs import logging_config
+
+    logging.config.dictConfig(logging_config(Settings().log_level))
 
     async def work(rt: Runtime, ctx: AccessContext) -> None:
         stop = asyncio.Event()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,6 +68,12 @@ class Settings(BaseSettings):
     # Seal inside `tandem serve` (the demo, a single server); production may run `tandem worker`.
     sealer_in_server: bool = True
     sql_echo: bool = False
+    # The level of the JSON log lines `tandem serve` writes to standard error (one per request
+    # at info).
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # /metrics answers this machine only, unless a token is set: then whoever sends it
+    # (Authorization: Bearer ...), and nobody without it.
+    metrics_token: str = Field(default="", repr=False)
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

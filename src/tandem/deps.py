@@ -14,6 +14,7 @@ from tandem.access.context import AccessContext
 from tandem.audit import log as audit_log
 from tandem.auth import service as auth
 from tandem.errors import DomainError, NotAuthenticated
+from tandem.observe.rules import USER_ID_KEY
 from tandem.people.models import User
 from tandem.runtime import Runtime
 
@@ -86,6 +87,7 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
         if user is None:
             raise NotAuthenticated("The API token is unknown, expired or revoked.")
         request.state.auth_via = "token"
+        request.scope[USER_ID_KEY] = user.id  # for the request's log line
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -98,6 +100,7 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
     user, user_session = found
     request.state.auth_via = "session"
     request.state.csrf_token = user_session.csrf_token
+    request.scope[USER_ID_KEY] = user.id  # for the request's log line
     return user
 
 

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tandem.audit.partitions import DEFAULT_PARTITION, Month
 
@@ -42,6 +42,14 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+
+
+async def revision_in(session: AsyncSession) -> str | None:
+    """The revision of the database, asked through a request's session (/readyz)."""
+    connection = await session.connection()
+    return await connection.run_sync(
+        lambda sync: MigrationContext.configure(sync).get_current_revision()
+    )
 
 
 async def is_up_to_date(engine: AsyncEngine) -> bool:

@@ -240,9 +240,17 @@ async def test_every_page_is_hardened_and_has_no_inline_code_or_outside_origin(
             problems += page_problems(last)
     assert problems == []
     # Every page was shown to someone, but "/" (everyone's start page is elsewhere) and the
-    # sign-in page (signed in already; it is checked signed out below); the icon is no page.
+    # sign-in page (signed in already; it is checked signed out below); the icon and the
+    # operations endpoints are no pages.
     others = {path: what for path, what in served.items() if not what.startswith("200 text/html")}
-    assert others == {"/": "303 ", "/login": "303 ", "/favicon.ico": "200 image/svg+xml"}
+    assert others == {
+        "/": "303 ",
+        "/login": "303 ",
+        "/favicon.ico": "200 image/svg+xml",
+        "/healthz": "200 application/json",
+        "/readyz": "200 application/json",
+        "/metrics": "200 text/plain; version=1.0.0; charset=utf-8",
+    }
     measurements = await clients[0].get(
         fill("/patients/{patient_id}/measurements", scene.known_ids)
     )

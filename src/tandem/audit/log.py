@@ -26,6 +26,7 @@ from tandem.audit.scope import audit_append
 
 PENDING_KEY = "tandem_audit_pending"
 REFUSED_KEY = "tandem_audit_refused"
+INSERTED_KEY = "tandem_audit_inserted"
 
 
 class Actor(Protocol):
@@ -143,12 +144,30 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     session.execute(_APPEND, [dict(item.__dict__) for item in pending])
+    session.info[INSERTED_KEY] = len(pending)
+
+
+class _Written:
+    """How many audit events this process has committed: a number, read by /metrics."""
+
+    count = 0
+
+
+def events_written() -> int:
+    """Audit events committed by this process since it started (tandem.observe.metrics)."""
+    return _Written.count
+
+
+def _count_written(session: Session) -> None:
+    inserted: int = session.info.pop(INSERTED_KEY, 0)
+    _Written.count += inserted
 
 
 def _discard_unwritten(session: Session, transaction: SessionTransaction) -> None:
     # Only the outermost transaction: a savepoint rolled back inside a request must not drop
     # the events of the work that carries on. After a commit the queue is already empty.
     if transaction.parent is None:
+        session.info.pop(INSERTED_KEY, None)  # rolled back, or already counted at commit
         pending: list[PendingEvent] = session.info.pop(PENDING_KEY, [])
         # Refused attempts (outcome != 0: a failed emergency-access lookup, a duplicate check)
         # must stay on record even though the request that made them is rolled back.
@@ -168,5 +187,6 @@ def install_audit_writer(session_class: type[Session]) -> None:
     if getattr(session_class, "_tandem_audited", False):
         return
     event.listen(session_class, "before_commit", _write_pending)
+    event.listen(session_class, "after_commit", _count_written)
     event.listen(session_class, "after_transaction_end", _discard_unwritten)
     session_class._tandem_audited = True  # type: ignore[attr-defined]

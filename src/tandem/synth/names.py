@@ -225,14 +225,6 @@ RELATED_NOTES = (
     "Drives the patient to appointments.",
     "Speaks for the family at appointments.",
 )
-ENROLMENT_REASONS = (
-    "Positive depression screen at a primary-care visit",
-    "Anxiety symptoms affecting work and sleep",
-    "Referred by the PCP after an emergency visit",
-    "Self-referral through the clinic front desk",
-    "Postpartum mood symptoms raised at a well-baby visit",
-    "Alcohol use raised during an annual physical",
-)
 DISCHARGE_REASONS = (
     "Met treatment goals",
     "Moved out of the area",

@@ -8,13 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from tandem.careteams.vocab import PROGRAMMES, CareTeamRole, Phase
-from tandem.synth import names
+from tandem.synth import names, reasons
 from tandem.synth.keys import new_uuid
 from tandem.synth.people import Person
 from tandem.synth.pool import CareManager, CarePool, Clinic, Row, Staff
 
 _PROGRAMME_WEIGHTS = (55, 25, 8, 12)
-_PERINATAL = PROGRAMMES[2]
 _PARTNER_SERVICES = ("housing", "food", "transport")
 _PARTNER_WEIGHTS = (50, 30, 20)
 
@@ -65,12 +64,16 @@ def _enrolment(
     end: date | None,
     phase: str,
 ) -> Row:
-    programme = rng.choices(PROGRAMMES, weights=_PROGRAMME_WEIGHTS)[0]
-    age = (start - person.birth_date).days // 365
-    if programme == _PERINATAL and (person.gender != "female" or not 16 <= age <= 45):
-        programme = PROGRAMMES[0]
+    drawn = rng.choices(PROGRAMMES, weights=_PROGRAMME_WEIGHTS)[0]
+    age = reasons.age_on(person.birth_date, start)
+    programme = reasons.programme_for(drawn, person.gender, age)
     created = at(rng, start)
     ended = end is not None
+    why = (
+        rng.choice(names.DISCHARGE_REASONS)
+        if ended
+        else rng.choice(reasons.fitting(programme, person.gender, age))
+    )
     return {
         "id": new_uuid(rng),
         "patient_id": person.id,
@@ -78,7 +81,7 @@ def _enrolment(
         "phase": str(phase),
         "start_date": start,
         "end_date": end,
-        "reason": rng.choice(names.DISCHARGE_REASONS if ended else names.ENROLMENT_REASONS),
+        "reason": why,
         "organization_id": clinic.organization_id,
         "status": "inactive" if ended else "active",
         "created_at": created,

@@ -12,6 +12,8 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tandem.observe.rules import REQUEST_ID_KEY
+
 # No inline script or style anywhere, and nothing from another origin: the pages' JavaScript
 # and CSS are files under /static (htmx vendored from the npm registry), the trajectory chart's
 # SVG carries presentation attributes instead of style attributes (assessments/chart.py).
@@ -92,6 +94,11 @@ def install_security_headers(app: FastAPI, *, hsts: bool) -> None:
 
     async def server_error(request: Request, exc: Exception) -> Response:
         headers = security_headers(request.url.path, hsts=hsts)
+        # Outside the request observer: the id it gave the request, so the answer and the log
+        # line of the failure can be matched.
+        request_id = request.scope.get(REQUEST_ID_KEY)
+        if request_id is not None:
+            headers["X-Request-ID"] = request_id
         return PlainTextResponse("Internal Server Error", status_code=500, headers=headers)
 
     app.add_middleware(SecurityHeaders, hsts=hsts)
