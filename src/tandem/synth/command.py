@@ -11,9 +11,9 @@ from rich.table import Table
 
 from tandem.access.context import AccessContext
 from tandem.auth.passwords import hash_password
+from tandem.command_line import Refusal, load_settings, require_database, require_migrated
 from tandem.config import Environment, Settings
 from tandem.errors import Conflict, DomainError
-from tandem.migrate import is_up_to_date
 from tandem.runtime import Runtime
 from tandem.synth.courses import HistoryRates
 from tandem.synth.keys import PER_BLOCK
@@ -32,7 +32,7 @@ MAX_MEASUREMENTS = 30
 def refuse_production(settings: Settings, what: str) -> None:
     """Synthetic people never go into a production database."""
     if settings.environment == Environment.production:
-        raise DomainError(f"{what} refuses to run when TANDEM_ENVIRONMENT=production.")
+        raise Refusal(f"{what} refuses to run when TANDEM_ENVIRONMENT=production.")
 
 
 def progress_bar(console: Console) -> Progress:
@@ -44,12 +44,6 @@ def progress_bar(console: Console) -> Progress:
         TimeElapsedColumn(),
         console=console,
     )
-
-
-async def require_migrated(rt: Runtime) -> None:
-    """Stop with advice when the schema is not at the latest revision."""
-    if not await is_up_to_date(rt.engine):
-        raise DomainError("The database is not migrated. Run `tandem db upgrade` first.")
 
 
 async def _run(
@@ -93,8 +87,9 @@ def synth(
 ) -> LoadSummary:
     """Add a deterministic population of ``patients`` to the configured database, each
     enrolled patient with at least ``measurements`` PHQ-9s (0: no measurement history)."""
-    settings = Settings()
+    settings = load_settings()
     refuse_production(settings, "tandem synth")
+    require_database(settings)
     rt = Runtime.build(settings, system="tandem synth")
     day = as_of or rt.clock.today()
     if day > rt.clock.today():
