@@ -104,11 +104,11 @@ def serve(
             await rt.engine.dispose()
 
     asyncio.run(check())
+    host, port = host or settings.host, port or settings.port
+    require_free_port(host, port)
     if settings.is_sqlite and workers > 1:
         err.print("SQLite allows one writer: starting one worker.")
         workers = 1
-    host, port = host or settings.host, port or settings.port
-    require_free_port(host, port)
     console.print(f"Tandem listening on http://{host}:{port}")
     uvicorn.run(
         "tandem.app:create_app",

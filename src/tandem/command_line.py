@@ -82,8 +82,9 @@ def require_database(settings: Settings) -> None:
     """Refuse before SQLite makes an empty file where the operator expected their database."""
     path = database_file(settings)
     if path is not None and not path.exists():
+        named = "named by TANDEM_DATABASE_URL" if settings.database_url else data_dir_origin()
         raise Refusal(
-            f"No Tandem database at {path} (data directory: {data_dir_origin()}).",
+            f"No Tandem database at {path} ({named}).",
             "Run tandem where you ran `make demo`, set TANDEM_DATA_DIR or TANDEM_DATABASE_URL, "
             "or create one with `tandem db upgrade`.",
         )
