@@ -104,7 +104,8 @@ async def test_a_command_on_an_unmigrated_database_of_either_backend_asks_for_an
 
 
 @pytest.mark.parametrize(
-    "command", [("users", "list"), ("db", "upgrade"), ("status",), ("audit", "seal")]
+    "command",
+    [("users", "list"), ("db", "upgrade"), ("status",), ("audit", "seal"), ("serve",), ("worker",)],
 )
 def test_a_command_that_cannot_reach_postgresql_says_so(
     tmp_path: Path, command: tuple[str, ...]
