@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# `make demo` installs what runs Tandem; `make test` (and the other developer targets) add the
+# test and lint tools of `.[dev]`. Each has its stamp; the development install covers the demo.
+RUN_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck bench install clean-demo mutation
@@ -10,14 +13,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then touch $(RUN_STAMP); \
+	else $(BIN)/pip install --quiet -e . && touch $(RUN_STAMP); fi
+
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
 
 ## Start Tandem on the embedded SQLite database with demo data (http://127.0.0.1:8000).
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	$(BIN)/tandem demo
 
 ## Install everything and run every test: lint, types, the layer contract, unit, integration, browser.

@@ -1,10 +1,12 @@
 """Shared test fixtures: the database backends, migrated once per session, and a frozen clock.
 
 Integration tests run once per backend: SQLite always, PostgreSQL too when
-``TANDEM_TEST_DATABASE_URL`` names a database the tests may wipe
-(e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432/tandem_test``). Under pytest-xdist
-(``make test`` runs ``-n auto``) each worker makes and drops a database of its own beside it,
-``tandem_test_gw0``, ``tandem_test_gw1``…
+``TANDEM_TEST_DATABASE_URL`` names a database on a server (e.g.
+``postgresql+asyncpg://postgres@127.0.0.1:5432/tandem_test``). The suite never changes that
+database: it connects to it only to create and drop databases of its own beside it, one per
+test process (``tandem_test_<run>_main``, or ``tandem_test_<run>_gw0``… under pytest-xdist, with
+``<run>`` new for every run) and a few for tests that need a committed database of their own
+(``tandem_test_<run>_gw0_<random>``); each is dropped when its process ends.
 """
 
 from __future__ import annotations
@@ -55,8 +57,13 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"API fuzzer seed: {fuzz_seed()} (replay with {FUZZ_SEED_ENV}={fuzz_seed()})"
 
 
+# This run's name, shared like the fuzz seed by every xdist worker: the databases it makes.
+RUN_ENV = "TANDEM_TEST_RUN"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault(FUZZ_SEED_ENV, str(random.SystemRandom().randrange(2**32)))
+    os.environ.setdefault(RUN_ENV, uuid.uuid4().hex[:8])
     if under_ci() and PG_URL_ENV not in os.environ:
         raise pytest.UsageError(
             f"CI=true but {PG_URL_ENV} is not set: the suite must run on PostgreSQL too"
@@ -146,14 +153,14 @@ class Backend:
         self.created.clear()
 
 
-def _worker_database(url: str, worker: str) -> str:
-    """Under pytest-xdist each worker has a database of its own, named after the configured one
-    (``tandem_test_gw1``); the configured database is the one the others are made from."""
+def _own_database(url: str, worker: str) -> str:
+    """A new database for this test process on the server ``url`` names, named after the
+    configured database, this run and the worker (``tandem_test_1a2b3c4d_gw1``); the configured
+    database is only where the statement that creates it runs."""
     base = make_url(url)
-    name = f"{base.database}_{worker}"[:63]
-    execute_autocommit(
-        url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
-    )
+    process = "main" if worker == "master" else worker
+    name = f"{base.database}_{os.environ[RUN_ENV]}_{process}"[:63]
+    execute_autocommit(url, f'CREATE DATABASE "{name}"')
     return base.set(database=name).render_as_string(hide_password=False)
 
 
@@ -161,15 +168,8 @@ def _prepare(name: str, tmp_dir: Path, worker: str) -> Backend:
     if name == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_dir / 'tandem.sqlite3'}"
     else:
-        url = os.environ[PG_URL_ENV]
-        if worker != "master":
-            url = _worker_database(url, worker)
-        # A clean slate: the schema is rebuilt by the migrations, exactly as in production.
-        execute_autocommit(
-            url,
-            "DROP SCHEMA IF EXISTS public CASCADE",
-            "CREATE SCHEMA public",
-        )
+        # An empty database, migrated from nothing exactly as in production.
+        url = _own_database(os.environ[PG_URL_ENV], worker)
     migrate(url)
     return Backend(name=name, url=url, tmp_dir=tmp_dir)
 
@@ -183,7 +183,7 @@ def backend(
     prepared = _prepare(request.param, tmp_path_factory.mktemp(request.param), worker)
     yield prepared
     prepared.drop_created()
-    if prepared.name == "postgresql" and worker != "master":
+    if prepared.name == "postgresql":
         name = make_url(prepared.url).database
         execute_autocommit(os.environ[PG_URL_ENV], f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -13,7 +13,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "tandem"
 # Operator code runs outside any request: command-line jobs, demo and synthetic data, migrations.
 OPERATOR_FILES = {"cli.py", "command_line.py", "demo.py", "migrate.py"}
-OPERATOR_PACKAGES = ("synth/", "migrations/")
+OPERATOR_PACKAGES = ("synth/", "migrations/", "operations/")
 
 
 def is_operator(module: str) -> bool:

@@ -6,10 +6,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET = "demo-only-secret-change-me"
+# The embedded database's file in the data directory.
+DATABASE_FILE = "tandem.sqlite3"
 
 
 class Environment(StrEnum):
@@ -25,7 +27,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TANDEM_", extra="ignore")
 
     environment: Environment = Environment.demo
-    data_dir: Path = Path(".tandem")
+    data_dir: Path = Field(default=Path(".tandem"), validate_default=True)
     database_url: str = ""
     secret_key: str = DEMO_SECRET
     host: str = "127.0.0.1"
@@ -75,6 +77,13 @@ class Settings(BaseSettings):
     # (Authorization: Bearer ...), and nobody without it.
     metrics_token: str = Field(default="", repr=False)
 
+    @field_validator("data_dir")
+    @classmethod
+    def _resolve_data_dir(cls, value: Path) -> Path:
+        # Resolved once, against the folder Tandem was started in: every later use (the
+        # database file, the audit keys, backups) names the same absolute folder.
+        return value.expanduser().resolve()
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.environment == Environment.production and self.secret_key == DEMO_SECRET:
@@ -106,7 +115,7 @@ class Settings(BaseSettings):
         """The configured URL, or the embedded SQLite file in the data directory."""
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'tandem.sqlite3').resolve()}"
+        return f"sqlite+aiosqlite:///{self.data_dir / DATABASE_FILE}"
 
     @property
     def serves_https(self) -> bool:

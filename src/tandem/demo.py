@@ -13,7 +13,7 @@ from rich.table import Table
 
 from tandem.access.context import AccessContext
 from tandem.auth.passwords import hash_password
-from tandem.config import Settings
+from tandem.command_line import Refusal, load_settings
 from tandem.errors import DomainError
 from tandem.migrate import upgrade
 from tandem.people.vocab import LABELS
@@ -160,8 +160,8 @@ def sign_ins() -> Table:
 def prepare_demo(*, patients: int, seed: int, console: Console) -> None:
     """Migrate the configured database and load the demo network once; print the sign-ins."""
     if os.environ.get("TANDEM_ENVIRONMENT", "").strip().lower() == "production":
-        raise DomainError("tandem demo refuses to run when TANDEM_ENVIRONMENT=production.")
-    settings = Settings()
+        raise Refusal("tandem demo refuses to run when TANDEM_ENVIRONMENT=production.")
+    settings = load_settings()
     refuse_production(settings, "tandem demo")
     if not 1 <= patients <= 100_000:
         raise DomainError("--patients must be between 1 and 100,000.", field="patients")

@@ -21,7 +21,7 @@ from tandem.db import SCOPE_OPTION, Base
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "tandem"
 OPERATOR_FILES = {"cli.py", "command_line.py", "demo.py", "migrate.py"}
-OPERATOR_PACKAGES = ("synth/", "migrations/")
+OPERATOR_PACKAGES = ("synth/", "migrations/", "operations/")
 # The session-level keys and options the guard reads; only access/scope.py (db.py, which
 # names the system key for create_sessionmaker, and audit/scope.py, which tags the trail's own
 # statements) may write them.

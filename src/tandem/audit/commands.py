@@ -7,10 +7,11 @@ from typing import Annotated
 import typer
 
 from tandem.access.context import AccessContext
+from tandem.command_help import TandemTyper
 from tandem.command_line import console, err, run_in_session
 from tandem.runtime import Runtime
 
-audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+audit_app = TandemTyper(help="The audit log.")
 
 
 @audit_app.command("verify")

@@ -39,6 +39,9 @@ class Report:
     seconds: float = 0.0
     # Events up to this position were removed by retention, as a signed boundary says.
     removed_through: int = 0
+    # The problem (among ``problems``) that the chain ends before a checkpoint's position: after
+    # a restore from backup, the events written after the backup was taken.
+    tail_problem: str | None = None
 
     @property
     def intact(self) -> bool:
@@ -125,11 +128,12 @@ async def verify(
     if report.broken is None and last is None:
         reached = max((c.seq for c in checkpoints), default=0)
         if reached > report.last:
-            report.problems.append(
+            report.tail_problem = (
                 f"the chain ends at position {report.last}, but checkpoint "
                 f"{max(checkpoints, key=lambda c: c.seq).number} recorded position {reached}: "
                 f"events {report.last + 1} to {reached} were removed"
             )
+            report.problems.append(report.tail_problem)
     report.unsealed = int(
         await session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None))

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import JSON, Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +42,8 @@ class LoadSummary:
 
     rows: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    # Patients of the population found in the database already (an interrupted run resumed).
+    already_there: int = 0
 
 
 def _table(model: type[object]) -> Table:
@@ -92,6 +96,19 @@ async def username_taken(session: AsyncSession, username: str) -> bool:
     return (await session.scalar(select(User.id).where(User.username == username))) is not None
 
 
+async def staff_created_at(session: AsyncSession, username: str) -> datetime | None:
+    """When the account was created, or None when there is none."""
+    return await session.scalar(select(User.created_at).where(User.username == username))
+
+
+async def staff_of_network(session: AsyncSession, prefix: str) -> dict[str, uuid.UUID]:
+    """The ids of the accounts whose username starts with ``prefix``, by username."""
+    rows = await session.execute(
+        select(User.username, User.id).where(User.username.startswith(prefix, autoescape=True))
+    )
+    return {str(row.username): row.id for row in rows}
+
+
 async def insert_network(
     session: AsyncSession, ctx: AccessContext, network: Network, summary: LoadSummary
 ) -> None:
@@ -137,6 +154,13 @@ async def insert_patients(
         )
 
 
+async def _not_loaded(session: AsyncSession, bundles: list[Bundle]) -> list[Bundle]:
+    """The bundles whose patient is not in the database yet (ids are deterministic)."""
+    ids = [b.patient["id"] for b in bundles]
+    found = set((await session.scalars(select(Patient.id).where(Patient.id.in_(ids)))).all())
+    return [b for b in bundles if b.patient["id"] not in found]
+
+
 async def load(
     sessionmaker: async_sessionmaker[AsyncSession],
     ctx: AccessContext,
@@ -145,21 +169,31 @@ async def load(
     *,
     batch_size: int = 1000,
     on_progress: ProgressFn | None = None,
+    resume: bool = False,
 ) -> LoadSummary:
-    """Insert the network's staff, then its population, committing every ``batch_size`` patients."""
+    """Insert the network's staff, then its population, committing every ``batch_size`` patients.
+
+    With ``resume``, the network is in the database already (an earlier run of the same spec
+    was interrupted): the population is generated again, in the same order, and only the
+    patients not in the database are inserted. Each batch was committed whole, so what an
+    interrupted run left is the first batches, and what this adds completes them."""
     started = time.perf_counter()
     summary = LoadSummary()
     try:
-        async with sessionmaker() as session:
-            mark_system(session, "synthetic population")
-            await insert_network(session, ctx, network, summary)
-            await session.commit()
+        if not resume:
+            async with sessionmaker() as session:
+                mark_system(session, "synthetic population")
+                await insert_network(session, ctx, network, summary)
+                await session.commit()
         batches: Iterable[list[Bundle]] = batched(generate(spec, network.pool), batch_size)
         for bundles in batches:
             async with sessionmaker() as session:
                 mark_system(session, "synthetic population")
-                await insert_patients(session, ctx, bundles, summary)
-                await session.commit()
+                wanted = await _not_loaded(session, bundles) if resume else bundles
+                summary.already_there += len(bundles) - len(wanted)
+                if wanted:
+                    await insert_patients(session, ctx, wanted, summary)
+                    await session.commit()
             if on_progress:
                 on_progress(len(bundles))
     except Exception as exc:

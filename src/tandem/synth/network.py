@@ -25,6 +25,8 @@ THERAPIST_CASELOAD = 100
 SOCIAL_WORKER_CASELOAD = 120
 PEER_CASELOAD = 40
 PARTNER_USER_CASELOAD = 150
+# The network's staff accounts were created this long before the population's date.
+STAFF_SINCE = timedelta(days=6 * 365)
 _PARTNER_NAMES = {"housing": "Housing Services", "food": "Food Bank", "transport": "Ride Line"}
 
 
@@ -115,7 +117,7 @@ def scaled_network(
 ) -> Network:
     """Clinics, agencies, partners and staff sized so that caseloads stay realistic."""
     rates = rates or Rates()
-    created = datetime.combine(as_of - timedelta(days=6 * 365), time(16), tzinfo=UTC)
+    created = datetime.combine(as_of - STAFF_SINCE, time(16), tzinfo=UTC)
     b = _Builder(random.Random(f"tandem-synth-network:{seed}"), seed, password_hash, created)
     role = ProfessionalRole
     clinic_rows = [
@@ -198,4 +200,14 @@ def scaled_network(
         ),
         partners=partners,
     )
-    return Network(b.organizations, b.users, pool, marker_username=f"s{seed}.cm.00001")
+    return Network(b.organizations, b.users, pool, marker_username=marker_username(seed))
+
+
+def marker_username(seed: int) -> str:
+    """The account by which a loaded network of ``seed`` is recognised."""
+    return f"s{seed}.cm.00001"
+
+
+def built_as_of(staff_created_at: datetime) -> date:
+    """The date a network was built around, from when its staff were created."""
+    return staff_created_at.date() + STAFF_SINCE
