@@ -29,10 +29,14 @@ demo: $(RUN_STAMP)
 
 ## Install everything and run every test: lint, types, the layer contract, unit, integration, browser.
 test: $(STAMP)
+	@echo "==> Lint (ruff) and format check"
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	@echo "==> Types (mypy)"
 	$(BIN)/mypy
+	@echo "==> The layer contract (import-linter)"
 	$(BIN)/lint-imports
+	@echo "==> Every test: unit, integration, browser (pytest on every core)"
 	$(BIN)/pytest -q -n auto --dist loadfile
 
 lint: $(STAMP)

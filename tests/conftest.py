@@ -53,8 +53,36 @@ def fuzz_seed() -> int:
     return int(os.environ[FUZZ_SEED_ENV])
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"API fuzzer seed: {fuzz_seed()} (replay with {FUZZ_SEED_ENV}={fuzz_seed()})"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """What this run sets up: the databases, the browser, the fuzzer's seed."""
+    lines = ["SQLite: a fresh database file per test process, under pytest's temporary folder"]
+    pg_url = os.environ.get(PG_URL_ENV)
+    if pg_url:
+        server = make_url(pg_url)
+        lines.append(
+            f"PostgreSQL: databases {server.database}_{os.environ[RUN_ENV]}_<process> made on "
+            f"{server.host}:{server.port or 5432} and dropped afterwards ({server.database} "
+            "itself is never touched)"
+        )
+    else:
+        skipped = "fails the run (CI=true)" if under_ci() else "its tests are skipped"
+        lines.append(f"PostgreSQL: {PG_URL_ENV} is not set, {skipped}")
+    chromium = Path("/usr/bin/chromium")
+    lines.append(
+        f"Browser tests: Chromium at {chromium}"
+        if chromium.exists()
+        else f"Browser tests: no Chromium at {chromium}, "
+        + ("the run fails (CI=true)" if under_ci() else "they are skipped")
+    )
+    lines.append(f"API fuzzer seed: {fuzz_seed()} (replay with {FUZZ_SEED_ENV}={fuzz_seed()})")
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Said again at the end, where a quiet run (-q, as make test runs) still shows it."""
+    terminalreporter.write_sep("-", "what this run set up")
+    for line in pytest_report_header(config):
+        terminalreporter.write_line(line)
 
 
 # This run's name, shared like the fuzz seed by every xdist worker: the databases it makes.
