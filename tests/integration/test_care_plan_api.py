@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from sqlalchemy.exc import IntegrityError
 from tests.factories import Factory, PatientWithTeam
 from tests.integration.care_plan_support import (
     GOAL,
@@ -17,7 +19,7 @@ from tests.integration.care_plan_support import (
     send,
 )
 
-from tandem.careplans.models import CarePlanVersion
+from tandem.careplans.models import CareActivity, CarePlanVersion
 from tandem.people.models import User
 
 
@@ -343,3 +345,17 @@ async def test_every_read_and_change_is_audited(
     assert ("R", "CarePlan") in kinds and ("R", "CarePlanVersion") in kinds
     goal_event = next(e for e in events if e.record_type == "Goal")
     assert str(goal_event.record_id) == plan["goals"][0]["id"]
+
+
+async def test_the_database_itself_refuses_an_activity_with_two_responsible_parties(
+    chart: PatientWithTeam, care_manager: User, factory: Factory
+) -> None:
+    plan = await factory.care_plan(chart.patient, care_manager)
+    org = await factory.organisation()
+    async with factory.system_session() as session:
+        activity_id = plan.goals[0].activities[0].id
+        stored = await session.get(CareActivity, activity_id)
+        assert stored is not None
+        stored.responsible_organization_id = org.id  # a team member and an organisation
+        with pytest.raises(IntegrityError):
+            await session.flush()

@@ -29,10 +29,6 @@ CONSTRAINTS: dict[str, tuple[str, str]] = {
     **ADMIN_RULES,
     **CARE_TEAM_RULES,
     **CARE_PLAN_RULES,
-    "ck_care_activity_one_responsible": (
-        "An activity has exactly one responsible party.",
-        "responsible",
-    ),
     "uq_enrolment_active_programme": (ALREADY_ENROLLED, "programme"),
     "uq_patient_identifier_active": ("This patient already has this identifier.", "value"),
     "uq_patient_mrn": ("This MRN was just given to another patient. Please try again.", "mrn"),

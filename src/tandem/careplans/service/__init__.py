@@ -172,7 +172,14 @@ async def get_plan(session: AsyncSession, ctx: AccessContext, patient_id: uuid.U
     loaded = await load(session, access)
     if loaded is None:
         raise NotFound("care plan")
-    audit_patient(session, ctx, access, "CarePlan", loaded.plan.id)
+    # The route names the patient: the event names them, and the plan and version read.
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "CarePlan",
+        detail={"plan": str(loaded.plan.id), "version": loaded.plan.version},
+    )
     return plan_read(loaded)
 
 

@@ -32,7 +32,7 @@ async def list_versions(
 ) -> list[VersionSummary]:
     """Every version of the patient's plan: when, by whom and why it changed."""
     access, plan_id = await _plan_of(session, ctx, patient_id)
-    audit_patient(session, ctx, access, "CarePlanVersion", plan_id)
+    audit_patient(session, ctx, access, "CarePlanVersion", detail={"plan": str(plan_id)})
     return [
         VersionSummary(version=version, changed_at=at, changed_by=by, reason=reason)
         for version, at, by, reason in await repo.versions(session, access, plan_id)
@@ -48,7 +48,9 @@ async def get_version(
     if not rows:
         raise NotFound("version of the care plan")
     version, at, by, reason, snapshot = rows[0]
-    audit_patient(session, ctx, access, "CarePlanVersion", plan_id, detail={"version": number})
+    audit_patient(
+        session, ctx, access, "CarePlanVersion", detail={"plan": str(plan_id), "version": number}
+    )
     return VersionRead(version=version, changed_at=at, changed_by=by, reason=reason, plan=snapshot)
 
 
@@ -68,7 +70,6 @@ async def compare_versions(
         ctx,
         access,
         "CarePlanVersion",
-        plan_id,
-        detail={"versions": [first, second]},
+        detail={"plan": str(plan_id), "versions": [first, second]},
     )
     return diff(first, found[first], second, found[second])
