@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Path, Response
 
 from tandem.careplans import service
 from tandem.careplans.rules import etag
@@ -26,6 +26,8 @@ from tandem.careplans.service import goals, versions
 from tandem.deps import Ctx, SessionDep
 
 router = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
+# A version number: the database's integer, never more.
+Version = Annotated[int, Path(ge=1, le=2_147_483_647)]
 IfMatch = Annotated[
     str | None,
     Header(description='The plan version the change is based on, e.g. "3" (from the ETag)'),
@@ -149,13 +151,13 @@ async def list_versions(
 
 @router.get("/versions/{version}", response_model=VersionRead)
 async def get_version(
-    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, version: int
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, version: Version
 ) -> VersionRead:
     return await versions.get_version(session, ctx, patient_id, version)
 
 
 @router.get("/versions/{first}/diff/{second}", response_model=PlanDiff)
 async def compare_versions(
-    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, first: int, second: int
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, first: Version, second: Version
 ) -> PlanDiff:
     return await versions.compare_versions(session, ctx, patient_id, first, second)
