@@ -359,3 +359,52 @@ async def test_the_database_itself_refuses_an_activity_with_two_responsible_part
         stored.responsible_organization_id = org.id  # a team member and an organisation
         with pytest.raises(IntegrityError):
             await session.flush()
+
+
+async def test_changing_what_a_goal_addresses_ends_the_old_link_and_keeps_it(
+    chart: PatientWithTeam, care_manager: User, client_for: Any, factory: Factory
+) -> None:
+    client = await client_for(care_manager)
+    pid = chart.patient.id
+    await new_plan(client, pid)
+    housing, food = await need_of(client, pid), await need_of(client, pid)
+    plan = await changed(client, "POST", pid, "/goals", 1, {**GOAL, "addresses": [housing]})
+    goal_id = plan["goals"][0]["id"]
+    plan = await changed(client, "PATCH", pid, f"/goals/{goal_id}", 2, {"addresses": [food]})
+    assert plan["goals"][0]["addresses"] == [food]
+    links = [dict(row) for row in (await factory.patient_record(chart.patient))["goal_need"]]
+    assert sorted((str(row["need_id"]), row["status"]) for row in links) == sorted(
+        [(housing, "ended"), (food, "active")]
+    )
+    diff = (await client.get(plan_url(pid, "/versions/2/diff/3"))).json()
+    assert diff["goals"]["changed"] == [
+        {"id": goal_id, "fields": {"addresses": {"before": [housing], "after": [food]}}}
+    ]
+
+
+async def test_handing_an_activity_to_another_party_shows_their_name(
+    chart: PatientWithTeam, care_manager: User, client_for: Any, factory: Factory
+) -> None:
+    client = await client_for(care_manager)
+    pid = chart.patient.id
+    await new_plan(client, pid)
+    plan = await changed(client, "POST", pid, "/goals", 1, GOAL)
+    plan = await changed(
+        client,
+        "POST",
+        pid,
+        f"/goals/{plan['goals'][0]['id']}/activities",
+        2,
+        activity(care_manager.id),
+    )
+    act_id = plan["goals"][0]["activities"][0]["id"]
+    org = await factory.organisation(name="Harbour Housing")
+    body = {"responsible": {"kind": "organisation", "organization_id": str(org.id)}}
+    plan = await changed(client, "PATCH", pid, f"/activities/{act_id}", 3, body)
+    responsible = plan["goals"][0]["activities"][0]["responsible"]
+    assert (responsible["kind"], responsible["name"], responsible["user_id"]) == (
+        "organisation",
+        "Harbour Housing",
+        None,
+    )
+    assert (await client.get(plan_url(pid))).json() == plan
