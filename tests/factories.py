@@ -36,10 +36,11 @@ from tandem.assessments import service as assessments
 from tandem.assessments.schemas import (
     AssessmentCreate,
     AssessmentRead,
+    NeedCreate,
     ResponseCreate,
     ResponseRead,
 )
-from tandem.assessments.service import comprehensive
+from tandem.assessments.service import comprehensive, needs
 from tandem.audit.checkpoints import CheckpointLog
 from tandem.audit.models import AuditEvent
 from tandem.audit.verify import Report, verify
@@ -47,6 +48,15 @@ from tandem.auth.models import UserSession
 from tandem.auth.passwords import verify_password
 from tandem.auth.secrets import digest
 from tandem.auth.service import issue_token
+from tandem.careplans import service as careplans
+from tandem.careplans.schemas import (
+    ActivityCreate,
+    GoalCreate,
+    PlanCreate,
+    PlanRead,
+    Responsible,
+)
+from tandem.careplans.service import goals as careplan_goals
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.clock import Clock
 from tandem.deps import SESSION_COOKIE
@@ -361,6 +371,71 @@ class Factory:
             read = await comprehensive.create_assessment(session, ctx, patient.id, data)
             await session.commit()
         return read
+
+    async def care_plan(self, patient: Patient, by: User) -> PlanRead:
+        """A care plan made through the service as ``by`` (a member of the team): one goal
+        with one check-in call ``by`` is responsible for; the plan is at version 3."""
+        ctx = self.context_for(by)
+        async with self.system_session() as session:
+            plan = await careplans.create_plan(session, ctx, patient.id, PlanCreate())
+            plan = await careplan_goals.add_goal(
+                session,
+                ctx,
+                patient.id,
+                GoalCreate(description="I want to be back at work by the spring"),
+                if_match=str(plan.version),
+            )
+            plan = await careplan_goals.add_activity(
+                session,
+                ctx,
+                patient.id,
+                plan.goals[0].id,
+                ActivityCreate(
+                    title="Weekly check-in call",
+                    kind="check-in-call",
+                    responsible=Responsible(kind="team_member", user_id=by.id),
+                ),
+                if_match=str(plan.version),
+            )
+            await session.commit()
+        return plan
+
+    async def care_plan_goal(self, patient: Patient, by: User) -> PlanRead:
+        """One more goal on the patient's care plan, addressing a need of theirs, with two
+        activities (``by`` responsible for one, the patient for the other)."""
+        ctx = self.context_for(by)
+        async with self.system_session() as session:
+            need = await needs.add_need(
+                session,
+                ctx,
+                patient.id,
+                NeedCreate(
+                    domain="food-insecurity", description="Food runs out", status="confirmed"
+                ),
+            )
+            plan = await careplans.get_plan(session, ctx, patient.id)
+            plan = await careplan_goals.add_goal(
+                session,
+                ctx,
+                patient.id,
+                GoalCreate(description="Enough to eat every day", addresses=[need.id]),
+                if_match=str(plan.version),
+            )
+            goal_id = plan.goals[-1].id
+            for responsible in (
+                Responsible(kind="team_member", user_id=by.id),
+                Responsible(kind="patient"),
+            ):
+                plan = await careplan_goals.add_activity(
+                    session,
+                    ctx,
+                    patient.id,
+                    goal_id,
+                    ActivityCreate(title="Food bank", kind="referral", responsible=responsible),
+                    if_match=str(plan.version),
+                )
+            await session.commit()
+        return plan
 
     # -- reading back, for assertions ------------------------------------------------------
 

@@ -25,6 +25,7 @@ from tandem.assessments.views.labels import FILTERS as need_filters
 from tandem.audit.log import events_written
 from tandem.audit.seal import run_forever
 from tandem.auth import messages as auth_messages
+from tandem.careplans.api import router as careplans_api
 from tandem.careteams import messages as careteam_messages
 from tandem.careteams.api import router as careteams_api
 from tandem.clock import Clock
@@ -76,6 +77,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         access_api,
         people_api,
         careteams_api,
+        careplans_api,
         assessments_api,
         notify_api,
         admin_api,

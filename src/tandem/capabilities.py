@@ -31,6 +31,8 @@ class Capability(StrEnum):
     close_safety_alert = "close_safety_alert"
     read_needs = "read_needs"
     manage_needs = "manage_needs"
+    read_care_plan = "read_care_plan"
+    edit_care_plan = "edit_care_plan"
     read_assessments = "read_assessments"
     write_assessments = "write_assessments"
     mark_registration_in_error = "mark_registration_in_error"

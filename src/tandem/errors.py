@@ -75,3 +75,17 @@ class TooLarge(DomainError):
 
     status = 413
     code = "too_large"
+
+
+class PreconditionFailed(DomainError):
+    """A change based on a version that is no longer the current one (``If-Match`` stale)."""
+
+    status = 412
+    code = "precondition_failed"
+
+
+class PreconditionRequired(DomainError):
+    """A change that does not say which version it was based on (no ``If-Match``)."""
+
+    status = 428
+    code = "precondition_required"

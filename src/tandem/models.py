@@ -12,6 +12,7 @@ from tandem.assessments.models import (
 )
 from tandem.audit.models import AuditChainPosition, AuditEvent
 from tandem.auth.models import ApiToken, SignInThrottle, UserSession
+from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.db import Base
 from tandem.notify.models import Notification
@@ -23,9 +24,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BreakGlassGrant",
+    "CareActivity",
+    "CarePlan",
+    "CarePlanVersion",
     "CareTeamMember",
     "ComprehensiveAssessment",
     "Enrolment",
+    "Goal",
+    "GoalNeed",
     "Need",
     "NeedEvent",
     "Notification",

@@ -318,3 +318,50 @@ async def test_a_renamed_organisation_racing_for_a_taken_name_is_refused(
         for org, response in zip(organisations, responses, strict=True)
     }
     assert names == expected
+
+
+# -- the care plan ----------------------------------------------------------------------------
+
+
+async def test_ten_care_plans_created_at_once_for_one_patient_open_one(
+    committed: Committed,
+) -> None:
+    chart, clients = await lead_and_team(committed)
+    url = f"/api/v1/patients/{chart.patient.id}/care-plan"
+    assert_one_wins(await race(clients, url, [{}] * PARALLEL), field="patient_id")
+    record = await committed.factory.patient_record(chart.patient)
+    assert [dict(row)["status"] for row in record["care_plan"]] == ["active"]
+    assert [dict(row)["version"] for row in record["care_plan_version"]] == [1]
+
+
+async def test_ten_changes_based_on_one_plan_version_let_exactly_one_win(
+    committed: Committed,
+) -> None:
+    chart, clients = await lead_and_team(committed)
+    url = f"/api/v1/patients/{chart.patient.id}/care-plan"
+    assert (await clients[0].post(url, json={})).status_code == 201
+    before = await committed.factory.patient_record(chart.patient)
+    goals = [{"description": f"Goal {n}", "reason": f"Change {n}"} for n in range(PARALLEL)]
+    responses = await asyncio.gather(
+        *(
+            client.post(f"{url}/goals", json=goal, headers={"If-Match": '"1"'})
+            for client, goal in zip(clients, goals, strict=True)
+        )
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [412] * (PARALLEL - 1), [r.text for r in responses]
+    [winner] = [r.json() for r in responses if r.status_code == 201]
+    refusals = [r.json()["detail"] for r in responses if r.status_code == 412]
+    assert {(d["field"], d["current_version"]) for d in refusals} == {("If-Match", 2)}
+    after = await committed.factory.patient_record(chart.patient)
+    # The plan moved on once, with one goal and one version row; nothing else changed.
+    assert [dict(row)["version"] for row in after["care_plan"]] == [2]
+    assert [dict(row)["description"] for row in after["goal"]] == [
+        winner["goals"][0]["description"]
+    ]
+    assert sorted(dict(row)["version"] for row in after["care_plan_version"]) == [1, 2]
+    untouched = {"care_plan", "goal", "care_plan_version"}
+    assert_unchanged(
+        {k: v for k, v in before.items() if k not in untouched},
+        {k: v for k, v in after.items() if k not in untouched},
+    )

@@ -140,6 +140,7 @@ async def scene(
         chart.patient, care_manager, instrument="social-needs", answers=SOCIAL_NEEDS_POSITIVE
     )
     assessment = await factory.assessment(chart.patient, care_manager, response_ids=[phq9.id])
+    plan = await factory.care_plan(chart.patient, care_manager)
     # Emergency access by a clinician outside the team gives the review pages a grant to show.
     granted = await (await client_for(outsider)).post(
         f"{API_PREFIX}/break-glass",
@@ -183,6 +184,11 @@ async def scene(
         "question_id": question_id,
         "code": "phq-9",
         "instrument_code": "phq-9",
+        "goal_id": plan.goals[0].id,
+        "activity_id": plan.goals[0].activities[0].id,
+        "version": 1,
+        "first": 1,
+        "second": plan.version,
     }
     signed_in = [await browser_for(user) for user in (care_manager, admin, officer)]
     return Scene(known_ids=known_ids, signed_in=signed_in)

@@ -51,9 +51,10 @@ async def add_patients(factory: Factory, lead: User, count: int) -> None:
 
 
 async def add_history(factory: Factory, chart: PatientWithTeam, lead: User, count: int) -> None:
-    """More PHQ-9s on the chart's patient."""
+    """More PHQ-9s on the chart's patient, and more goals and activities on their care plan."""
     for n in range(count):
         await factory.response(chart.patient, lead, answers=phq9_answers(20 - n))
+        await factory.care_plan_goal(chart.patient, lead)
 
 
 Request = Callable[[httpx.AsyncClient, PatientWithTeam], Awaitable[httpx.Response]]
@@ -83,6 +84,8 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     # No open safety alert: the banner does not ask when the last risk screen was (one more).
     ("Measurements page, HTML", get("/patients/{patient}/measurements"), True, 10),
     ("PHQ-9 submitted, JSON", submit_phq9, False, 9),
+    # The plan, its goals, their needs and the activities with their owners' names: four reads.
+    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 7),
 ]
 
 
@@ -122,6 +125,7 @@ async def test_a_request_runs_as_many_statements_whatever_the_data(
     await factory.enrolment(chart.patient)
     await factory.managed_by(chart.patient, await factory.organisation())
     await factory.response(chart.patient, care_manager, answers=phq9_answers(16))
+    await factory.care_plan(chart.patient, care_manager)
     kwargs = {
         "chart": chart,
         "care_manager": care_manager,

@@ -27,7 +27,17 @@ from tests.factories import (
     browser,
     phq9_answers,
 )
-from tests.integration.walker_spec import API, BODIES, QUERIES, OnPatient, Own, Rule, Staff
+from tests.integration.walker_spec import (
+    API,
+    BODIES,
+    HEADERS,
+    PREPARE,
+    QUERIES,
+    OnPatient,
+    Own,
+    Rule,
+    Staff,
+)
 from tests.snapshots import PatientRecord, all_patient_data, differences
 
 from tandem.access.capabilities import AccessBasis, permissions
@@ -172,6 +182,7 @@ async def build_scene(factory: Factory, app: FastAPI, subject: Subject) -> Scene
         patient, lead, instrument="social-needs", answers=SOCIAL_NEEDS_POSITIVE
     )
     assessment = await factory.assessment(patient, lead, response_ids=[phq9.id])
+    plan = await factory.care_plan(patient, lead)
     org = await factory.organisation(name="Walkers' Clinic")
     joiner = await factory.user(role="therapist")
     next_lead = await factory.user(role="care_manager")
@@ -218,6 +229,12 @@ async def build_scene(factory: Factory, app: FastAPI, subject: Subject) -> Scene
         "org_name": org.name,
         "joiner_id": joiner.id,
         "next_lead_id": next_lead.id,
+        "goal_id": plan.goals[0].id,
+        "activity_id": plan.goals[0].activities[0].id,
+        "plan_version": plan.version,
+        "version": 1,
+        "first": 1,
+        "second": plan.version,
     }
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
@@ -336,8 +353,11 @@ async def call(route: Route, scene: Scene, url: str) -> httpx.Response:
         body = json.loads(json.dumps(body, default=str))
     params = QUERIES[route.key](scene.ids) if route.key in QUERIES else None
     if route.is_api:
+        headers = HEADERS[route.key](scene.ids) if route.key in HEADERS else None
         if route.method in UNSAFE:
-            return await scene.client.request(route.method, url, json=body, params=params)
+            return await scene.client.request(
+                route.method, url, json=body, params=params, headers=headers
+            )
         return await scene.client.request(route.method, url, params=params)
     client = scene.browser.client
     if route.method in UNSAFE:
@@ -414,6 +434,8 @@ async def walk(
     url = fill(route, scene.ids)
     savepoint = await connection.begin_nested()
     try:
+        if route.key in PREPARE:
+            await connection.execute(text(PREPARE[route.key]))
         before_rows = await snapshot(connection) if want else None
         mark = await last_event(connection)
         watch.reset()

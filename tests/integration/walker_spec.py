@@ -52,6 +52,7 @@ class Own:
 Rule = OnPatient | Staff | Own
 API = "/api/v1"
 P = "/patients/{patient_id}"
+CP = f"{P}/care-plan"
 
 ROUTES: dict[str, Rule] = {
     # -- the JSON API ------------------------------------------------------------------------
@@ -118,6 +119,17 @@ ROUTES: dict[str, Rule] = {
     f"GET {API}{P}/trajectories/{{instrument_code}}": OnPatient(C.read_measurements),
     f"GET {API}{P}/safety-alerts": OnPatient(C.read_safety),
     f"POST {API}{P}/safety-alerts/{{alert_id}}/resolve": OnPatient(C.close_safety_alert),
+    f"GET {API}{CP}": OnPatient(C.read_care_plan),
+    f"POST {API}{CP}": OnPatient(C.edit_care_plan),
+    f"POST {API}{CP}/goals": OnPatient(C.edit_care_plan),
+    f"PATCH {API}{CP}/goals/{{goal_id}}": OnPatient(C.edit_care_plan),
+    f"POST {API}{CP}/goals/{{goal_id}}/entered-in-error": OnPatient(C.edit_care_plan),
+    f"POST {API}{CP}/goals/{{goal_id}}/activities": OnPatient(C.edit_care_plan),
+    f"PATCH {API}{CP}/activities/{{activity_id}}": OnPatient(C.edit_care_plan),
+    f"POST {API}{CP}/activities/{{activity_id}}/entered-in-error": OnPatient(C.edit_care_plan),
+    f"GET {API}{CP}/versions": OnPatient(C.read_care_plan),
+    f"GET {API}{CP}/versions/{{version}}": OnPatient(C.read_care_plan),
+    f"GET {API}{CP}/versions/{{first}}/diff/{{second}}": OnPatient(C.read_care_plan),
     f"GET {API}{P}/needs": OnPatient(C.read_needs),
     f"POST {API}{P}/needs": OnPatient(C.manage_needs),
     f"POST {API}{P}/needs/{{need_id}}/status": OnPatient(C.manage_needs),
@@ -213,6 +225,25 @@ ROUTES: dict[str, Rule] = {
     f"GET {P}/assessments/{{assessment_id}}": OnPatient(C.read_assessments),
     f"POST {P}/assessments/{{assessment_id}}/amend": OnPatient(C.write_assessments),
     f"POST {P}/assessments/{{assessment_id}}/entered-in-error": OnPatient(C.write_assessments),
+}
+
+# Headers a route needs: every change of the care plan names the version it is based on.
+HEADERS: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
+    key: (lambda ids: {"If-Match": f'"{ids["plan_version"]}"'})
+    for key in (
+        f"POST {API}{CP}/goals",
+        f"PATCH {API}{CP}/goals/{{goal_id}}",
+        f"POST {API}{CP}/goals/{{goal_id}}/entered-in-error",
+        f"POST {API}{CP}/goals/{{goal_id}}/activities",
+        f"PATCH {API}{CP}/activities/{{activity_id}}",
+        f"POST {API}{CP}/activities/{{activity_id}}/entered-in-error",
+    )
+}
+
+# SQL run (inside the call's savepoint, before its snapshot) so that a route can do its work:
+# creating a care plan needs the patient's current one out of the way.
+PREPARE: dict[str, str] = {
+    f"POST {API}{CP}": "UPDATE care_plan SET status = 'entered-in-error'",
 }
 
 # Query strings a route needs to do its work.
@@ -342,6 +373,25 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     f"POST {API}{P}/safety-alerts/{{alert_id}}/resolve": lambda ids: {
         "version": 1,
         "action_taken": "Called the patient today; safety plan reviewed, 988 given.",
+    },
+    # The walker's plan is at version 3 (a goal and an activity); POST care-plan finds the
+    # plan entered in error first (PREPARE), so that a new one may be created.
+    f"POST {API}{CP}": lambda ids: {"next_review_on": _day(ids, -30), "reason": "Walked"},
+    f"POST {API}{CP}/goals": lambda ids: {
+        "description": "Walk to the shop and back without panicking",
+        "addresses": [ids["need_id"]],
+        "reason": "Agreed with the patient",
+    },
+    f"PATCH {API}{CP}/goals/{{goal_id}}": lambda ids: {"achievement": "improving"},
+    f"POST {API}{CP}/goals/{{goal_id}}/entered-in-error": lambda ids: {"reason": "Wrong chart"},
+    f"POST {API}{CP}/goals/{{goal_id}}/activities": lambda ids: {
+        "title": "Housing application",
+        "kind": "housing-application",
+        "responsible": {"kind": "patient"},
+    },
+    f"PATCH {API}{CP}/activities/{{activity_id}}": lambda ids: {"status": "scheduled"},
+    f"POST {API}{CP}/activities/{{activity_id}}/entered-in-error": lambda ids: {
+        "reason": "Recorded twice"
     },
     f"POST {API}{P}/needs": lambda ids: {
         "domain": "housing-instability",

@@ -51,6 +51,7 @@ WRITE_CAPABILITIES = frozenset(
         Capability.record_measurements,
         Capability.close_safety_alert,
         Capability.manage_needs,
+        Capability.edit_care_plan,
         Capability.write_assessments,
         Capability.mark_registration_in_error,
     }

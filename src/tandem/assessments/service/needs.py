@@ -304,3 +304,13 @@ async def confirm_for_assessment(
         return
     note = "Confirmed in the comprehensive assessment"
     await _move(session, ctx, access, need, NeedStatus.confirmed, note=note, detail={})
+
+
+# -- what other domains ask of needs (their named surface) ----------------------------------
+
+
+async def addressable_need_ids(session: AsyncSession, access: PatientAccess) -> set[uuid.UUID]:
+    """The patient's needs a care-plan goal may address: every one not dismissed or entered in
+    error."""
+    closed = {NeedStatus.dismissed, NeedStatus.entered_in_error}
+    return {need.id for need in await repo.needs(session, access) if need.status not in closed}

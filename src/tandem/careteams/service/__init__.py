@@ -333,6 +333,16 @@ async def safety_contacts(session: AsyncSession, access: PatientAccess) -> list[
     return leads or staff
 
 
+async def active_member_name(
+    session: AsyncSession, access: PatientAccess, user_id: uuid.UUID
+) -> str | None:
+    """The name of a user who is an active member of the patient's team, else None."""
+    if not await repo.active_membership_of(session, access, user_id=user_id):
+        return None
+    user = await repo.user(session, user_id)
+    return user.full_name if user is not None and user.active else None
+
+
 async def current_enrolment_start(session: AsyncSession, access: PatientAccess) -> date | None:
     """When the patient's active enrolment began: the episode a baseline belongs to."""
     return await repo.current_enrolment_start(session, access)

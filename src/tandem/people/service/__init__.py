@@ -257,6 +257,11 @@ async def organization_exists(session: AsyncSession, org_id: uuid.UUID) -> bool:
     return await repo.organization_exists(session, org_id)
 
 
+async def organization_name(session: AsyncSession, org_id: uuid.UUID) -> str | None:
+    """The name of an organisation in the directory, or None when there is none."""
+    return await repo.organization_name(session, org_id)
+
+
 async def active_related_person_name(
     session: AsyncSession, access: PatientAccess, person_id: uuid.UUID
 ) -> str | None:

@@ -1,0 +1,1 @@
+"""The shared care plan: a patient's goals and the activities that serve them, versioned."""

@@ -1,0 +1,163 @@
+"""JSON routes for the shared care plan. Every change names the plan version it is based on in
+an ``If-Match`` header; answers carry the plan's version as their ETag."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Response
+
+from tandem.careplans import service
+from tandem.careplans.rules import etag
+from tandem.careplans.schemas import (
+    ActivityCreate,
+    ActivityUpdate,
+    GoalCreate,
+    GoalUpdate,
+    MarkInError,
+    PlanCreate,
+    PlanDiff,
+    PlanRead,
+    VersionRead,
+    VersionSummary,
+)
+from tandem.careplans.service import goals, versions
+from tandem.deps import Ctx, SessionDep
+
+router = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
+# A version number: the database's integer, never more.
+Version = Annotated[int, Path(ge=1, le=2_147_483_647)]
+IfMatch = Annotated[
+    str | None,
+    Header(description='The plan version the change is based on, e.g. "3" (from the ETag)'),
+]
+
+
+def _tagged(response: Response, plan: PlanRead) -> PlanRead:
+    response.headers["ETag"] = etag(plan.version)
+    return plan
+
+
+@router.get("", response_model=PlanRead)
+async def get_plan(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, response: Response
+) -> PlanRead:
+    return _tagged(response, await service.get_plan(session, ctx, patient_id))
+
+
+@router.post("", response_model=PlanRead, status_code=201)
+async def create_plan(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, data: PlanCreate, response: Response
+) -> PlanRead:
+    return _tagged(response, await service.create_plan(session, ctx, patient_id, data))
+
+
+@router.post("/goals", response_model=PlanRead, status_code=201)
+async def add_goal(
+    session: SessionDep,
+    ctx: Ctx,
+    patient_id: uuid.UUID,
+    data: GoalCreate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan = await goals.add_goal(session, ctx, patient_id, data, if_match=if_match)
+    return _tagged(response, plan)
+
+
+@router.patch("/goals/{goal_id}", response_model=PlanRead)
+async def update_goal(
+    session: SessionDep,
+    ctx: Ctx,
+    patient_id: uuid.UUID,
+    goal_id: uuid.UUID,
+    data: GoalUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan = await goals.update_goal(session, ctx, patient_id, goal_id, data, if_match=if_match)
+    return _tagged(response, plan)
+
+
+@router.post("/goals/{goal_id}/entered-in-error", response_model=PlanRead)
+async def goal_entered_in_error(
+    session: SessionDep,
+    ctx: Ctx,
+    patient_id: uuid.UUID,
+    goal_id: uuid.UUID,
+    data: MarkInError,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan = await goals.mark_goal_entered_in_error(
+        session, ctx, patient_id, goal_id, data, if_match=if_match
+    )
+    return _tagged(response, plan)
+
+
+@router.post("/goals/{goal_id}/activities", response_model=PlanRead, status_code=201)
+async def add_activity(
+    session: SessionDep,
+    ctx: Ctx,
+    patient_id: uuid.UUID,
+    goal_id: uuid.UUID,
+    data: ActivityCreate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan = await goals.add_activity(session, ctx, patient_id, goal_id, data, if_match=if_match)
+    return _tagged(response, plan)
+
+
+@router.patch("/activities/{activity_id}", response_model=PlanRead)
+async def update_activity(
+    session: SessionDep,
+    ctx: Ctx,
+    patient_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    data: ActivityUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan = await goals.update_activity(
+        session, ctx, patient_id, activity_id, data, if_match=if_match
+    )
+    return _tagged(response, plan)
+
+
+@router.post("/activities/{activity_id}/entered-in-error", response_model=PlanRead)
+async def activity_entered_in_error(
+    session: SessionDep,
+    ctx: Ctx,
+    patient_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    data: MarkInError,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan = await goals.mark_activity_entered_in_error(
+        session, ctx, patient_id, activity_id, data, if_match=if_match
+    )
+    return _tagged(response, plan)
+
+
+@router.get("/versions", response_model=list[VersionSummary])
+async def list_versions(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID
+) -> list[VersionSummary]:
+    return await versions.list_versions(session, ctx, patient_id)
+
+
+@router.get("/versions/{version}", response_model=VersionRead)
+async def get_version(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, version: Version
+) -> VersionRead:
+    return await versions.get_version(session, ctx, patient_id, version)
+
+
+@router.get("/versions/{first}/diff/{second}", response_model=PlanDiff)
+async def compare_versions(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, first: Version, second: Version
+) -> PlanDiff:
+    return await versions.compare_versions(session, ctx, patient_id, first, second)

@@ -1,0 +1,159 @@
+"""Care plan tables: the plan, its versions (a snapshot after each change), goals, the needs a
+goal addresses, and activities."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tandem.assessments.models import Json
+from tandem.capabilities import Capability, PatientData
+from tandem.db import Base, IdMixin
+
+PLAN_DATA = PatientData(
+    read=frozenset({Capability.read_care_plan}),
+    write=frozenset({Capability.edit_care_plan}),
+)
+
+
+class CarePlan(IdMixin, Base):
+    """A patient's one current care plan. ``version`` counts every change to any part of it
+    (goals and activities included): a change names the version it was based on."""
+
+    __tablename__ = "care_plan"
+    __patient_owned__ = PLAN_DATA
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    version: Mapped[int] = mapped_column(default=1)
+    next_review_on: Mapped[date | None]
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (
+        # One current plan per patient; concurrent creations cannot both win.
+        Index(
+            "uq_care_plan_active_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
+class CarePlanVersion(IdMixin, Base):
+    """The whole plan (goals and activities) as it was after one change, with who, when, why."""
+
+    __tablename__ = "care_plan_version"
+    __patient_owned__ = PLAN_DATA
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_plan.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    version: Mapped[int]
+    snapshot: Mapped[dict[str, Any]] = mapped_column(Json)
+    changed_at: Mapped[datetime]
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        # Each version is written once: the last word if two changes race past the plan's row.
+        UniqueConstraint("plan_id", "version", name="uq_care_plan_version_plan_version"),
+        Index("ix_care_plan_version_patient", "patient_id", "plan_id", "version"),
+    )
+
+
+class Goal(IdMixin, Base):
+    """What the patient wants to achieve, in their own words."""
+
+    __tablename__ = "goal"
+    __patient_owned__ = PLAN_DATA
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_plan.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    description: Mapped[str] = mapped_column(Text)
+    target: Mapped[str | None] = mapped_column(Text)
+    target_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    achievement: Mapped[str] = mapped_column(String(20), default="in-progress")
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_goal_patient_plan", "patient_id", "plan_id"),)
+
+
+class GoalNeed(IdMixin, Base):
+    """A need (of the same patient) that a goal addresses; a link removed is ended, not
+    deleted."""
+
+    __tablename__ = "goal_need"
+    __patient_owned__ = PLAN_DATA
+
+    goal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("goal.id"))
+    need_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("need.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+
+    __table_args__ = (
+        Index("ix_goal_need_patient", "patient_id", "status"),
+        Index(
+            "uq_goal_need_active",
+            "goal_id",
+            "need_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
+class CareActivity(IdMixin, Base):
+    """Something done towards a goal, with exactly one responsible party."""
+
+    __tablename__ = "care_activity"
+    __patient_owned__ = PLAN_DATA
+
+    goal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("goal.id"))
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_plan.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    responsible_kind: Mapped[str] = mapped_column(String(20))
+    responsible_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    responsible_organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organization.id")
+    )
+    responsible_related_person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("related_person.id")
+    )
+    due_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default="not-started")
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_care_activity_patient_plan", "patient_id", "plan_id"),
+        # Exactly one responsible party, and the id its kind needs.
+        CheckConstraint(
+            "(responsible_kind = 'team_member' AND responsible_user_id IS NOT NULL"
+            " AND responsible_organization_id IS NULL AND responsible_related_person_id IS NULL)"
+            " OR (responsible_kind = 'organisation' AND responsible_user_id IS NULL"
+            " AND responsible_organization_id IS NOT NULL"
+            " AND responsible_related_person_id IS NULL)"
+            " OR (responsible_kind = 'patient' AND responsible_user_id IS NULL"
+            " AND responsible_organization_id IS NULL AND responsible_related_person_id IS NULL)"
+            " OR (responsible_kind = 'related_person' AND responsible_user_id IS NULL"
+            " AND responsible_organization_id IS NULL"
+            " AND responsible_related_person_id IS NOT NULL)",
+            name="one_responsible",
+        ),
+    )

@@ -1,0 +1,144 @@
+"""Every query on care plans, each scoped by a proof of access and built once (CONTRIBUTING 9c)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from tandem.access.proof import PatientAccess
+from tandem.access.scope import as_proven, patient_filter
+from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
+from tandem.people.models import Organization, RelatedPerson, User
+
+_PLAN_ID = bindparam("plan", type_=CarePlan.id.type)
+Changer = aliased(User, name="care_plan_changer")
+
+_PLAN = patient_filter(
+    select(CarePlan, Changer.full_name)
+    .outerjoin(Changer, Changer.id == CarePlan.updated_by)
+    .where(CarePlan.status == "active"),
+    CarePlan.patient_id,
+)
+_PLAN_HEAD = patient_filter(
+    select(CarePlan.version, CarePlan.updated_at, Changer.full_name)
+    .outerjoin(Changer, Changer.id == CarePlan.updated_by)
+    .where(CarePlan.id == _PLAN_ID),
+    CarePlan.patient_id,
+)
+_GOALS = patient_filter(select(Goal).where(Goal.plan_id == _PLAN_ID), Goal.patient_id).order_by(
+    Goal.created_at, Goal.id
+)
+_LINKS = patient_filter(
+    select(GoalNeed)
+    .join(Goal, Goal.id == GoalNeed.goal_id)
+    .where(Goal.plan_id == _PLAN_ID, GoalNeed.status == "active"),
+    GoalNeed.patient_id,
+    Goal.patient_id,
+).order_by(GoalNeed.need_id)
+_ACTIVITIES = patient_filter(
+    select(CareActivity, User.full_name, Organization.name, RelatedPerson.name)
+    .outerjoin(User, User.id == CareActivity.responsible_user_id)
+    .outerjoin(Organization, Organization.id == CareActivity.responsible_organization_id)
+    .outerjoin(RelatedPerson, RelatedPerson.id == CareActivity.responsible_related_person_id)
+    .where(CareActivity.plan_id == _PLAN_ID),
+    CareActivity.patient_id,
+    outer=(RelatedPerson.patient_id,),
+).order_by(CareActivity.created_at, CareActivity.id)
+# The optimistic lock: the plan moves on only from the version the change was based on.
+_BUMP = patient_filter(
+    update(CarePlan)
+    .where(CarePlan.id == _PLAN_ID, CarePlan.version == bindparam("expected"))
+    .values(
+        version=bindparam("next_version"),
+        updated_at=bindparam("at"),
+        updated_by=bindparam("by"),
+    ),
+    CarePlan.patient_id,
+)
+_VERSIONS = patient_filter(
+    select(
+        CarePlanVersion.version,
+        CarePlanVersion.changed_at,
+        Changer.full_name,
+        CarePlanVersion.reason,
+    )
+    .outerjoin(Changer, Changer.id == CarePlanVersion.changed_by)
+    .where(CarePlanVersion.plan_id == _PLAN_ID),
+    CarePlanVersion.patient_id,
+).order_by(CarePlanVersion.version)
+_SNAPSHOTS = _VERSIONS.add_columns(CarePlanVersion.snapshot).where(
+    CarePlanVersion.version.in_(bindparam("versions", expanding=True))
+)
+
+
+async def current_plan(session: AsyncSession, access: PatientAccess) -> Any | None:
+    """The patient's current plan and the name of who changed it last."""
+    rows = await session.execute(_PLAN, execution_options=as_proven(access))
+    return rows.one_or_none()
+
+
+async def plan_head(session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID) -> Any:
+    """The plan's version as stored now, when and by whom it was last changed."""
+    rows = await session.execute(_PLAN_HEAD, {"plan": plan_id}, execution_options=as_proven(access))
+    return rows.one()
+
+
+async def goals(session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID) -> Sequence[Goal]:
+    rows = await session.execute(_GOALS, {"plan": plan_id}, execution_options=as_proven(access))
+    return rows.scalars().all()
+
+
+async def links(
+    session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID
+) -> Sequence[GoalNeed]:
+    rows = await session.execute(_LINKS, {"plan": plan_id}, execution_options=as_proven(access))
+    return rows.scalars().all()
+
+
+async def activities(session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID) -> Any:
+    """Each activity with the names of its responsible user, organisation and related person."""
+    rows = await session.execute(
+        _ACTIVITIES, {"plan": plan_id}, execution_options=as_proven(access)
+    )
+    return rows.all()
+
+
+async def bump(
+    session: AsyncSession,
+    access: PatientAccess,
+    plan_id: uuid.UUID,
+    *,
+    expected: int,
+    at: datetime,
+    by: uuid.UUID | None,
+) -> bool:
+    """Move the plan from version ``expected`` to the next; False when it is no longer at
+    ``expected`` (another change won). The row lock it takes serialises concurrent changes."""
+    result = await session.execute(
+        _BUMP,
+        {"plan": plan_id, "expected": expected, "next_version": expected + 1, "at": at, "by": by},
+        execution_options={**as_proven(access), "synchronize_session": False},
+    )
+    return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+async def versions(session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID) -> Any:
+    rows = await session.execute(_VERSIONS, {"plan": plan_id}, execution_options=as_proven(access))
+    return rows.all()
+
+
+async def snapshots(
+    session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID, numbers: Sequence[int]
+) -> Any:
+    rows = await session.execute(
+        _SNAPSHOTS,
+        {"plan": plan_id, "versions": list(numbers)},
+        execution_options=as_proven(access),
+    )
+    return rows.all()

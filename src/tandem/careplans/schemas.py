@@ -1,0 +1,156 @@
+"""What the care plan's JSON API takes and answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tandem.careplans.vocab import (
+    Achievement,
+    ActivityKind,
+    ActivityStatus,
+    GoalStatus,
+    ResponsibleKind,
+)
+
+Reason = Field(default=None, max_length=500, description="Why, recorded on the plan's version")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanCreate(_Strict):
+    next_review_on: date | None = None
+    reason: str | None = Reason
+
+
+class Responsible(_Strict):
+    """Exactly one party: a team member (``user_id``), an organisation (``organization_id``),
+    the patient, or one of the patient's related persons (``related_person_id``)."""
+
+    kind: ResponsibleKind
+    user_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    related_person_id: uuid.UUID | None = None
+
+
+class GoalCreate(_Strict):
+    description: str = Field(min_length=1, max_length=2000)
+    target: str | None = Field(default=None, max_length=2000)
+    target_date: date | None = None
+    status: GoalStatus = GoalStatus.proposed
+    achievement: Achievement = Achievement.in_progress
+    addresses: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    reason: str | None = Reason
+
+
+class GoalUpdate(_Strict):
+    description: str | None = Field(default=None, min_length=1, max_length=2000)
+    target: str | None = Field(default=None, max_length=2000)
+    target_date: date | None = None
+    status: GoalStatus | None = None
+    achievement: Achievement | None = None
+    addresses: list[uuid.UUID] | None = Field(default=None, max_length=50)
+    reason: str | None = Reason
+
+
+class ActivityCreate(_Strict):
+    title: str = Field(min_length=1, max_length=200)
+    kind: ActivityKind
+    responsible: Responsible
+    due_on: date | None = None
+    status: ActivityStatus = ActivityStatus.not_started
+    reason: str | None = Reason
+
+
+class ActivityUpdate(_Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: ActivityKind | None = None
+    responsible: Responsible | None = None
+    due_on: date | None = None
+    status: ActivityStatus | None = None
+    reason: str | None = Reason
+
+
+class MarkInError(_Strict):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ResponsibleRead(BaseModel):
+    kind: str
+    user_id: uuid.UUID | None
+    organization_id: uuid.UUID | None
+    related_person_id: uuid.UUID | None
+    name: str
+
+
+class ActivityRead(BaseModel):
+    id: uuid.UUID
+    goal_id: uuid.UUID
+    title: str
+    kind: str
+    responsible: ResponsibleRead
+    due_on: date | None
+    status: str
+
+
+class GoalRead(BaseModel):
+    id: uuid.UUID
+    description: str
+    target: str | None
+    target_date: date | None
+    status: str
+    achievement: str
+    addresses: list[uuid.UUID]
+    activities: list[ActivityRead]
+
+
+class PlanRead(BaseModel):
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    status: str
+    version: int
+    next_review_on: date | None
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str | None
+    goals: list[GoalRead]
+
+
+class VersionSummary(BaseModel):
+    version: int
+    changed_at: datetime
+    changed_by: str | None
+    reason: str | None
+
+
+class VersionRead(VersionSummary):
+    plan: dict[str, Any] = Field(description="The plan as it was after this change")
+
+
+class FieldChange(BaseModel):
+    before: Any
+    after: Any
+
+
+class Changed(BaseModel):
+    id: str
+    fields: dict[str, FieldChange]
+
+
+class PartDiff(BaseModel):
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[Changed]
+
+
+class PlanDiff(BaseModel):
+    from_version: int
+    to_version: int
+    plan: dict[str, FieldChange]
+    goals: PartDiff
+    activities: PartDiff

@@ -1,0 +1,302 @@
+"""Care plan use cases: read and create the plan, and the one way every change is made (based
+on a version, the plan's version moved on, a snapshot written, all in one transaction)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from tandem.access.context import AccessContext
+from tandem.access.proof import PatientAccess
+from tandem.access.recording import audit_patient
+from tandem.access.service import require_patient
+from tandem.capabilities import Capability
+from tandem.careplans import repository as repo
+from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
+from tandem.careplans.rules import based_on
+from tandem.careplans.schemas import (
+    ActivityRead,
+    GoalRead,
+    PlanCreate,
+    PlanRead,
+    ResponsibleRead,
+)
+from tandem.careplans.vocab import PlanStatus, ResponsibleKind
+from tandem.errors import Conflict, NotFound, PreconditionFailed
+from tandem.ids import new_id
+from tandem.records import flush_unique
+
+ENTERED_IN_ERROR = "entered-in-error"
+
+# What each uniqueness rule of the plan says when two changes race for it.
+UNIQUE_RULES = {
+    "uq_care_plan_active_patient": (
+        "This patient already has a care plan; change it instead.",
+        "patient_id",
+    ),
+    "uq_care_plan_version_plan_version": (
+        "Someone else changed the plan at the same moment. Reload it and make your change again.",
+        "If-Match",
+    ),
+    "uq_goal_need_active": ("This goal already addresses this need.", "addresses"),
+}
+
+
+@dataclass
+class Loaded:
+    """A patient's current plan with every goal, need link and activity (entered in error
+    included: a change may name one)."""
+
+    plan: CarePlan
+    updated_by: str | None
+    goals: list[Goal]
+    links: list[GoalNeed]
+    activities: list[CareActivity]
+    names: dict[uuid.UUID, str] = field(default_factory=dict)  # activity id -> responsible
+
+    def goal(self, goal_id: uuid.UUID) -> Goal:
+        for goal in self.goals:
+            if goal.id == goal_id:
+                return goal
+        raise NotFound("goal")
+
+    def activity(self, activity_id: uuid.UUID) -> CareActivity:
+        for activity in self.activities:
+            if activity.id == activity_id:
+                return activity
+        raise NotFound("activity")
+
+
+async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
+    """The current plan in four statements, however many goals and activities it has."""
+    row = await repo.current_plan(session, access)
+    if row is None:
+        return None
+    plan, updated_by = row
+    goals = list(await repo.goals(session, access, plan.id))
+    links = list(await repo.links(session, access, plan.id))
+    loaded = Loaded(plan, updated_by, goals, links, [])
+    for activity, user, org, person in await repo.activities(session, access, plan.id):
+        loaded.activities.append(activity)
+        loaded.names[activity.id] = _party_name(activity.responsible_kind, user, org, person)
+    return loaded
+
+
+def _party_name(kind: str, user: str | None, org: str | None, person: str | None) -> str:
+    if kind == ResponsibleKind.patient:
+        return "The patient"
+    return {"team_member": user, "organisation": org, "related_person": person}.get(kind) or "—"
+
+
+def plan_read(loaded: Loaded) -> PlanRead:
+    """The plan as the API shows it: goals and activities entered in error left out."""
+    needs: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for link in loaded.links:
+        if link.status == "active":
+            needs.setdefault(link.goal_id, []).append(link.need_id)
+    activities: dict[uuid.UUID, list[ActivityRead]] = {}
+    for activity in loaded.activities:
+        if activity.status == ENTERED_IN_ERROR:
+            continue
+        activities.setdefault(activity.goal_id, []).append(
+            ActivityRead(
+                id=activity.id,
+                goal_id=activity.goal_id,
+                title=activity.title,
+                kind=activity.kind,
+                responsible=ResponsibleRead(
+                    kind=activity.responsible_kind,
+                    user_id=activity.responsible_user_id,
+                    organization_id=activity.responsible_organization_id,
+                    related_person_id=activity.responsible_related_person_id,
+                    name=loaded.names.get(activity.id, "—"),
+                ),
+                due_on=activity.due_on,
+                status=activity.status,
+            )
+        )
+    plan = loaded.plan
+    return PlanRead(
+        id=plan.id,
+        patient_id=plan.patient_id,
+        status=plan.status,
+        version=plan.version,
+        next_review_on=plan.next_review_on,
+        created_at=plan.created_at,
+        updated_at=plan.updated_at,
+        updated_by=loaded.updated_by,
+        goals=[
+            GoalRead(
+                id=goal.id,
+                description=goal.description,
+                target=goal.target,
+                target_date=goal.target_date,
+                status=goal.status,
+                achievement=goal.achievement,
+                addresses=sorted(needs.get(goal.id, []), key=str),
+                activities=activities.get(goal.id, []),
+            )
+            for goal in loaded.goals
+            if goal.status != ENTERED_IN_ERROR
+        ],
+    )
+
+
+def snapshot_of(read: PlanRead) -> dict[str, Any]:
+    """What a version keeps: the plan's own fields and every goal with its activities."""
+    whole = read.model_dump(mode="json")
+    return {
+        "plan": {
+            "id": whole["id"],
+            "status": whole["status"],
+            "next_review_on": whole["next_review_on"],
+        },
+        "goals": whole["goals"],
+    }
+
+
+async def _require_reader(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> PatientAccess:
+    return await require_patient(session, ctx, patient_id, capability=Capability.read_care_plan)
+
+
+async def get_plan(session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID) -> PlanRead:
+    """The patient's current plan with its goals and activities."""
+    access = await _require_reader(session, ctx, patient_id)
+    loaded = await load(session, access)
+    if loaded is None:
+        raise NotFound("care plan")
+    # The route names the patient: the event names them, and the plan and version read.
+    audit_patient(
+        session,
+        ctx,
+        access,
+        "CarePlan",
+        detail={"plan": str(loaded.plan.id), "version": loaded.plan.version},
+    )
+    return plan_read(loaded)
+
+
+def _write_version(
+    session: AsyncSession,
+    ctx: AccessContext,
+    access: PatientAccess,
+    read: PlanRead,
+    reason: str | None,
+) -> None:
+    session.add(
+        CarePlanVersion(
+            id=new_id(),
+            plan_id=read.id,
+            patient_id=access.patient_id,
+            version=read.version,
+            snapshot=snapshot_of(read),
+            changed_at=read.updated_at,
+            changed_by=ctx.user_id,
+            reason=reason,
+        )
+    )
+
+
+async def create_plan(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: PlanCreate
+) -> PlanRead:
+    """Start the patient's care plan at version 1 (409 when they already have one)."""
+    access = await require_patient(session, ctx, patient_id, capability=Capability.edit_care_plan)
+    if await repo.current_plan(session, access) is not None:
+        raise Conflict(
+            "This patient already has a care plan; change it instead.", field="patient_id"
+        )
+    now = ctx.now()
+    plan = CarePlan(
+        id=new_id(),
+        patient_id=patient_id,
+        status=PlanStatus.active,
+        version=1,
+        next_review_on=data.next_review_on,
+        created_at=now,
+        created_by=ctx.user_id,
+        updated_at=now,
+        updated_by=ctx.user_id,
+    )
+    session.add(plan)
+    await flush_unique(session, UNIQUE_RULES)
+    read = plan_read(Loaded(plan, ctx.full_name or ctx.username, [], [], []))
+    _write_version(session, ctx, access, read, data.reason)
+    await flush_unique(session, UNIQUE_RULES)
+    audit_patient(session, ctx, access, "CarePlan", plan.id, action="C")
+    return read
+
+
+def stale(version: int, changed_at: Any, changed_by: str | None) -> PreconditionFailed:
+    return PreconditionFailed(
+        f"The plan has changed since you read it: it is now at version {version}"
+        + (f", changed by {changed_by}" if changed_by else "")
+        + ". Reload it and make your change again.",
+        field="If-Match",
+        current_version=version,
+        changed_by=changed_by,
+        changed_at=changed_at.isoformat() if changed_at else None,
+    )
+
+
+# A change to one part of the plan: given the loaded plan and the proof, it makes its change on
+# the ORM rows (flushed by the caller) and says what it changed: (record type, record id,
+# action, detail).
+Done = tuple[str, uuid.UUID, str, dict[str, Any] | None]
+Change = Callable[[Loaded, PatientAccess], Awaitable[Done]]
+
+
+async def change_plan(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    if_match: str | None,
+    reason: str | None,
+    change: Change,
+) -> PlanRead:
+    """Make one change to the plan: based on the version ``if_match`` names (428 without it,
+    412 when it is not the current one), moving the plan to the next version with a
+    conditional UPDATE and keeping the snapshot, all in the request's one transaction."""
+    access = await require_patient(session, ctx, patient_id, capability=Capability.edit_care_plan)
+    expected = based_on(if_match)
+    loaded = await load(session, access)
+    if loaded is None:
+        raise NotFound("care plan")
+    plan = loaded.plan
+    if plan.version != expected:
+        raise stale(plan.version, plan.updated_at, loaded.updated_by)
+    now = ctx.now()
+    # First the plan's row: of changes racing from one version, one moves it on; the others
+    # wait for its lock, then find the version gone and are refused before writing anything.
+    if not await repo.bump(session, access, plan.id, expected=expected, at=now, by=ctx.user_id):
+        head = await repo.plan_head(session, access, plan.id)
+        raise stale(head.version, head.updated_at, head.full_name)
+    for name, value in (
+        ("version", expected + 1),
+        ("updated_at", now),
+        ("updated_by", ctx.user_id),
+    ):
+        set_committed_value(plan, name, value)
+    loaded.updated_by = ctx.full_name or ctx.username
+    record_type, record_id, action, detail = await change(loaded, access)
+    await flush_unique(session, UNIQUE_RULES)
+    read = plan_read(loaded)
+    _write_version(session, ctx, access, read, reason)
+    await flush_unique(session, UNIQUE_RULES)
+    audit_patient(
+        session,
+        ctx,
+        access,
+        record_type,
+        record_id,
+        action=action,
+        detail={"plan_version": read.version, "reason": reason, **(detail or {})},
+    )
+    return read
