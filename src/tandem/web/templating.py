@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from tandem.access.capabilities import permissions
 from tandem.capabilities import Capability
 from tandem.careteams.vocab import ROLE_LABELS
+from tandem.deps import clinic_clock
 from tandem.people.vocab import label as people_label
 
 TEMPLATE_DIRS = [Path(__file__).parent / "templates"]
@@ -58,9 +59,11 @@ templates.env.globals["has_caseload"] = has_caseload
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
-    """Render a page with the signed-in user and the CSRF token available to every template."""
+    """Render a page with the signed-in user, the CSRF token and the clinic's time zone (which
+    the ``when`` and ``day`` filters show instants in) available to every template."""
     ctx = {
         "user": getattr(request.state, "user", None),
+        "zone": clinic_clock(request).zone,
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "unread_notifications": getattr(request.state, "unread_notifications", 0),
         **(context or {}),
