@@ -270,6 +270,15 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def typed_day(value: str) -> str:
+    """A date field's ISO value in the pages' words (2026-12-01: 1 Dec 2026); "" for anything
+    that is not a date (an empty field, what was typed into a browser without a date picker)."""
+    try:
+        return day(date.fromisoformat(value)) if value else ""
+    except ValueError:
+        return ""
+
+
 def page_zone(context: Context) -> tzinfo:
     """The zone a page shows times in: the signed-in user's clinic's (templating.render)."""
     zone = context.get("zone")
@@ -400,6 +409,7 @@ def _readable(text: str, zone: tzinfo) -> str:
 FILTERS: dict[str, Callable[..., str]] = {
     "day": local_day,
     "when": local_when,
+    "typed_day": typed_day,
     "record_status": record_status,
     "audit_action": audit_action,
     "audit_purpose": audit_purpose,
