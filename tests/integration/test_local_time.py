@@ -206,3 +206,21 @@ async def test_an_administrator_sets_an_organisations_zone_by_its_iana_name(
     assert saved.json()["timezone"] == "America/Chicago"
     cleared = await client.patch(url, json={"timezone": ""})
     assert cleared.json()["timezone"] is None
+
+
+async def test_the_organisation_pages_show_and_save_its_zone(
+    factory: Factory, admin: User, browser_for: Any
+) -> None:
+    clinic = await factory.organisation(name="Eastside Clinic")
+    await factory.organisation(name="Westside Clinic")
+    browser = await browser_for(admin)
+    url = f"/admin/organizations/{clinic.id}"
+    form = {"csrf_token": browser.csrf, "name": "Eastside Clinic", "kind": "primary_care"}
+    refused = await browser.client.post(url, data={**form, "timezone": "Seattle"})
+    assert refused.status_code == 422
+    assert "&#39;Seattle&#39; is not a time zone" in refused.text
+    saved = await browser.client.post(url, data={**form, "timezone": "America/Denver"})
+    assert saved.status_code == 303
+    listed = await browser.client.get("/admin/organizations")
+    assert "America/Denver" in listed.text
+    assert "America/Los_Angeles (deployment)" in listed.text

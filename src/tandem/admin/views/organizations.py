@@ -106,7 +106,9 @@ async def update_organization(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, org_id: uuid.UUID
 ) -> Response:
     values = await form_values(request)
-    editable = {k: v for k, v in values.items() if k in ("name", "kind", "phone", "address")}
+    editable = {
+        k: v for k, v in values.items() if k in ("name", "kind", "phone", "address", "timezone")
+    }
     data, errors = parse(OrganizationUpdate, editable)
     form = FormState(values=values, errors=errors)
     if data is not None and await attempt(
