@@ -11,6 +11,7 @@ import pytest
 from tandem.clock import Clock, FrozenClock
 from tandem.command_line import Refusal, load_settings
 from tandem.config import Settings, zone_named
+from tandem.demo import use_demo_timezone
 
 LA = ZoneInfo("America/Los_Angeles")
 # 07:30 on 2 Dec in UTC is 23:30 on 1 Dec in Seattle (PST, UTC-8).
@@ -102,3 +103,15 @@ def test_the_command_line_names_tandem_timezone_when_it_is_wrong(
         "Configuration: TANDEM_TIMEZONE: 'Pacific/Atlantis' is not a time zone; use an IANA "
         "name such as America/Los_Angeles or UTC."
     )
+
+
+def test_the_demo_keeps_pacific_time_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Set (to nothing) through monkeypatch, so that what the demo writes is undone afterwards.
+    monkeypatch.setenv("TANDEM_TIMEZONE", "")
+    use_demo_timezone()
+    assert load_settings().zone == LA
+    monkeypatch.setenv("TANDEM_TIMEZONE", "America/Anchorage")
+    use_demo_timezone()
+    assert load_settings().timezone == "America/Anchorage"
