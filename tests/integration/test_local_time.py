@@ -224,3 +224,17 @@ async def test_the_organisation_pages_show_and_save_its_zone(
     listed = await browser.client.get("/admin/organizations")
     assert "America/Denver" in listed.text
     assert "America/Los_Angeles (deployment)" in listed.text
+
+
+async def test_the_access_log_shows_pacific_times_with_their_abbreviation(
+    chart: PatientWithTeam, care_manager: User, privacy_officer: User, browser_for: Any
+) -> None:
+    clinician = await browser_for(care_manager)
+    assert (await clinician.client.get(f"/patients/{chart.patient.id}")).status_code == 200
+    officer = await browser_for(privacy_officer)
+    page = await officer.client.get(
+        "/privacy/audit", params={"from": "2026-12-01", "to": "2026-12-01"}
+    )
+    assert page.status_code == 200
+    assert "1 Dec 2026, 23:30 PST" in page.text
+    assert "07:30 UTC" not in page.text

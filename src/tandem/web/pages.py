@@ -20,7 +20,7 @@ from tandem.admin.service import list_organizations
 from tandem.errors import DomainError
 from tandem.people.models import User
 from tandem.web.deps import form_values, parse_form
-from tandem.web.templating import label, render
+from tandem.web.templating import PAGE_ZONE, label, render
 
 # Messages shown after a successful change (POST-redirect-GET), each domain's in its own
 # messages.py, registered at start-up (register_flash_messages). Only these codes are shown, so a
@@ -282,7 +282,9 @@ def typed_day(value: str) -> str:
 def page_zone(context: Context) -> tzinfo:
     """The zone a page shows times in: the signed-in user's clinic's (templating.render)."""
     zone = context.get("zone")
-    return zone if isinstance(zone, tzinfo) else UTC
+    if isinstance(zone, tzinfo):
+        return zone
+    return PAGE_ZONE.get() or UTC
 
 
 @pass_context
