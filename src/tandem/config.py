@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, tzinfo
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,12 +22,21 @@ def zone_named(name: str) -> tzinfo:
     name the system's time-zone database does not know."""
     if name in ("UTC", "Etc/UTC"):
         return UTC
+    wrong = f"{name!r} is not a time zone; use an IANA name such as America/Los_Angeles or UTC"
+    # Only the database's own names: a directory ("America"), a path or a name too long for a
+    # file would otherwise fail as an OSError, not as a wrong value.
+    if name not in _known_zones():
+        raise ValueError(wrong)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"{name!r} is not a time zone; use an IANA name such as America/Los_Angeles or UTC"
-        ) from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(wrong) from exc
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    """The zone names of the system's (or the tzdata package's) database, read once."""
+    return frozenset(available_timezones())
 
 
 class Environment(StrEnum):
