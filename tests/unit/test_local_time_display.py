@@ -70,3 +70,8 @@ def test_a_page_shows_times_in_the_zone_it_is_given() -> None:
     at = datetime(2026, 12, 2, 7, 30, tzinfo=UTC)
     assert page.render(at=at, zone=LA) == "1 Dec 2026, 23:30 PST / 1 Dec 2026"
     assert page.render(at=at) == "2 Dec 2026, 07:30 UTC / 2 Dec 2026"
+
+
+def test_an_instant_at_the_calendars_edge_is_shown_rather_than_overflowing() -> None:
+    assert when(datetime.min.replace(tzinfo=UTC), LA) == "1 Jan 1, 00:00 UTC"
+    assert day(datetime.max.replace(tzinfo=UTC), ZoneInfo("Asia/Tokyo")) == "31 Dec 9999"

@@ -251,7 +251,7 @@ def day(value: date | datetime | None, zone: tzinfo = UTC) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        value = _aware(value).astimezone(zone)
+        value = _local(value, zone)
     return f"{value.day} {value:%b} {value.year:04d}"
 
 
@@ -260,14 +260,19 @@ def when(value: datetime | None, zone: tzinfo = UTC) -> str:
     follows daylight saving: PST in winter, PDT in summer)."""
     if value is None:
         return "—"
-    local = _aware(value).astimezone(zone)
+    local = _local(value, zone)
     return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"
 
 
-def _aware(value: datetime) -> datetime:
+def _local(value: datetime, zone: tzinfo) -> datetime:
     # Stored instants are UTC; a naive one (an older audit detail) is read as UTC too, never as
-    # the server's own zone.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    # the server's own zone. An instant at the calendar's very ends stays in UTC rather than
+    # overflow it.
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    try:
+        return aware.astimezone(zone)
+    except OverflowError:
+        return aware
 
 
 def typed_day(value: str) -> str:
