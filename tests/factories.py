@@ -142,12 +142,13 @@ class Factory:
             await session.commit()
 
     async def organisation(
-        self, *, name: str | None = None, kind: str = "primary_care"
+        self, *, name: str | None = None, kind: str = "primary_care", timezone: str | None = None
     ) -> Organization:
         org = Organization(
             id=uuid.uuid4(),
             name=name or unique("Riverside Clinic "),
             kind=kind,
+            timezone=timezone,
             active=True,
             created_at=self.clock.now(),
         )

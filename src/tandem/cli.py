@@ -220,8 +220,9 @@ def demo(
     ] = True,
 ) -> None:
     """Migrate, load the demo network once, print the sign-ins and start the server."""
-    from tandem.demo import prepare_demo
+    from tandem.demo import prepare_demo, use_demo_timezone
 
+    use_demo_timezone()
     if serve_after:
         # Before the demo data is loaded, not after: a taken port is known at once.
         settings = load_settings()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +15,28 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEMO_SECRET = "demo-only-secret-change-me"
 # The embedded database's file in the data directory.
 DATABASE_FILE = "tandem.sqlite3"
+
+
+def zone_named(name: str) -> tzinfo:
+    """The IANA time zone ``name`` ("UTC", "America/Los_Angeles"); a clear ValueError for a
+    name the system's time-zone database does not know."""
+    if name in ("UTC", "Etc/UTC"):
+        return UTC
+    wrong = f"{name!r} is not a time zone; use an IANA name such as America/Los_Angeles or UTC"
+    # Only the database's own names: a directory ("America"), a path or a name too long for a
+    # file would otherwise fail as an OSError, not as a wrong value.
+    if name not in _known_zones():
+        raise ValueError(wrong)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(wrong) from exc
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    """The zone names of the system's (or the tzdata package's) database, read once."""
+    return frozenset(available_timezones())
 
 
 class Environment(StrEnum):
@@ -70,6 +95,10 @@ class Settings(BaseSettings):
     # Seal inside `tandem serve` (the demo, a single server); production may run `tandem worker`.
     sealer_in_server: bool = True
     sql_echo: bool = False
+    # The clinic's time zone (an IANA name, e.g. America/Los_Angeles): what "today" is in every
+    # date rule and how every time is shown. Instants are stored in UTC whatever it says; an
+    # organisation may set its own zone (Organisation.timezone) for its staff.
+    timezone: str = "UTC"
     # The level of the JSON log lines `tandem serve` writes to standard error (one per request
     # at info).
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -83,6 +112,13 @@ class Settings(BaseSettings):
         # Resolved once, against the folder Tandem was started in: every later use (the
         # database file, the audit keys, backups) names the same absolute folder.
         return value.expanduser().resolve()
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        name = value.strip()
+        zone_named(name)  # refused here, at start-up, rather than on the first page drawn
+        return name
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -100,6 +136,11 @@ class Settings(BaseSettings):
                 "production (`tandem audit new-keys` makes a pair)"
             )
         return self
+
+    @property
+    def zone(self) -> tzinfo:
+        """The deployment's time zone (ZoneInfo keeps one instance per name)."""
+        return zone_named(self.timezone)
 
     @property
     def audit_dir(self) -> Path:

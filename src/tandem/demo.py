@@ -28,6 +28,8 @@ from tandem.synth.teams import Rates
 from tandem.vocab import OrganizationKind, ProfessionalRole
 
 DEMO_PASSWORD = "tandem-demo-2026"
+# The demo's clinics are in Washington state: its "today" and its times are Pacific ones.
+DEMO_TIMEZONE = "America/Los_Angeles"
 MARKER_USERNAME = "cm.alex"
 # Demo patients take MRN blocks 9000 and up, which `tandem synth` seeds never use.
 DEMO_BLOCK = 9000
@@ -157,10 +159,18 @@ def sign_ins() -> Table:
     return table
 
 
+def use_demo_timezone() -> None:
+    """The demo's clinics keep Pacific time unless TANDEM_TIMEZONE says otherwise (the server
+    started after the demo reads the same environment)."""
+    if not os.environ.get("TANDEM_TIMEZONE", "").strip():
+        os.environ["TANDEM_TIMEZONE"] = DEMO_TIMEZONE
+
+
 def prepare_demo(*, patients: int, seed: int, console: Console) -> None:
     """Migrate the configured database and load the demo network once; print the sign-ins."""
     if os.environ.get("TANDEM_ENVIRONMENT", "").strip().lower() == "production":
         raise Refusal("tandem demo refuses to run when TANDEM_ENVIRONMENT=production.")
+    use_demo_timezone()
     settings = load_settings()
     refuse_production(settings, "tandem demo")
     if not 1 <= patients <= 100_000:

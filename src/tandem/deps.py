@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.context import AccessContext
 from tandem.audit import log as audit_log
 from tandem.auth import service as auth
+from tandem.clock import Clock
 from tandem.errors import DomainError, NotAuthenticated
 from tandem.observe.rules import USER_ID_KEY
 from tandem.people.models import User
@@ -83,9 +84,11 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
     rt = runtime(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = await auth.resolve_token(session, token=header[7:].strip(), now=rt.clock.now())
-        if user is None:
+        by_token = await auth.resolve_token(session, token=header[7:].strip(), now=rt.clock.now())
+        if by_token is None:
             raise NotAuthenticated("The API token is unknown, expired or revoked.")
+        user, zone_name = by_token
+        request.state.clock = rt.clock_for(zone_name)
         request.state.auth_via = "token"
         request.scope[USER_ID_KEY] = user.id  # for the request's log line
         return user
@@ -97,7 +100,9 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
     )
     if found is None:
         return None
-    user, user_session = found
+    user, user_session, zone_name = found
+    # The clinic's clock: its organisation's own zone, or the deployment's (one per zone).
+    request.state.clock = rt.clock_for(zone_name)
     request.state.auth_via = "session"
     request.state.csrf_token = user_session.csrf_token
     request.scope[USER_ID_KEY] = user.id  # for the request's log line
@@ -142,15 +147,21 @@ async def current_user(request: Request, user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def clinic_clock(request: Request) -> Clock:
+    """The signed-in user's clinic's clock (set when they were recognised), else the
+    deployment's."""
+    clock: Clock | None = getattr(request.state, "clock", None)
+    return clock if clock is not None else runtime(request).clock
+
+
 def access_context(request: Request, user: User) -> AccessContext:
     """Who is asking, for what purpose, from where: built from the signed-in user."""
-    rt = runtime(request)
     return AccessContext(
         user_id=user.id,
         username=user.username,
         role=user.role,
         organization_id=user.organization_id,
-        clock=rt.clock,
+        clock=clinic_clock(request),
         source_address=client_address(request),
         purpose="HOPERAT" if user.role in {"administrator", "privacy_officer"} else "TREAT",
         via=getattr(request.state, "auth_via", "session"),

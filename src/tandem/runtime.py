@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -15,7 +16,7 @@ from tandem.audit.log import install_audit_writer
 from tandem.audit.seal import Sealer
 from tandem.auth.rules import LockoutPolicy, SessionPolicy
 from tandem.clock import Clock
-from tandem.config import Environment, Settings
+from tandem.config import Environment, Settings, zone_named
 from tandem.db import create_engine, create_sessionmaker
 
 # The guard and the audit writer sit on the ORM Session class, so every session —
@@ -30,6 +31,8 @@ class Runtime:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     clock: Clock
+    # One clock per organisation zone in use, made on first use: a request never parses a zone.
+    _zone_clocks: dict[str, Clock] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -42,8 +45,25 @@ class Runtime:
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine, system=system),
-            clock=clock or Clock(),
+            # A clock given (a test's frozen one) keeps its own zone.
+            clock=clock or Clock(zone=settings.zone),
         )
+
+    def clock_for(self, zone_name: str | None) -> Clock:
+        """The clock of an organisation with its own time zone (None: the deployment's)."""
+        if not zone_name:
+            return self.clock
+        found = self._zone_clocks.get(zone_name)
+        if found is None:
+            try:
+                found = self.clock.in_zone(zone_named(zone_name))
+            except ValueError:
+                # Names are checked when an organisation is saved; one the system's zone database
+                # has since lost must not take the pages down: the deployment's zone stands in.
+                logging.getLogger("tandem").warning("unknown organisation time zone %r", zone_name)
+                found = self.clock
+            self._zone_clocks[zone_name] = found
+        return found
 
     @cached_property
     def audit_keys(self) -> AuditKeys:

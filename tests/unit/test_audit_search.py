@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Table, select
@@ -38,6 +39,18 @@ def period(**values: str) -> Period:
 def test_a_period_runs_from_the_first_days_midnight_to_the_midnight_after_the_last() -> None:
     assert period(**{"from": "2026-03-02", "to": "2026-03-05"}) == Period(
         datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 6, tzinfo=UTC)
+    )
+
+
+def test_a_period_is_cut_at_the_clinics_midnights_across_daylight_saving() -> None:
+    # Seattle: 8 Mar 2027 starts at 08:00 UTC (PST); 15 Mar, after clocks went forward on the
+    # 14th, at 07:00 UTC (PDT). The last day is 14 Mar, so the period ends when 15 Mar begins.
+    seattle = FrozenClock(datetime(2027, 3, 20, tzinfo=UTC), zone=ZoneInfo("America/Los_Angeles"))
+    query = PeriodQuery.model_validate({"from": "2027-03-08", "to": "2027-03-14"})
+    found = period_of(query, seattle)
+    assert (found.start, found.end) == (
+        datetime(2027, 3, 8, 8, tzinfo=UTC),
+        datetime(2027, 3, 15, 7, tzinfo=UTC),
     )
 
 

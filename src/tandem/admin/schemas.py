@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
+from tandem.config import zone_named
 from tandem.schemas import Email, InputModel, Name, OptionalText, OutputModel, Phone, Version
 from tandem.vocab import OrganizationKind, ProfessionalRole
 
@@ -25,11 +26,28 @@ OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, 
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
+def _zone_name(value: object) -> object:
+    """An IANA zone name the system knows, or None (empty: the deployment's zone)."""
+    if value is None or not isinstance(value, str):
+        return value
+    name = value.strip()
+    if not name:
+        return None
+    zone_named(name)  # a ValueError names what is wrong, beside the field
+    return name
+
+
+# An organisation's own time zone; None means the deployment's (TANDEM_TIMEZONE).
+# Names the zone database knows are short (the longest is 32 characters), so no length rule.
+TimeZoneName = Annotated[str | None, BeforeValidator(_zone_name)]
+
+
 class OrganizationCreate(InputModel):
     name: OrgName
     kind: OrganizationKind
     phone: Phone = None
     address: OptionalText = None
+    timezone: TimeZoneName = None
 
 
 class OrganizationUpdate(InputModel):
@@ -37,6 +55,7 @@ class OrganizationUpdate(InputModel):
     kind: OrganizationKind | None = None
     phone: Phone = None
     address: OptionalText = None
+    timezone: TimeZoneName = None
     active: bool | None = None
 
 
@@ -46,6 +65,7 @@ class OrganizationRead(OutputModel):
     kind: str
     phone: str | None
     address: str | None
+    timezone: str | None
     active: bool
 
 

@@ -192,12 +192,13 @@ async def sign_in(
 
 async def resolve_session(
     session: AsyncSession, *, token: str, clock: Clock, policy: SessionPolicy
-) -> tuple[User, UserSession] | None:
-    """The signed-in user behind a session cookie, or None when it is unknown or expired."""
+) -> tuple[User, UserSession, str | None] | None:
+    """The signed-in user behind a session cookie and their organisation's own time zone (None:
+    the deployment's), or None when the cookie is unknown or expired."""
     found = await repository.session_and_account(session, digest(token))
     if found is None:
         return None
-    user_session, user = found
+    user_session, user, zone_name = found
     now = clock.now()
     live = policy.is_live(
         created_at=user_session.created_at,
@@ -210,7 +211,7 @@ async def resolve_session(
     # Touch at most once a minute: idle expiry does not need finer grain than that.
     if now - user_session.last_seen_at > timedelta(minutes=1):
         await repository.touch_session(session, user_session.id, now=now)
-    return user, user_session
+    return user, user_session, zone_name
 
 
 async def revoke_session(session: AsyncSession, *, token: str, now: datetime) -> None:
@@ -254,16 +255,19 @@ async def revoke_token(session: AsyncSession, *, token_or_prefix: str, now: date
     )
 
 
-async def resolve_token(session: AsyncSession, *, token: str, now: datetime) -> User | None:
+async def resolve_token(
+    session: AsyncSession, *, token: str, now: datetime
+) -> tuple[User, str | None] | None:
+    """The account behind a live API token and its organisation's own time zone."""
     found = await repository.api_token_and_account(session, digest(token))
     if found is None:
         return None
-    api_token, user = found
+    api_token, user, zone_name = found
     if api_token.revoked_at is not None or api_token.expires_at <= now or not user.active:
         return None
     if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
         await repository.touch_api_token(session, api_token.id, now=now)
-    return user
+    return user, zone_name
 
 
 async def change_password(

@@ -22,6 +22,9 @@ class Organization(IdMixin, Base):
     address: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # Its own IANA time zone when it differs from the deployment's (TANDEM_TIMEZONE): its
+    # staff's "today" and the times they are shown. None: the deployment's.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class User(IdMixin, Base):

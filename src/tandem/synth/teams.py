@@ -47,7 +47,8 @@ class Episodes:
 
 
 def at(rng: random.Random, day: date) -> datetime:
-    """A moment during (US) working hours on ``day``, in UTC."""
+    """A moment during US working hours on ``day``, in UTC (15:00-24:00 UTC: 07:00-16:00 in
+    Seattle, so still ``day`` on the clinic's own calendar in every US zone)."""
     return datetime.combine(day, time(rng.randrange(15, 24), rng.randrange(60)), tzinfo=UTC)
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +20,7 @@ from tandem.admin.service import list_organizations
 from tandem.errors import DomainError
 from tandem.people.models import User
 from tandem.web.deps import form_values, parse_form
-from tandem.web.templating import label, render
+from tandem.web.templating import PAGE_ZONE, label, render
 
 # Messages shown after a successful change (POST-redirect-GET), each domain's in its own
 # messages.py, registered at start-up (register_flash_messages). Only these codes are shown, so a
@@ -243,19 +245,61 @@ def checkbox_values(values: dict[str, str], *names: str) -> dict[str, str]:
 # --- Template filters -----------------------------------------------------------------------
 
 
-def day(value: date | datetime | None) -> str:
+def day(value: date | datetime | None, zone: tzinfo = UTC) -> str:
     """4 Mar 1980; a year before 1000 keeps four digits (1 Jan 0001), so that it shows as the
-    slip it is."""
+    slip it is. An instant is dated on the clinic's calendar (``zone``), not UTC's."""
     if value is None:
         return "—"
+    if isinstance(value, datetime):
+        value = _local(value, zone)
     return f"{value.day} {value:%b} {value.year:04d}"
 
 
-def when(value: datetime | None) -> str:
-    """4 Mar 2026, 14:05 UTC."""
+def when(value: datetime | None, zone: tzinfo = UTC) -> str:
+    """4 Mar 2026, 06:05 PST: on the clinic's clock, with the zone's abbreviation (which
+    follows daylight saving: PST in winter, PDT in summer)."""
     if value is None:
         return "—"
-    return f"{value.day} {value:%b %Y, %H:%M} UTC"
+    local = _local(value, zone)
+    return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+
+
+def _local(value: datetime, zone: tzinfo) -> datetime:
+    # Stored instants are UTC; a naive one (an older audit detail) is read as UTC too, never as
+    # the server's own zone. An instant at the calendar's very ends stays in UTC rather than
+    # overflow it.
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    try:
+        return aware.astimezone(zone)
+    except OverflowError:
+        return aware
+
+
+def typed_day(value: str) -> str:
+    """A date field's ISO value in the pages' words (2026-12-01: 1 Dec 2026); "" for anything
+    that is not a date (an empty field, what was typed into a browser without a date picker)."""
+    try:
+        return day(date.fromisoformat(value)) if value else ""
+    except ValueError:
+        return ""
+
+
+def page_zone(context: Context) -> tzinfo:
+    """The zone a page shows times in: the signed-in user's clinic's (templating.render)."""
+    zone = context.get("zone")
+    if isinstance(zone, tzinfo):
+        return zone
+    return PAGE_ZONE.get() or UTC
+
+
+@pass_context
+def local_day(context: Context, value: date | datetime | None) -> str:
+    return day(value, page_zone(context))
+
+
+@pass_context
+def local_when(context: Context, value: datetime | None) -> str:
+    return when(value, page_zone(context))
 
 
 RECORD_STATUS = {
@@ -335,8 +379,8 @@ def record_type(value: str) -> str:
     return RECORD_TYPES.get(value, value)
 
 
-def audit_detail(value: str | None) -> str:
-    """An event's JSON detail as short readable text: lists become counts."""
+def audit_detail(value: str | None, zone: tzinfo = UTC) -> str:
+    """An event's JSON detail as short readable text: lists become counts, instants local."""
     if not value:
         return ""
     try:
@@ -350,27 +394,33 @@ def audit_detail(value: str | None) -> str:
         if isinstance(item, list):
             text = ", ".join(str(i) for i in item) if len(item) <= 3 else f"{len(item)} items"
         else:
-            text = _readable(str(item))
+            text = _readable(str(item), zone)
         parts.append(f"{key.replace('_', ' ')}: {text}")
     return "; ".join(parts)
 
 
-def _readable(text: str) -> str:
+@pass_context
+def local_audit_detail(context: Context, value: str | None) -> str:
+    return audit_detail(value, page_zone(context))
+
+
+def _readable(text: str, zone: tzinfo) -> str:
     """Timestamps as people write them; anything else unchanged."""
     try:
-        return when(datetime.fromisoformat(text)) if "T" in text else text
+        return when(datetime.fromisoformat(text), zone) if "T" in text else text
     except ValueError:
         return text
 
 
 # Registered at start-up by tandem.app (templating.register_filters).
 FILTERS: dict[str, Callable[..., str]] = {
-    "day": day,
-    "when": when,
+    "day": local_day,
+    "when": local_when,
+    "typed_day": typed_day,
     "record_status": record_status,
     "audit_action": audit_action,
     "audit_purpose": audit_purpose,
     "audit_outcome": audit_outcome,
     "record_type": record_type,
-    "audit_detail": audit_detail,
+    "audit_detail": local_audit_detail,
 }

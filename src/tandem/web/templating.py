@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,16 @@ from fastapi.templating import Jinja2Templates
 from tandem.access.capabilities import permissions
 from tandem.capabilities import Capability
 from tandem.careteams.vocab import ROLE_LABELS
+from tandem.deps import clinic_clock
 from tandem.people.vocab import label as people_label
 
 TEMPLATE_DIRS = [Path(__file__).parent / "templates"]
 
 templates = Jinja2Templates(directory=[str(d) for d in TEMPLATE_DIRS])
+
+# The zone of the page being drawn, for the filters in macros imported without the page's
+# context (``{% import "components/audit.html" as audit %}``), which cannot see its ``zone``.
+PAGE_ZONE: ContextVar[tzinfo | None] = ContextVar("page_zone", default=None)
 
 
 def label(value: object) -> str:
@@ -58,14 +65,21 @@ templates.env.globals["has_caseload"] = has_caseload
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
-    """Render a page with the signed-in user and the CSRF token available to every template."""
+    """Render a page with the signed-in user, the CSRF token and the clinic's time zone (which
+    the ``when`` and ``day`` filters show instants in) available to every template."""
+    zone = clinic_clock(request).zone
     ctx = {
         "user": getattr(request.state, "user", None),
+        "zone": zone,
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "unread_notifications": getattr(request.state, "unread_notifications", 0),
         **(context or {}),
     }
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    drawing = PAGE_ZONE.set(zone)
+    try:
+        return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    finally:
+        PAGE_ZONE.reset(drawing)
 
 
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:

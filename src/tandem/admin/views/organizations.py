@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.context import AccessContext
 from tandem.admin import service as admin
 from tandem.admin.schemas import OrganizationCreate, OrganizationUpdate
-from tandem.deps import SessionDep
+from tandem.deps import SessionDep, runtime
 from tandem.vocab import OrganizationKind
 from tandem.web.deps import PageCtx, PageUser, form_values
 from tandem.web.pages import (
@@ -43,6 +43,7 @@ async def _list_page(
             "organizations": await admin.organizations_for_administration(session, ctx),
             "form": form or FormState(),
             "kinds": options(OrganizationKind),
+            "deployment_zone": runtime(request).settings.timezone,
         },
         status_code=status_code,
     )
@@ -84,9 +85,10 @@ async def _organization_page(
         "admin/organization.html",
         {
             "org": org,
-            "edit": edit or form_from(org, ("name", "kind", "phone", "address")),
+            "edit": edit or form_from(org, ("name", "kind", "phone", "address", "timezone")),
             "status_form": status_form or FormState(),
             "kinds": options(OrganizationKind),
+            "deployment_zone": runtime(request).settings.timezone,
         },
         status_code=status_code,
     )
@@ -104,7 +106,9 @@ async def update_organization(
     request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, org_id: uuid.UUID
 ) -> Response:
     values = await form_values(request)
-    editable = {k: v for k, v in values.items() if k in ("name", "kind", "phone", "address")}
+    editable = {
+        k: v for k, v in values.items() if k in ("name", "kind", "phone", "address", "timezone")
+    }
     data, errors = parse(OrganizationUpdate, editable)
     form = FormState(values=values, errors=errors)
     if data is not None and await attempt(
