@@ -46,6 +46,13 @@ async def _check_addresses(
     return wanted
 
 
+def _not_blank(changes: dict[str, Any], *required: str) -> None:
+    """A field a change names but leaves empty is refused, naming it."""
+    for name in required:
+        if name in changes and changes[name] is None:
+            raise ValidationProblem(f"{name.capitalize()} cannot be blank.", field=name)
+
+
 def _active_links(loaded: Loaded, goal: Goal) -> dict[uuid.UUID, GoalNeed]:
     return {
         link.need_id: link
@@ -189,9 +196,7 @@ async def update_goal(
 ) -> PlanRead:
     """Change a goal: its words, target, lifecycle, achievement or the needs it addresses."""
     changes = data.model_dump(exclude_unset=True, exclude={"reason", "addresses"})
-    for required in ("description", "status", "achievement"):
-        if required in changes and changes[required] is None:
-            raise ValidationProblem(f"{required.capitalize()} cannot be blank.", field=required)
+    _not_blank(changes, "description", "status", "achievement")
     _no_error_status(changes.get("status"))
 
     async def change(loaded: Loaded, access: PatientAccess) -> Done:
@@ -281,9 +286,7 @@ async def update_activity(
 ) -> PlanRead:
     """Change an activity: its title, kind, who is responsible, when it is due, its status."""
     changes = data.model_dump(exclude_unset=True, exclude={"reason", "responsible"})
-    for required in ("title", "kind", "status"):
-        if required in changes and changes[required] is None:
-            raise ValidationProblem(f"{required.capitalize()} cannot be blank.", field=required)
+    _not_blank(changes, "title", "kind", "status")
     if "responsible" in data.model_fields_set and data.responsible is None:
         raise ValidationProblem("An activity needs a responsible party.", field="responsible")
     _no_error_status(changes.get("status"))
