@@ -12,7 +12,15 @@ from tandem.assessments.models import (
 )
 from tandem.audit.models import AuditChainPosition, AuditEvent
 from tandem.auth.models import ApiToken, SignInThrottle, UserSession
-from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
+from tandem.careplans.models import (
+    CareActivity,
+    CarePlan,
+    CarePlanVersion,
+    Goal,
+    GoalNeed,
+    SafetyPlan,
+    SafetyPlanEntry,
+)
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.db import Base
 from tandem.notify.models import Notification
@@ -43,6 +51,8 @@ __all__ = [
     "Response",
     "Revision",
     "SafetyAlert",
+    "SafetyPlan",
+    "SafetyPlanEntry",
     "SignInThrottle",
     "User",
     "UserSession",

@@ -126,6 +126,9 @@ class SafetyAlert(IdMixin, Base):
     # active → resolved (with the action taken) or entered-in-error (its response was wrong).
     status: Mapped[str] = mapped_column(String(20), default=AlertStatus.active)
     raised_at: Mapped[datetime]
+    # What was done, as codes of AlertAction (None on alerts closed before they were asked
+    # for), and in words: required with "other", and all an older alert has.
+    actions: Mapped[list[str] | None] = mapped_column(Json)
     action_taken: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))

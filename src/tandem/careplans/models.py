@@ -1,5 +1,5 @@
 """Care plan tables: the plan, its versions (a snapshot after each change), goals, the needs a
-goal addresses, and activities."""
+goal addresses, activities, and the safety plan with its entries."""
 
 from __future__ import annotations
 
@@ -156,4 +156,50 @@ class CareActivity(IdMixin, Base):
             " AND responsible_related_person_id IS NOT NULL)",
             name="one_responsible",
         ),
+    )
+
+
+class SafetyPlan(IdMixin, Base):
+    """The patient's safety plan, one part of their care plan and versioned with it: when it
+    was last gone through with the patient, and who changed it last. Its words are entries."""
+
+    __tablename__ = "safety_plan"
+    __patient_owned__ = PLAN_DATA
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_plan.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    # The clinic's date it was last gone through with the patient, and who recorded that.
+    reviewed_on: Mapped[date | None]
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (
+        # One safety plan per care plan; two changes racing to start it cannot both win.
+        UniqueConstraint("plan_id", name="uq_safety_plan_plan"),
+        Index("ix_safety_plan_patient", "patient_id", "plan_id"),
+    )
+
+
+class SafetyPlanEntry(IdMixin, Base):
+    """One line of a safety plan's section, in the patient's own words (a contact's name with
+    their phone). An entry taken off the plan is ended, not deleted."""
+
+    __tablename__ = "safety_plan_entry"
+    __patient_owned__ = PLAN_DATA
+
+    safety_plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("safety_plan.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    section: Mapped[str] = mapped_column(String(30))
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_safety_plan_entry_patient", "patient_id", "safety_plan_id", "status"),
     )

@@ -28,6 +28,8 @@ class Notification(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(String(500))
     link: Mapped[str] = mapped_column(String(300))
+    # The safety alert it tells of: the list shows the alert's status as it is now.
+    safety_alert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("safety_alert.id"))
     # "urgent" notifications (safety) are shown first and highlighted.
     priority: Mapped[str] = mapped_column(String(20), default="normal")
     created_at: Mapped[datetime]
