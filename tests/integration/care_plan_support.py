@@ -77,3 +77,31 @@ async def need_of(client: httpx.AsyncClient, patient_id: Any) -> str:
     assert response.status_code == 201, response.text
     need_id: str = response.json()["id"]
     return need_id
+
+
+def safety_url(patient_id: Any) -> str:
+    return plan_url(patient_id, "/safety-plan")
+
+
+# A safety plan as a patient and their care manager might write it together.
+SAFETY_PLAN: dict[str, Any] = {
+    "warning_signs": [{"text": "I stop answering my phone"}, {"text": "I can't sleep"}],
+    "coping_strategies": [{"text": "Walk the dog round the park"}],
+    "people_and_places": [{"name": "The library on Elm Street"}],
+    "people_to_ask": [{"name": "My sister Ana", "phone": "+1 555 010 4411"}],
+    "professionals": [{"name": "Dr Patel, Riverside clinic", "phone": "+1 555 010 2000"}],
+    "making_safe": [{"text": "My brother keeps the spare pills at his flat"}],
+    "reasons_for_living": [{"text": "My daughter's wedding in June"}],
+}
+
+
+async def start_safety_plan(
+    client: httpx.AsyncClient, patient_id: Any, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A safety plan for a patient with no care plan yet: the plan starts with it."""
+    response = await client.put(
+        safety_url(patient_id), json=body or SAFETY_PLAN, headers={"If-None-Match": "*"}
+    )
+    assert response.status_code == 200, response.text
+    plan: dict[str, Any] = response.json()
+    return plan

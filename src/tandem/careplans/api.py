@@ -19,10 +19,12 @@ from tandem.careplans.schemas import (
     PlanCreate,
     PlanDiff,
     PlanRead,
+    SafetyPlanChange,
+    SafetyPlanRead,
     VersionRead,
     VersionSummary,
 )
-from tandem.careplans.service import goals, versions
+from tandem.careplans.service import goals, safety_plan, versions
 from tandem.deps import Ctx, SessionDep
 
 router = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
@@ -31,6 +33,11 @@ Version = Annotated[int, Path(ge=1, le=2_147_483_647)]
 IfMatch = Annotated[
     str | None,
     Header(description='The plan version the change is based on, e.g. "3" (from the ETag)'),
+]
+
+IfNoneMatch = Annotated[
+    str | None,
+    Header(description='"*" when the patient has no care plan yet: the change starts it'),
 ]
 
 
@@ -161,3 +168,50 @@ async def compare_versions(
     session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, first: Version, second: Version
 ) -> PlanDiff:
     return await versions.compare_versions(session, ctx, patient_id, first, second)
+
+
+def _safety_tagged(response: Response, plan: SafetyPlanRead) -> SafetyPlanRead:
+    response.headers["ETag"] = etag(plan.plan_version)
+    return plan
+
+
+@router.get("/safety-plan", response_model=SafetyPlanRead)
+async def get_safety_plan(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, response: Response
+) -> SafetyPlanRead:
+    plan = await safety_plan.get_safety_plan(session, ctx, patient_id)
+    return _safety_tagged(response, plan)
+
+
+@router.put("/safety-plan", response_model=SafetyPlanRead)
+async def replace_safety_plan(
+    session: SessionDep,
+    ctx: Ctx,
+    patient_id: uuid.UUID,
+    data: SafetyPlanChange,
+    response: Response,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatch = None,
+) -> SafetyPlanRead:
+    """The whole safety plan: a section left out is emptied."""
+    plan = await safety_plan.save_safety_plan(
+        session, ctx, patient_id, data, if_match=if_match, if_none_match=if_none_match, whole=True
+    )
+    return _safety_tagged(response, plan)
+
+
+@router.patch("/safety-plan", response_model=SafetyPlanRead)
+async def change_safety_plan(
+    session: SessionDep,
+    ctx: Ctx,
+    patient_id: uuid.UUID,
+    data: SafetyPlanChange,
+    response: Response,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatch = None,
+) -> SafetyPlanRead:
+    """Only the sections named change."""
+    plan = await safety_plan.save_safety_plan(
+        session, ctx, patient_id, data, if_match=if_match, if_none_match=if_none_match, whole=False
+    )
+    return _safety_tagged(response, plan)

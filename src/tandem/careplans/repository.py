@@ -7,17 +7,28 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from tandem.access.proof import PatientAccess
 from tandem.access.scope import as_proven, patient_filter
-from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
+from tandem.careplans.models import (
+    CareActivity,
+    CarePlan,
+    CarePlanVersion,
+    Goal,
+    GoalNeed,
+    SafetyPlan,
+    SafetyPlanEntry,
+)
+from tandem.careplans.vocab import EntryStatus, PlanStatus
 from tandem.people.models import Organization, RelatedPerson, User
 
 _PLAN_ID = bindparam("plan", type_=CarePlan.id.type)
 Changer = aliased(User, name="care_plan_changer")
+Reviewer = aliased(User, name="safety_plan_reviewer")
+SafetyChanger = aliased(User, name="safety_plan_changer")
 
 _PLAN = patient_filter(
     select(CarePlan, Changer.full_name)
@@ -50,6 +61,33 @@ _ACTIVITIES = patient_filter(
     CareActivity.patient_id,
     outer=(RelatedPerson.patient_id,),
 ).order_by(CareActivity.created_at, CareActivity.id)
+# The safety plan with the names of who reviewed and changed it, and its entries on the plan:
+# one row per entry (one with no entry when it has none), one statement however many.
+_SAFETY_PLAN = patient_filter(
+    select(SafetyPlan, Reviewer.full_name, SafetyChanger.full_name, SafetyPlanEntry)
+    .outerjoin(Reviewer, Reviewer.id == SafetyPlan.reviewed_by)
+    .outerjoin(SafetyChanger, SafetyChanger.id == SafetyPlan.updated_by)
+    .outerjoin(
+        SafetyPlanEntry,
+        and_(
+            SafetyPlanEntry.safety_plan_id == SafetyPlan.id,
+            SafetyPlanEntry.status == EntryStatus.active,
+        ),
+    )
+    .where(SafetyPlan.plan_id == _PLAN_ID),
+    SafetyPlan.patient_id,
+    outer=(SafetyPlanEntry.patient_id,),
+).order_by(SafetyPlanEntry.position, SafetyPlanEntry.id)
+# Whether the current plan's safety plan says anything: one entry on it is enough.
+_HAS_SAFETY_PLAN = patient_filter(
+    select(SafetyPlanEntry.id)
+    .join(SafetyPlan, SafetyPlan.id == SafetyPlanEntry.safety_plan_id)
+    .join(CarePlan, CarePlan.id == SafetyPlan.plan_id)
+    .where(CarePlan.status == PlanStatus.active, SafetyPlanEntry.status == EntryStatus.active),
+    SafetyPlanEntry.patient_id,
+    SafetyPlan.patient_id,
+    CarePlan.patient_id,
+).limit(1)
 # The optimistic lock: the plan moves on only from the version the change was based on.
 _BUMP = patient_filter(
     update(CarePlan)
@@ -142,3 +180,18 @@ async def snapshots(
         execution_options=as_proven(access),
     )
     return rows.all()
+
+
+async def safety_plan(session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID) -> Any:
+    """The plan's safety plan, who reviewed and changed it last, and its entries in order: one
+    row per entry (the entry None when there are none); no rows without a safety plan."""
+    rows = await session.execute(
+        _SAFETY_PLAN, {"plan": plan_id}, execution_options=as_proven(access)
+    )
+    return rows.all()
+
+
+async def has_safety_plan(session: AsyncSession, access: PatientAccess) -> bool:
+    """Whether the patient's current care plan has a safety plan with at least one entry."""
+    rows = await session.execute(_HAS_SAFETY_PLAN, execution_options=as_proven(access))
+    return rows.first() is not None

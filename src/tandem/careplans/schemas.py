@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tandem.careplans.vocab import (
     Achievement,
@@ -15,6 +15,7 @@ from tandem.careplans.vocab import (
     GoalStatus,
     ResponsibleKind,
 )
+from tandem.schemas import ClinicalDate, InputModel, Name, Phone
 
 Reason = Field(default=None, max_length=500, description="Why, recorded on the plan's version")
 
@@ -109,6 +110,90 @@ class GoalRead(BaseModel):
     activities: list[ActivityRead]
 
 
+# -- the safety plan ---------------------------------------------------------------------
+
+EntryText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# A safety plan is a page the patient keeps to hand: a few lines in each section, not a diary.
+MAX_ENTRIES = 20
+Entries: Any = Field(default_factory=list, max_length=MAX_ENTRIES)
+
+
+class WordsEntry(InputModel):
+    """A line in the patient's own words. ``id`` names one already on the plan (kept, or
+    changed); without it the line is added."""
+
+    id: uuid.UUID | None = None
+    text: EntryText
+
+
+class ContactEntry(InputModel):
+    """Someone (or somewhere) to reach: a name and, where there is one, a phone number."""
+
+    id: uuid.UUID | None = None
+    name: Name
+    phone: Phone = None
+
+
+class SafetyPlanChange(InputModel):
+    """The safety plan's sections, each a list of entries in order. A PUT names the whole plan
+    (a section left out is emptied); a PATCH changes only the sections it names. In a section,
+    an entry named by id (or saying just what one on the plan says) is that entry; an entry on
+    the plan that the section leaves out is taken off it. ``reviewed_on`` (the day the plan was
+    gone through with the patient) changes only when named, in either."""
+
+    warning_signs: list[WordsEntry] = Entries
+    coping_strategies: list[WordsEntry] = Entries
+    people_and_places: list[ContactEntry] = Entries
+    people_to_ask: list[ContactEntry] = Entries
+    professionals: list[ContactEntry] = Entries
+    making_safe: list[WordsEntry] = Entries
+    reasons_for_living: list[WordsEntry] = Entries
+    reviewed_on: ClinicalDate | None = None
+    reason: str | None = Reason
+
+
+class CrisisLineRead(BaseModel):
+    """A crisis line every safety plan lists (``crisis_lines.json``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1)
+    phone: str = Field(min_length=1)
+    how: str = Field(min_length=1)
+
+
+class WordsEntryRead(BaseModel):
+    id: uuid.UUID
+    text: str
+
+
+class ContactEntryRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    phone: str | None
+
+
+class SafetyPlanRead(BaseModel):
+    """The safety plan as it is now; its ETag is the care plan's version (``plan_version``)."""
+
+    id: uuid.UUID
+    plan_id: uuid.UUID
+    plan_version: int
+    reviewed_on: date | None
+    reviewed_by: str | None
+    updated_at: datetime
+    updated_by: str | None
+    crisis_lines: list[CrisisLineRead]
+    warning_signs: list[WordsEntryRead]
+    coping_strategies: list[WordsEntryRead]
+    people_and_places: list[ContactEntryRead]
+    people_to_ask: list[ContactEntryRead]
+    professionals: list[ContactEntryRead]
+    making_safe: list[WordsEntryRead]
+    reasons_for_living: list[WordsEntryRead]
+
+
 class PlanRead(BaseModel):
     id: uuid.UUID
     patient_id: uuid.UUID
@@ -119,6 +204,7 @@ class PlanRead(BaseModel):
     updated_at: datetime
     updated_by: str | None
     goals: list[GoalRead]
+    safety_plan: SafetyPlanRead | None = None
 
 
 class VersionSummary(BaseModel):
@@ -154,3 +240,7 @@ class PlanDiff(BaseModel):
     plan: dict[str, FieldChange]
     goals: PartDiff
     activities: PartDiff
+    # The safety plan's own fields (when it was reviewed, the crisis lines it listed) and its
+    # entries, each with its ``section``.
+    safety_plan: dict[str, FieldChange]
+    safety_plan_entries: PartDiff

@@ -64,3 +64,30 @@ class ResponsibleKind(StrEnum):
     organisation = "organisation"
     patient = "patient"
     related_person = "related_person"
+
+
+class SafetySection(StrEnum):
+    """The parts of a safety plan, in the order of the steps of the Safety Planning
+    Intervention (Stanley & Brown, Cognitive and Behavioral Practice 2012), then reasons for
+    living, which many programmes add. Each holds entries in the patient's own words."""
+
+    warning_signs = "warning_signs"
+    coping_strategies = "coping_strategies"
+    people_and_places = "people_and_places"
+    people_to_ask = "people_to_ask"
+    professionals = "professionals"
+    making_safe = "making_safe"
+    reasons_for_living = "reasons_for_living"
+
+
+# Sections whose entries are someone (or somewhere) to reach: a name and a phone number.
+CONTACT_SECTIONS = frozenset(
+    {SafetySection.people_and_places, SafetySection.people_to_ask, SafetySection.professionals}
+)
+
+
+class EntryStatus(StrEnum):
+    """A safety plan entry taken off the plan is ended; the plan's versions keep what it said."""
+
+    active = "active"
+    ended = "ended"

@@ -17,16 +17,34 @@ from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.capabilities import Capability
 from tandem.careplans import repository as repo
-from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
+from tandem.careplans.crisis_lines import crisis_lines
+from tandem.careplans.models import (
+    CareActivity,
+    CarePlan,
+    CarePlanVersion,
+    Goal,
+    GoalNeed,
+    SafetyPlan,
+    SafetyPlanEntry,
+)
 from tandem.careplans.rules import based_on
 from tandem.careplans.schemas import (
     ActivityRead,
+    ContactEntryRead,
     GoalRead,
     PlanCreate,
     PlanRead,
     ResponsibleRead,
+    SafetyPlanRead,
+    WordsEntryRead,
 )
-from tandem.careplans.vocab import PlanStatus, ResponsibleKind
+from tandem.careplans.vocab import (
+    CONTACT_SECTIONS,
+    EntryStatus,
+    PlanStatus,
+    ResponsibleKind,
+    SafetySection,
+)
 from tandem.errors import Conflict, NotFound, PreconditionFailed
 from tandem.ids import new_id
 from tandem.records import flush_unique
@@ -44,6 +62,11 @@ UNIQUE_RULES = {
         "If-Match",
     ),
     "uq_goal_need_active": ("This goal already addresses this need.", "addresses"),
+    "uq_safety_plan_plan": (
+        "Someone else started the safety plan at the same moment. Reload it and make your "
+        "change again.",
+        "If-Match",
+    ),
 }
 
 
@@ -58,6 +81,11 @@ class Loaded:
     links: list[GoalNeed]
     activities: list[CareActivity]
     names: dict[uuid.UUID, str] = field(default_factory=dict)  # activity id -> responsible
+    safety_plan: SafetyPlan | None = None
+    # The safety plan's entries on the plan, in order, and who reviewed and changed it last.
+    safety_entries: list[SafetyPlanEntry] = field(default_factory=list)
+    reviewed_by: str | None = None
+    safety_updated_by: str | None = None
 
     def goal(self, goal_id: uuid.UUID) -> Goal:
         for goal in self.goals:
@@ -73,7 +101,8 @@ class Loaded:
 
 
 async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
-    """The current plan in four statements, however many goals and activities it has."""
+    """The current plan in five statements, however many goals, activities and safety plan
+    entries it has."""
     row = await repo.current_plan(session, access)
     if row is None:
         return None
@@ -84,13 +113,57 @@ async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
     for activity, user, org, person in await repo.activities(session, access, plan.id):
         loaded.activities.append(activity)
         loaded.names[activity.id] = _party_name(activity.responsible_kind, user, org, person)
+    await load_safety_plan(session, access, loaded)
     return loaded
+
+
+async def load_safety_plan(session: AsyncSession, access: PatientAccess, loaded: Loaded) -> None:
+    """The plan's safety plan and its entries, in one statement."""
+    for safety_plan, reviewer, changer, entry in await repo.safety_plan(
+        session, access, loaded.plan.id
+    ):
+        loaded.safety_plan, loaded.reviewed_by, loaded.safety_updated_by = (
+            safety_plan,
+            reviewer,
+            changer,
+        )
+        if entry is not None:
+            loaded.safety_entries.append(entry)
 
 
 def _party_name(kind: str, user: str | None, org: str | None, person: str | None) -> str:
     if kind == ResponsibleKind.patient:
         return "The patient"
     return {"team_member": user, "organisation": org, "related_person": person}.get(kind) or "—"
+
+
+def safety_plan_read(loaded: Loaded) -> SafetyPlanRead | None:
+    """The safety plan as the API shows it: each section's entries in order, with the crisis
+    lines every plan lists."""
+    safety_plan = loaded.safety_plan
+    if safety_plan is None:
+        return None
+    sections: dict[str, list[Any]] = {section.value: [] for section in SafetySection}
+    for entry in sorted(loaded.safety_entries, key=lambda e: (e.position, str(e.id))):
+        if entry.status != EntryStatus.active:
+            continue
+        if entry.section in CONTACT_SECTIONS:
+            sections[entry.section].append(
+                ContactEntryRead(id=entry.id, name=entry.text, phone=entry.phone)
+            )
+        elif entry.section in sections:
+            sections[entry.section].append(WordsEntryRead(id=entry.id, text=entry.text))
+    return SafetyPlanRead(
+        id=safety_plan.id,
+        plan_id=safety_plan.plan_id,
+        plan_version=loaded.plan.version,
+        reviewed_on=safety_plan.reviewed_on,
+        reviewed_by=loaded.reviewed_by,
+        updated_at=safety_plan.updated_at,
+        updated_by=loaded.safety_updated_by,
+        crisis_lines=list(crisis_lines()),
+        **sections,
+    )
 
 
 def plan_read(loaded: Loaded) -> PlanRead:
@@ -144,13 +217,15 @@ def plan_read(loaded: Loaded) -> PlanRead:
             for goal in loaded.goals
             if goal.status != ENTERED_IN_ERROR
         ],
+        safety_plan=safety_plan_read(loaded),
     )
 
 
 def snapshot_of(read: PlanRead) -> dict[str, Any]:
-    """What a version keeps: the plan's own fields and every goal with its activities."""
+    """What a version keeps: the plan's own fields, every goal with its activities, and the
+    safety plan with the crisis lines it listed then."""
     whole = read.model_dump(mode="json")
-    return {
+    kept: dict[str, Any] = {
         "plan": {
             "id": whole["id"],
             "status": whole["status"],
@@ -158,6 +233,16 @@ def snapshot_of(read: PlanRead) -> dict[str, Any]:
         },
         "goals": whole["goals"],
     }
+    safety = whole.get("safety_plan")
+    if safety is not None:
+        kept["safety_plan"] = {
+            "id": safety["id"],
+            "reviewed_on": safety["reviewed_on"],
+            "reviewed_by": safety["reviewed_by"],
+            "crisis_lines": safety["crisis_lines"],
+            "sections": {section.value: safety[section.value] for section in SafetySection},
+        }
+    return kept
 
 
 async def _require_reader(
@@ -213,6 +298,20 @@ async def create_plan(
         raise Conflict(
             "This patient already has a care plan; change it instead.", field="patient_id"
         )
+    return await start_plan(session, ctx, access, data)
+
+
+async def start_plan(
+    session: AsyncSession,
+    ctx: AccessContext,
+    access: PatientAccess,
+    data: PlanCreate,
+    first: Change | None = None,
+) -> PlanRead:
+    """Write a new plan at version 1, made with its ``first`` change (the safety plan it
+    starts with) when given, and its snapshot. The caller has found no current plan; two
+    starting at once meet the one-current-plan index (409)."""
+    patient_id = access.patient_id
     now = ctx.now()
     plan = CarePlan(
         id=new_id(),
@@ -227,10 +326,15 @@ async def create_plan(
     )
     session.add(plan)
     await flush_unique(session, UNIQUE_RULES)
-    read = plan_read(Loaded(plan, ctx.full_name or ctx.username, [], [], []))
+    loaded = Loaded(plan, ctx.full_name or ctx.username, [], [], [])
+    done = await first(loaded, access) if first is not None else None
+    await flush_unique(session, UNIQUE_RULES)
+    read = plan_read(loaded)
     _write_version(session, ctx, access, read, data.reason)
     await flush_unique(session, UNIQUE_RULES)
     audit_patient(session, ctx, access, "CarePlan", plan.id, action="C")
+    if done is not None:
+        _audit_change(session, ctx, access, read, data.reason, done)
     return read
 
 
@@ -285,11 +389,24 @@ async def change_plan(
     ):
         set_committed_value(plan, name, value)
     loaded.updated_by = ctx.full_name or ctx.username
-    record_type, record_id, action, detail = await change(loaded, access)
+    done = await change(loaded, access)
     await flush_unique(session, UNIQUE_RULES)
     read = plan_read(loaded)
     _write_version(session, ctx, access, read, reason)
     await flush_unique(session, UNIQUE_RULES)
+    _audit_change(session, ctx, access, read, reason, done)
+    return read
+
+
+def _audit_change(
+    session: AsyncSession,
+    ctx: AccessContext,
+    access: PatientAccess,
+    read: PlanRead,
+    reason: str | None,
+    done: Done,
+) -> None:
+    record_type, record_id, action, detail = done
     audit_patient(
         session,
         ctx,
@@ -299,4 +416,9 @@ async def change_plan(
         action=action,
         detail={"plan_version": read.version, "reason": reason, **(detail or {})},
     )
-    return read
+
+
+async def has_safety_plan(session: AsyncSession, access: PatientAccess) -> bool:
+    """Whether the patient's care plan has a safety plan with anything on it (the chart flags a
+    safety alert without one). The caller has proven read_care_plan and audited the chart."""
+    return await repo.has_safety_plan(session, access)
