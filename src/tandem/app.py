@@ -26,6 +26,7 @@ from tandem.audit.log import events_written
 from tandem.audit.seal import run_forever
 from tandem.auth import messages as auth_messages
 from tandem.careplans.api import router as careplans_api
+from tandem.careplans.crisis_lines import crisis_lines
 from tandem.careteams import messages as careteam_messages
 from tandem.careteams.api import router as careteams_api
 from tandem.clock import Clock
@@ -98,8 +99,10 @@ def create_app(
     check_migrations: bool = True,
 ) -> FastAPI:
     settings = settings or Settings()
-    # Instrument definitions are data: a broken file stops Tandem here, not mid-assessment.
+    # Instrument definitions and crisis lines are data: a broken file stops Tandem here, not
+    # mid-assessment or on a safety plan.
     instruments()
+    crisis_lines()
     register_filters(page_filters, need_filters, result_filters)
     register_flash_messages(
         access_messages.FLASH,

@@ -222,7 +222,7 @@ OUTSIDER_REQUESTS: list[tuple[str, str, dict[str, Any] | None]] = [
     (
         "POST",
         P + "/safety-alerts/{alert_id}/resolve",
-        {"version": 1, "action_taken": "Closing someone else's alert"},
+        {"version": 1, "actions": ["other"], "action_taken": "Closing someone else's alert"},
     ),
     ("GET", P + "/needs", None),
     ("POST", P + "/needs", {"domain": "clinical", "description": "Invented need"}),

@@ -214,7 +214,8 @@ async def test_an_amendment_does_not_raise_again_an_alert_the_team_already_resol
     [alert] = await alerts(client, chart.patient.id)
     url = patient_url(chart.patient.id, f"/safety-alerts/{alert['id']}/resolve")
     action = "Called the patient the same day; safety plan reviewed; no plan or intent."
-    ok(await client.post(url, json={"version": 1, "action_taken": action}))
+    done = {"version": 1, "actions": ["safety-plan-reviewed"], "action_taken": action}
+    ok(await client.post(url, json=done))
     body = ok(await amend(client, first, phq9_answers(13, item9=1)))
     assert body["alerts_raised"] == []
     [kept] = await alerts(client, chart.patient.id)
@@ -230,7 +231,11 @@ async def test_an_alert_withdrawn_by_a_correction_cannot_be_resolved(
     ok(await amend(client, first, phq9_answers(11)))
     [alert] = await alerts(client, chart.patient.id)
     url = patient_url(chart.patient.id, f"/safety-alerts/{alert['id']}/resolve")
-    body = {"version": alert["version"], "action_taken": "Called her anyway to check in."}
+    body = {
+        "version": alert["version"],
+        "actions": ["other"],
+        "action_taken": "Called her anyway to check in.",
+    }
     record = await factory.patient_record(chart.patient)
     refused = await client.post(url, json=body)
     assert (refused.status_code, detail(refused)["field"]) == (422, "status")

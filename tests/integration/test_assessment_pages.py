@@ -154,29 +154,49 @@ async def test_item_9_puts_the_safety_banner_on_every_chart_page_and_tells_the_l
     assert "Safety alert for" in notes.text and "Urgent" in notes.text
 
 
-async def test_resolving_an_alert_needs_words_and_then_clears_the_banner(
+async def test_closing_an_alert_needs_what_was_done_and_then_clears_the_banner(
     factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any
 ) -> None:
     read = await factory.response(chart.patient, care_manager, answers=phq9_answers(6, item9=2))
     alert_id = read.alerts_raised[0]
     browser = await browser_for(care_manager)
     base = f"/patients/{chart.patient.id}"
+    tab = await browser.client.get(f"{base}/safety")
+    # One box for each thing that may have been done, in a group with its question.
+    assert "<legend>What was done</legend>" in tab.text
+    assert tab.text.count('type="checkbox" id="alert-1-actions') == 7
     record = await factory.patient_record(chart.patient)
     refused = await post(browser, f"{base}/safety/{alert_id}/resolve", {"version": 1})
     assert refused.status_code == 422
-    assert "This field is required." in refused.text
+    assert '<a href="#alert-1-actions">Choose at least one thing that was done.</a>' in refused.text
+    words = await post(
+        browser,
+        f"{base}/safety/{alert_id}/resolve",
+        {"version": 1, "actions": ["crisis-line-given", "other"], "action_taken": "  "},
+    )
+    assert words.status_code == 422
+    assert '<a href="#alert-1-action_taken">Say in words what else was done.</a>' in words.text
+    # What was ticked is still ticked.
+    assert re.search(r'value="crisis-line-given"\s+checked', words.text)
     assert (await factory.reload(SafetyAlert, alert_id)).status == "active"
     assert_unchanged(record, await factory.patient_record(chart.patient))
 
     before = await factory.last_audit_id()
     done = "Called the patient at 14:10; no plan or intent; safety plan reviewed with her."
     resolved = await post(
-        browser, f"{base}/safety/{alert_id}/resolve", {"version": 1, "action_taken": done}
+        browser,
+        f"{base}/safety/{alert_id}/resolve",
+        {
+            "version": 1,
+            "actions": ["safety-plan-reviewed", "crisis-line-given"],
+            "action_taken": done,
+        },
     )
     assert resolved.status_code == 303
     alert = await factory.reload(SafetyAlert, alert_id)
-    assert (alert.status, alert.action_taken, alert.resolved_by) == (
+    assert (alert.status, alert.actions, alert.action_taken, alert.resolved_by) == (
         "resolved",
+        ["safety-plan-reviewed", "crisis-line-given"],
         done,
         care_manager.id,
     )
@@ -185,6 +205,8 @@ async def test_resolving_an_alert_needs_words_and_then_clears_the_banner(
     page = await browser.client.get(f"{base}/safety")
     assert "safety-banner" not in page.text
     assert "Closed alerts (1)" in page.text and done in page.text
+    assert "Safety plan gone through with the patient" in page.text
+    assert "Crisis line given (988: call or text)" in page.text
 
 
 async def test_a_stale_resolution_answers_409_and_shows_the_alert_afresh(
@@ -196,7 +218,11 @@ async def test_a_stale_resolution_answers_409_and_shows_the_alert_afresh(
     stale = await post(
         browser,
         f"/patients/{chart.patient.id}/safety/{read.alerts_raised[0]}/resolve",
-        {"version": 7, "action_taken": "Spoke with the patient; safe tonight."},
+        {
+            "version": 7,
+            "actions": "same-day-clinician-contact",
+            "action_taken": "Spoke with the patient; safe tonight.",
+        },
     )
     assert stale.status_code == 409
     assert "Someone else changed this alert" in stale.text

@@ -859,7 +859,11 @@ async def test_a_patient_with_an_open_safety_alert_heads_the_caseload_until_it_i
     alert = (await client.get(f"/api/v1/patients/{li.id}/safety-alerts")).json()[0]
     resolved = await client.post(
         f"/api/v1/patients/{li.id}/safety-alerts/{alert['id']}/resolve",
-        json={"version": alert["version"], "action_taken": "Called the patient; safety plan made."},
+        json={
+            "version": alert["version"],
+            "actions": ["safety-plan-created"],
+            "action_taken": "Called the patient; safety plan made.",
+        },
     )
     assert resolved.status_code == 200, resolved.text
     assert response.alerts_raised == [uuid.UUID(alert["id"])]

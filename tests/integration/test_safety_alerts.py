@@ -3,6 +3,7 @@ once, tells the lead care manager, and stays until a team member records what wa
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -28,9 +29,14 @@ from tandem.people.models import User
 ACTION = "Called the patient the same day; no plan or intent; safety plan reviewed with her."
 
 
+DONE = ["safety-plan-reviewed", "same-day-clinician-contact"]
+
+
 async def resolve(client: Any, alert: dict[str, Any], **body: Any) -> Any:
+    """Close ``alert``: what was done is DONE unless ``body`` says (``actions=None``: nothing)."""
     url = patient_url(alert["patient_id"], f"/safety-alerts/{alert['id']}/resolve")
-    return await client.post(url, json={"version": alert["version"], **body})
+    sent = {"version": alert["version"], "actions": DONE, **body}
+    return await client.post(url, json={k: v for k, v in sent.items() if v is not None})
 
 
 async def notifications(client: Any) -> list[dict[str, Any]]:
@@ -211,6 +217,7 @@ async def test_resolving_records_what_was_done_and_the_alert_leaves_the_active_l
         ACTION,
         2,
     )
+    assert resolved["actions"] == DONE
     assert resolved["resolved_by"] == care_manager.full_name
     assert resolved["resolved_at"].startswith("2026-03-10T16:30")
     [event] = [e for e in await factory.audit_events(after=before) if e.action == "U"]
@@ -237,16 +244,33 @@ async def test_a_new_alert_is_listed_before_a_resolved_one(
 
 
 @pytest.mark.parametrize(
-    "body",
-    [{}, {"action_taken": "Called"}, {"action_taken": "   called    "}, {"action_taken": None}],
-    ids=["missing", "too-short", "short-once-trimmed", "null"],
+    ("body", "field"),
+    [
+        ({"actions": None}, "actions"),
+        ({"actions": []}, "actions"),
+        ({"actions": ["phoned-her"]}, "actions"),
+        ({"actions": "crisis-line-given"}, "actions"),
+        ({"actions": ["other"]}, "action_taken"),
+        ({"actions": ["crisis-line-given", "other"], "action_taken": "   "}, "action_taken"),
+        ({"actions": ["other"], "action_taken": "x" * 4001}, "action_taken"),
+    ],
+    ids=[
+        "no-actions",
+        "empty-list",
+        "unknown-action",
+        "not-a-list",
+        "other-without-words",
+        "other-with-blank-words",
+        "words-too-long",
+    ],
 )
-async def test_resolving_without_saying_what_was_done_is_422_naming_action_taken(
+async def test_closing_without_saying_what_was_done_is_422_naming_the_field(
     factory: Factory,
     chart: PatientWithTeam,
     care_manager: User,
     client_for: Any,
     body: dict[str, Any],
+    field: str,
 ) -> None:
     client = await client_for(care_manager)
     alert = await raise_one(client, chart)
@@ -254,11 +278,70 @@ async def test_resolving_without_saying_what_was_done_is_422_naming_action_taken
     record = await factory.patient_record(chart.patient)
     response = await resolve(client, alert, **body)
     assert response.status_code == 422, response.text
-    assert "action_taken" in named_fields(response)
+    assert field in named_fields(response)
     assert_unchanged(record, await factory.patient_record(chart.patient))
     [still] = await stored(factory, SafetyAlert, chart.patient.id)
-    assert (still.status, still.action_taken, still.version) == ("active", None, 1)
+    assert (still.status, still.actions, still.action_taken, still.version) == (
+        "active",
+        None,
+        None,
+        1,
+    )
     assert [e for e in await factory.audit_events(after=before) if e.action != "R"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "actions", "words"),
+    [
+        ({"actions": ["crisis-line-given"]}, ["crisis-line-given"], None),
+        (
+            {"actions": ["other", "crisis-line-given", "other"], "action_taken": " Sat with her "},
+            ["crisis-line-given", "other"],
+            "Sat with her",
+        ),
+        (
+            {"actions": ["emergency-services"], "action_taken": ""},
+            ["emergency-services"],
+            None,
+        ),
+    ],
+    ids=["one-action-no-words", "each-once-in-list-order", "blank-words-kept-as-none"],
+)
+async def test_closing_records_each_action_once_in_the_lists_order_and_the_words_trimmed(
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    client_for: Any,
+    body: dict[str, Any],
+    actions: list[str],
+    words: str | None,
+) -> None:
+    client = await client_for(care_manager)
+    alert = await raise_one(client, chart)
+    before = await factory.last_audit_id()
+    response = await resolve(client, alert, **body)
+    assert response.status_code == 200, response.text
+    assert (response.json()["actions"], response.json()["action_taken"]) == (actions, words)
+    [kept] = await stored(factory, SafetyAlert, chart.patient.id)
+    assert (kept.status, kept.actions, kept.action_taken) == ("resolved", actions, words)
+    [event] = [e for e in await factory.audit_events(after=before) if e.action == "U"]
+    assert event.detail is not None and all(f'"{a}"' in event.detail for a in actions)
+
+
+async def test_an_alert_closed_before_actions_were_asked_keeps_its_words(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
+) -> None:
+    client = await client_for(care_manager)
+    alert = await raise_one(client, chart)
+    async with factory.system_session() as session:
+        await session.execute(
+            update(SafetyAlert)
+            .where(SafetyAlert.id == uuid.UUID(alert["id"]))
+            .values(status="resolved", action_taken=ACTION, actions=None, version=2)
+        )
+        await session.commit()
+    [shown] = await alerts(client, chart.patient.id)
+    assert (shown["status"], shown["actions"], shown["action_taken"]) == ("resolved", [], ACTION)
 
 
 async def test_resolving_a_stale_copy_is_409_and_changes_nothing(
@@ -319,3 +402,46 @@ async def test_a_response_shows_the_alerts_it_raised_even_once_resolved(
     assert [(a["id"], a["status"], a["action_taken"]) for a in shown] == [
         (alert["id"], "resolved", ACTION)
     ]
+
+
+async def test_a_notification_shows_whether_its_alert_is_still_open(
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    client_for: Any,
+    browser_for: Any,
+) -> None:
+    client = await client_for(care_manager)
+    alert = await raise_one(client, chart)
+    [note] = await notifications(client)
+    assert (note["safety_alert_id"], note["alert_status"]) == (alert["id"], "active")
+    browser = await browser_for(care_manager)
+    page = await browser.client.get("/notifications")
+    assert "Alert still open" in page.text and "Urgent" in page.text
+    assert (await resolve(client, alert, action_taken=ACTION)).status_code == 200
+    # The same notification, read again: the alert's status as it is now, not a copy.
+    [note] = await notifications(client)
+    assert (note["safety_alert_id"], note["alert_status"]) == (alert["id"], "resolved")
+    page = await browser.client.get("/notifications")
+    assert "Alert closed" in page.text and "Alert still open" not in page.text
+    assert "Urgent" not in page.text
+    marked = await client.post(f"/api/v1/notifications/{note['id']}/read")
+    assert (marked.json()["alert_status"], marked.json()["read_at"] is not None) == (
+        "resolved",
+        True,
+    )
+
+
+async def test_a_notification_of_a_patient_no_longer_cared_for_shows_nothing_of_the_alert(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, client_for: Any
+) -> None:
+    client = await client_for(care_manager)
+    await raise_one(client, chart)
+    async with factory.system_session() as session:
+        await session.execute(
+            update(CareTeamMember)
+            .where(CareTeamMember.patient_id == chart.patient.id)
+            .values(status="inactive")
+        )
+        await session.commit()
+    assert await notifications(client) == []

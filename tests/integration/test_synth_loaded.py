@@ -192,8 +192,11 @@ async def _administer_again(
             await _rows(sessionmaker, Notification, created_at=at)
             for at in (alerts[0][0].raised_at, alerts[1][0].raised_at)
         ]
-        skip = {"id", "created_at", "read_at"}
+        skip = {"id", "created_at", "read_at", "safety_alert_id"}
         assert [_columns(n, skip) for n in told[0]] == [_columns(n, skip) for n in told[1]]
+        # Each names the alert it tells of, synthetic or not.
+        for notes, raised in zip(told, alerts, strict=True):
+            assert {n.safety_alert_id for n in notes} == {raised[0].id}
 
 
 async def test_an_open_alert_puts_the_patient_first_and_tells_the_lead(

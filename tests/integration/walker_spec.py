@@ -372,6 +372,7 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     },
     f"POST {API}{P}/safety-alerts/{{alert_id}}/resolve": lambda ids: {
         "version": 1,
+        "actions": ["safety-plan-reviewed", "crisis-line-given"],
         "action_taken": "Called the patient today; safety plan reviewed, 988 given.",
     },
     # The walker's plan is at version 3 (a goal and an activity); POST care-plan finds the
@@ -518,6 +519,7 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     },
     f"POST {P}/safety/{{alert_id}}/resolve": lambda ids: {
         "version": "1",
+        "actions": "crisis-line-given",
         "action_taken": "Called the patient today; safety plan reviewed, 988 given.",
     },
     f"POST {P}/needs": lambda ids: {

@@ -1,4 +1,5 @@
-"""Every query on assessment tables, for patients whose access the caller has proven."""
+"""Every query on assessment tables, for patients whose access the caller has proven (or, for
+the statuses of the safety alerts their notifications tell of, on the caller's caseload)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
+from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.repository import row_of_patient
-from tandem.access.scope import as_proven, patient_filter
+from tandem.access.scope import as_proven, patient_filter, scoped
 from tandem.assessments.models import (
     ComprehensiveAssessment,
     Need,
@@ -253,6 +255,17 @@ async def alerts_of_response(
         _ALERTS_OF_RESPONSE, {"response": response_id}, execution_options=as_proven(access)
     )
     return [ByWhom(a, name) for a, name in rows.all()]
+
+
+async def alert_statuses(
+    session: AsyncSession, ctx: AccessContext, alert_ids: Sequence[uuid.UUID]
+) -> Sequence[Any]:
+    """(id, patient_id, status) of each of these alerts on patients the caller cares for."""
+    stmt = select(SafetyAlert.id, SafetyAlert.patient_id, SafetyAlert.status).where(
+        SafetyAlert.id.in_(alert_ids)
+    )
+    rows = await session.execute(scoped(stmt, ctx, SafetyAlert.patient_id))
+    return rows.all()
 
 
 _ALERTS_OF_RESPONSE = patient_filter(

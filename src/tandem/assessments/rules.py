@@ -1,4 +1,5 @@
-"""Pure assessment rules: checking answers, scoring, bands, flags, social needs, trajectories.
+"""Pure assessment rules: checking answers, scoring, bands, flags, social needs, trajectories,
+what closing a safety alert must say.
 
 No I/O. Every rule follows the instrument's data file, which cites its source; the
 trajectory rules (response, remission, not improving): NCQA HEDIS DRR; Bao et al. 2016.
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tandem.assessments.definitions import Band, FlagRule, Instrument, Item
-from tandem.assessments.vocab import NeedStatus, need_status_label
+from tandem.assessments.vocab import AlertAction, NeedStatus, need_status_label
 from tandem.dates import shifted
 from tandem.errors import ValidationProblem
 
@@ -322,3 +323,18 @@ def check_need_transition(current: str, new: str, reason: str | None) -> None:
         raise ValidationProblem(f"A need that is {was} cannot become {now}.", field="status")
     if new in NEEDS_A_REASON and not (reason and len(reason.strip()) >= 3):
         raise ValidationProblem("Give a reason.", field="reason")
+
+
+def check_alert_response(
+    actions: Sequence[AlertAction], action_taken: str | None
+) -> tuple[list[AlertAction], str | None]:
+    """What closing a safety alert records: at least one action (422 on ``actions``), and words
+    saying what was done when one of them is "other" (422 on ``action_taken``). The actions come
+    back each once, in the list's own order; the words trimmed, None when blank."""
+    chosen = [action for action in AlertAction if action in actions]
+    words = (action_taken or "").strip() or None
+    if not chosen:
+        raise ValidationProblem("Choose at least one thing that was done.", field="actions")
+    if AlertAction.other in chosen and words is None:
+        raise ValidationProblem("Say in words what else was done.", field="action_taken")
+    return chosen, words

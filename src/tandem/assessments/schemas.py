@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from tandem.assessments.vocab import NeedDomain, NeedStatus, ResponseSource
+from tandem.assessments.vocab import AlertAction, NeedDomain, NeedStatus, ResponseSource
 from tandem.schemas import ClinicalDate, InputModel, OutputModel, Reason, Version
 
 # One answer code, or a list of codes for a multiple-choice item.
@@ -82,6 +82,8 @@ class SafetyAlertRead(OutputModel):
     response_id: uuid.UUID | None
     status: str
     raised_at: datetime
+    # What was done, as AlertAction codes (empty for an alert closed before they were asked).
+    actions: list[str] = Field(default_factory=list)
     action_taken: str | None
     resolved_at: datetime | None
     resolved_by: str | None = None
@@ -171,10 +173,16 @@ class TrajectoryRead(OutputModel):
 
 class SafetyAlertResolve(InputModel):
     version: Version
-    action_taken: str = Field(
-        min_length=10,
+    actions: list[AlertAction] = Field(
+        default_factory=list,
+        max_length=20,
+        description="What was done (at least one): " + ", ".join(a.value for a in AlertAction),
+    )
+    action_taken: str | None = Field(
+        default=None,
         max_length=4000,
-        description="What was done: who spoke with the patient, the risk found, the plan",
+        description="What was done, in words: who spoke with the patient, the risk found, the "
+        'plan. Required with "other"',
     )
 
 

@@ -48,6 +48,31 @@ class AlertStatus(StrEnum):
     entered_in_error = "entered-in-error"
 
 
+class AlertAction(StrEnum):
+    """What was done about a safety alert, recorded when it is closed (one or more): the brief
+    interventions of suicide-risk care (the Safety Planning Intervention, Stanley & Brown 2012;
+    lethal-means counselling; the 988 Lifeline) and escalation the same day."""
+
+    safety_plan_reviewed = "safety-plan-reviewed"
+    safety_plan_created = "safety-plan-created"
+    means_safety_counselling = "means-safety-counselling"
+    crisis_line_given = "crisis-line-given"
+    same_day_clinician_contact = "same-day-clinician-contact"
+    emergency_services = "emergency-services"
+    other = "other"
+
+
+ALERT_ACTION_LABELS: dict[str, str] = {
+    AlertAction.safety_plan_reviewed: "Safety plan gone through with the patient",
+    AlertAction.safety_plan_created: "Safety plan made with the patient",
+    AlertAction.means_safety_counselling: "Means-safety counselling (making the home safer)",
+    AlertAction.crisis_line_given: "Crisis line given (988: call or text)",
+    AlertAction.same_day_clinician_contact: "A clinician saw or spoke with the patient today",
+    AlertAction.emergency_services: "Emergency services called, or the emergency department",
+    AlertAction.other: "Something else (say what below)",
+}
+
+
 # "identified" is a candidate nobody has confirmed with the patient yet.
 NEED_STATUS_LABELS: dict[str, str] = {
     NeedStatus.identified: "Unconfirmed",

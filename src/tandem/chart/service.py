@@ -1,4 +1,5 @@
-"""Opening a patient's chart: one access check, one audited read, the header and the banner."""
+"""Opening a patient's chart: one access check, one audited read, the header and the banner
+(open safety alerts, and whether there is a safety plan to go through while one is open)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tandem.access.service import require_patient
 from tandem.assessments import service as assessments
 from tandem.assessments.models import SafetyAlert
 from tandem.capabilities import Capability
+from tandem.careplans import service as careplans
 from tandem.careteams.service import patients as care_team
 from tandem.people.schemas import PatientContactRead, PatientRead
 
@@ -29,6 +31,14 @@ class ChartFrame:
     safety_alerts: list[SafetyAlert]
     # When the suicide-risk screen was last recorded (None: never).
     screened_at: datetime | None
+    # Whether the care plan has a safety plan with anything on it: asked only while a safety
+    # alert is open and the user may read the plan (None: not asked).
+    has_safety_plan: bool | None = None
+
+    @property
+    def safety_plan_missing(self) -> bool:
+        """A safety alert is open and the patient has no safety plan to go through."""
+        return bool(self.safety_alerts) and self.has_safety_plan is False
 
     @property
     def full_chart(self) -> bool:
@@ -60,4 +70,9 @@ async def open_chart(
         if access.can(Capability.read_safety)
         else ([], None)
     )
-    return ChartFrame(access, patient, alerts, screened_at)
+    has_safety_plan = (
+        await careplans.has_safety_plan(session, access)
+        if alerts and access.can(Capability.read_care_plan)
+        else None
+    )
+    return ChartFrame(access, patient, alerts, screened_at, has_safety_plan)

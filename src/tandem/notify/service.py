@@ -27,8 +27,10 @@ def notify(
     message: str,
     link: str,
     priority: str = "normal",
+    safety_alert_id: uuid.UUID | None = None,
 ) -> list[Notification]:
-    """Queue a notification to each user; it is part of the same transaction as its cause."""
+    """Queue a notification to each user; it is part of the same transaction as its cause
+    (``safety_alert_id``: the safety alert it tells of, whose status the list shows)."""
     sent = []
     for user_id in dict.fromkeys(user_ids):
         note = Notification(
@@ -39,6 +41,7 @@ def notify(
             message=message[:500],
             link=link,
             priority=priority,
+            safety_alert_id=safety_alert_id,
             created_at=ctx.now(),
         )
         session.add(note)

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from tandem.assessments.service import safety
 from tandem.deps import SessionDep
 from tandem.notify import service
 from tandem.web.deps import PageCtx
@@ -17,8 +18,9 @@ router = APIRouter()
 
 @router.get("/notifications")
 async def notifications(request: Request, session: SessionDep, ctx: PageCtx) -> Response:
-    """Unread first, urgent (safety) on top, then the most recent."""
-    notes = await service.my_notifications(session, ctx)
+    """Unread first, urgent (safety) on top, then the most recent; a safety alert's says
+    whether the alert is still open."""
+    notes = await safety.my_notifications(session, ctx)
     return page(request, "notify/notifications.html", {"notes": notes})
 
 

@@ -30,15 +30,28 @@ SUICIDE_RISK = "suicide-risk"
 # Share of measurements the patient filled in themselves (on a tablet in the waiting room).
 SELF_REPORT = 0.25
 _NO, _YES = "LA32-8", "LA33-6"
+# What was done (AlertAction codes) and the words a clinician would add.
 ACTIONS = (
-    "Called the patient the same day and completed the suicide-risk screen ({risk}). Reviewed "
-    "the safety plan together; crisis line numbers given.",
-    "Suicide-risk screen done at the visit ({risk}). Discussed with the psychiatric consultant; "
-    "safety plan updated.",
-    "Reached the patient by phone: suicide-risk screen {risk}, no plan or intent. Agreed a "
-    "check-in call in two days and went over crisis contacts.",
-    "Completed the suicide-risk screen in clinic ({risk}). Means-safety counselling given and an "
-    "earlier follow-up booked.",
+    (
+        ["safety-plan-reviewed", "crisis-line-given", "same-day-clinician-contact"],
+        "Called the patient the same day and completed the suicide-risk screen ({risk}). "
+        "Reviewed the safety plan together; crisis line numbers given.",
+    ),
+    (
+        ["safety-plan-reviewed", "same-day-clinician-contact"],
+        "Suicide-risk screen done at the visit ({risk}). Discussed with the psychiatric "
+        "consultant; safety plan updated.",
+    ),
+    (
+        ["crisis-line-given", "same-day-clinician-contact", "other"],
+        "Reached the patient by phone: suicide-risk screen {risk}, no plan or intent. Agreed a "
+        "check-in call in two days and went over crisis contacts.",
+    ),
+    (
+        ["means-safety-counselling", "same-day-clinician-contact", "other"],
+        "Completed the suicide-risk screen in clinic ({risk}). Means-safety counselling given "
+        "and an earlier follow-up booked.",
+    ),
 )
 
 
@@ -184,6 +197,7 @@ class HistoryMaker:
             "response_id": cause.response["id"],
             "status": "active",
             "raised_at": raised_at,
+            "actions": None,
             "action_taken": None,
             "resolved_at": None,
             "resolved_by": None,
@@ -206,6 +220,7 @@ class HistoryMaker:
                     "message": f"Safety alert for {name}: {flag.message}"[:500],
                     "link": f"/patients/{patient.id}/safety",
                     "priority": "urgent",
+                    "safety_alert_id": alert["id"],
                     "created_at": raised_at,
                     "read_at": read_at,
                 }
@@ -247,9 +262,11 @@ class HistoryMaker:
         band = screen.scored.result.band
         risk = band.label.lower() if band else "recorded"
         resolved_at = minutes_later(rng, screened_at, 5, 90)
+        actions, words = rng.choice(ACTIONS)
         alert.update(
             status="resolved",
-            action_taken=rng.choice(ACTIONS).format(risk=risk),
+            actions=list(actions),
+            action_taken=words.format(risk=risk),
             resolved_at=resolved_at,
             resolved_by=by,
             version=2,

@@ -67,6 +67,17 @@ async def form_values(request: Request) -> dict[str, str]:
     }
 
 
+async def form_lists(request: Request, names: tuple[str, ...]) -> dict[str, list[str]]:
+    """The values of fields that hold several (boxes ticked in one group), each without NUL."""
+    if not names:
+        return {}
+    form = await request.form()
+    return {
+        name: [v.replace("\x00", "") for v in form.getlist(name) if isinstance(v, str)]
+        for name in names
+    }
+
+
 def parse_form(
     model: type[M],
     values: dict[str, str],

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.admin.service import list_organizations
 from tandem.errors import DomainError
 from tandem.people.models import User
-from tandem.web.deps import form_values, parse_form
+from tandem.web.deps import form_lists, form_values, parse_form
 from tandem.web.templating import PAGE_ZONE, label, render
 
 # Messages shown after a successful change (POST-redirect-GET), each domain's in its own
@@ -50,12 +50,18 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
     # The record changed since the form was opened (a stale version): show it as it is now.
     conflict: bool = False
+    # Fields that hold several values (a group of ticked boxes): name -> the values chosen.
+    chosen: dict[str, list[str]] = field(default_factory=dict)
 
     def value(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
 
     def checked(self, name: str) -> bool:
         return self.values.get(name, "").lower() in TRUE_VALUES
+
+    def picked(self, name: str, code: str) -> bool:
+        """Whether ``code`` is among the values chosen in the group ``name``."""
+        return code in self.chosen.get(name, [])
 
 
 def form_from(model: BaseModel | None, fields: tuple[str, ...] = (), **extra: object) -> FormState:
@@ -87,10 +93,14 @@ PATTERN_MESSAGES = {
 
 
 def parse(
-    model: type[M], values: dict[str, str], *, checkboxes: tuple[str, ...] = ()
+    model: type[M],
+    values: dict[str, str],
+    *,
+    checkboxes: tuple[str, ...] = (),
+    chosen: dict[str, list[str]] | None = None,
 ) -> tuple[M | None, dict[str, str]]:
     """Validate a submitted form, with patterns explained in words."""
-    data, errors = parse_form(model, values, checkboxes=checkboxes)
+    data, errors = parse_form(model, values, checkboxes=checkboxes, extra=dict(chosen or {}))
     for name, message in errors.items():
         if message.startswith("String should match pattern"):
             errors[name] = PATTERN_MESSAGES.get(name, "This is not in the expected format.")
@@ -98,12 +108,19 @@ def parse(
 
 
 async def read_form(
-    request: Request, model: type[M], *, checkboxes: tuple[str, ...] = ()
+    request: Request,
+    model: type[M],
+    *,
+    checkboxes: tuple[str, ...] = (),
+    groups: tuple[str, ...] = (),
 ) -> tuple[M | None, FormState]:
-    """The submitted form validated into ``model``, and what was typed to show again."""
+    """The submitted form validated into ``model``, and what was typed to show again.
+    ``groups`` name the fields that hold several values (boxes ticked in one group)."""
     values = await form_values(request)
-    data, errors = parse(model, values, checkboxes=checkboxes)
-    return data, FormState(values=checkbox_values(values, *checkboxes), errors=errors)
+    chosen = await form_lists(request, groups)
+    data, errors = parse(model, values, checkboxes=checkboxes, chosen=chosen)
+    form = FormState(values=checkbox_values(values, *checkboxes), errors=errors, chosen=chosen)
+    return data, form
 
 
 async def attempt(
@@ -114,9 +131,15 @@ async def attempt(
         await change
     except DomainError as exc:
         form.errors = await refused(session, user, exc)
-        form.conflict = exc.status == 409 and exc.field == "version"
+        form.conflict = is_conflict(exc)
         return False
     return True
+
+
+def is_conflict(exc: DomainError) -> bool:
+    """Whether a refusal says the record changed since the form was read: its version is gone
+    (409 on ``version``), or the version a change was based on is no longer current (412)."""
+    return exc.status == 412 or (exc.status == 409 and exc.field in ("version", "If-Match"))
 
 
 async def submit(
@@ -129,12 +152,13 @@ async def submit(
     done: tuple[str, str],
     again: Callable[[FormState], Awaitable[Response]],
     checkboxes: tuple[str, ...] = (),
+    groups: tuple[str, ...] = (),
 ) -> Response:
     """An HTML form's POST, done the one way: validate what was typed into ``model``; make the
     ``change``; on success redirect to ``done`` (the address and the flash message's code);
     otherwise show the page ``again`` with the form, its errors beside their fields (422), or the
     conflict notice when the record changed since the form was opened (409)."""
-    data, form = await read_form(request, model, checkboxes=checkboxes)
+    data, form = await read_form(request, model, checkboxes=checkboxes, groups=groups)
     if data is not None and await attempt(session, user, form, change(data)):
         return see_other(*done)
     return await again(form)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.capabilities import permissions
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.recording import audit_patient, end_record
@@ -15,12 +16,16 @@ from tandem.access.service import require_patient
 from tandem.assessments import repository as repo
 from tandem.assessments.definitions import FlagRule
 from tandem.assessments.models import Response, SafetyAlert
+from tandem.assessments.rules import check_alert_response
 from tandem.assessments.schemas import SafetyAlertRead, SafetyAlertResolve
 from tandem.assessments.vocab import AlertStatus
+from tandem.audit import log as audit
 from tandem.capabilities import Capability
 from tandem.careteams import service as care_team
 from tandem.errors import ValidationProblem
 from tandem.ids import new_id
+from tandem.notify import service as notify_service
+from tandem.notify.models import Notification
 from tandem.notify.service import notify
 from tandem.people.rules import display_name
 from tandem.records import current
@@ -74,6 +79,7 @@ async def _tell_the_team(
         message=f"Safety alert for {display_name(patient.given_name, patient.family_name)}: "
         f"{alert.message}",
         link=f"/patients/{access.patient_id}/safety",
+        safety_alert_id=alert.id,
     )
 
 
@@ -144,13 +150,10 @@ async def resolve_alert(
     alert = current(await repo.alert(session, access, alert_id), data.version, "safety alert")
     if alert.status != AlertStatus.active:
         raise ValidationProblem("This alert was already closed.", field="status")
-    action = data.action_taken.strip()
-    if len(action) < 10:
-        raise ValidationProblem(
-            "Describe what was done in at least a few words.", field="action_taken"
-        )
+    actions, words = check_alert_response(data.actions, data.action_taken)
     alert.status = AlertStatus.resolved
-    alert.action_taken = action
+    alert.actions = [action.value for action in actions]
+    alert.action_taken = words
     alert.resolved_at = ctx.now()
     alert.resolved_by = ctx.user_id
     await session.flush()
@@ -161,10 +164,45 @@ async def resolve_alert(
         "SafetyAlert",
         alert.id,
         action="U",
-        detail={"status": AlertStatus.resolved, "action_taken": action[:200]},
+        detail={
+            "status": AlertStatus.resolved,
+            "actions": alert.actions,
+            "action_taken": words[:200] if words else None,
+        },
     )
     names = await repo.user_names(session, [ctx.user_id])
     return _read(alert, names.get(ctx.user_id))
+
+
+async def alert_statuses(
+    session: AsyncSession, ctx: AccessContext, alert_ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """The status now of each safety alert the caller's notifications tell of (open, resolved,
+    withdrawn), for patients they still care for: a notification shows the alert as it is,
+    not as it was when it was sent. A role that sees no safety alerts on a team learns none."""
+    wanted = sorted({a for a in alert_ids if a is not None}, key=str)
+    if not wanted or Capability.read_safety not in permissions().team_grants(ctx.role):
+        return {}
+    rows = await repo.alert_statuses(session, ctx, wanted)
+    # The statuses name patients: one query event, as the notification list has.
+    audit.record(
+        session,
+        ctx,
+        action="E",
+        record_type="SafetyAlert",
+        detail={"patients": sorted({str(row.patient_id) for row in rows}), "count": len(rows)},
+    )
+    return {row.id: row.status for row in rows}
+
+
+async def my_notifications(
+    session: AsyncSession, ctx: AccessContext
+) -> list[tuple[Notification, str | None]]:
+    """My notifications (unread first, urgent on top), each with the status now of the safety
+    alert it tells of (None for one that tells of none)."""
+    notes = await notify_service.my_notifications(session, ctx)
+    statuses = await alert_statuses(session, ctx, (n.safety_alert_id for n in notes))
+    return [(n, statuses.get(n.safety_alert_id) if n.safety_alert_id else None) for n in notes]
 
 
 def raised_read(alerts: Iterable[SafetyAlert]) -> list[SafetyAlertRead]:
@@ -181,6 +219,7 @@ def _read(alert: SafetyAlert, resolved_by: str | None) -> SafetyAlertRead:
         response_id=alert.response_id,
         status=alert.status,
         raised_at=alert.raised_at,
+        actions=list(alert.actions or []),
         action_taken=alert.action_taken,
         resolved_at=alert.resolved_at,
         resolved_by=resolved_by,

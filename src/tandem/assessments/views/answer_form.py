@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -19,12 +19,8 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass
 class AnswerForm(FormState):
-    """A FormState whose items may hold several answers (multiple-choice items)."""
-
-    chosen: dict[str, list[str]] = field(default_factory=dict)
-
-    def picked(self, link_id: str, code: str) -> bool:
-        return code in self.chosen.get(link_id, [])
+    """A FormState whose items may hold several answers (multiple-choice items), chosen by
+    the item's link id."""
 
 
 def named_instrument(code: object) -> Instrument:

@@ -1,4 +1,5 @@
-"""Needs and revisions in the care team's words, as template filters for their pages."""
+"""Needs, revisions and what was done about safety alerts in the care team's words, as
+template filters for their pages."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 from tandem.assessments.service.needs import domain_label
-from tandem.assessments.vocab import need_status_label
+from tandem.assessments.vocab import ALERT_ACTION_LABELS, need_status_label
 from tandem.web.pages import day, record_status
 
 # What a revision records: the change that replaced the version it keeps.
@@ -18,6 +19,10 @@ REVISION_CHANGES: dict[str, str] = {
 
 def revision_change_label(change: str | None) -> str:
     return REVISION_CHANGES.get(change or "", record_status(change))
+
+
+def alert_action_label(code: str) -> str:
+    return ALERT_ACTION_LABELS.get(code, code)
 
 
 def iso_day(value: object) -> str:
@@ -35,4 +40,5 @@ FILTERS: dict[str, Callable[..., str]] = {
     "need_domain": domain_label,
     "revision_change": revision_change_label,
     "iso_day": iso_day,
+    "alert_action": alert_action_label,
 }

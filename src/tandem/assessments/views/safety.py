@@ -12,7 +12,7 @@ from tandem.access.context import AccessContext
 from tandem.assessments import service
 from tandem.assessments.schemas import SafetyAlertResolve
 from tandem.assessments.service import safety
-from tandem.assessments.vocab import AlertStatus
+from tandem.assessments.vocab import ALERT_ACTION_LABELS, AlertStatus
 from tandem.deps import SessionDep
 from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
@@ -53,6 +53,7 @@ async def _safety_page(
             "conflict": submitted is not None and submitted.conflict,
             "screens": screens,
             "risk_screen": RISK_SCREEN,
+            "alert_actions": ALERT_ACTION_LABELS,
         },
         status_code=form_status(submitted),
     )
@@ -85,4 +86,5 @@ async def resolve(
         again=lambda form: _safety_page(
             request, session, ctx, patient_id, alert_id=alert_id, submitted=form
         ),
+        groups=("actions",),
     )

@@ -68,4 +68,6 @@ async def chart_context(
         "can_manage_team": access.can(Capability.manage_care_team),
         "safety_alerts": frame.safety_alerts,
         "risk_screen_due": frame.risk_screen_due,
+        "safety_plan_missing": frame.safety_plan_missing,
+        "safety_plan_href": f"{base}/care-plan/safety-plan",
     }
