@@ -51,12 +51,17 @@ from tandem.auth.service import issue_token
 from tandem.careplans import service as careplans
 from tandem.careplans.schemas import (
     ActivityCreate,
+    ContactEntry,
     GoalCreate,
     PlanCreate,
     PlanRead,
     Responsible,
+    SafetyPlanChange,
+    SafetyPlanRead,
+    WordsEntry,
 )
 from tandem.careplans.service import goals as careplan_goals
+from tandem.careplans.service import safety_plan as careplan_safety
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.clock import Clock
 from tandem.deps import SESSION_COOKIE
@@ -400,6 +405,36 @@ class Factory:
             )
             await session.commit()
         return plan
+
+    async def safety_plan(self, patient: Patient, by: User, *, lines: int = 1) -> SafetyPlanRead:
+        """The patient's safety plan made through the service as ``by`` (the care plan started
+        with it if they have none): ``lines`` lines in each section, a warning sign each time
+        it is called (so that a later call adds to it)."""
+        ctx = self.context_for(by)
+        async with self.system_session() as session:
+            found = await careplan_safety.find_safety_plan(session, ctx, patient.id)
+            now = found.safety_plan
+            counted = len(now.warning_signs) if now else 0
+            change = SafetyPlanChange(
+                warning_signs=[
+                    *(WordsEntry(id=e.id, text=e.text) for e in (now.warning_signs if now else [])),
+                    *(WordsEntry(text=f"Warning sign {counted + n + 1}") for n in range(lines)),
+                ],
+                coping_strategies=[WordsEntry(text=f"Walk {n + 1}") for n in range(lines)],
+                people_and_places=[ContactEntry(name=f"Library {n + 1}") for n in range(lines)],
+                people_to_ask=[
+                    ContactEntry(name=f"Sister {n + 1}", phone="+1 555 010 4411")
+                    for n in range(lines)
+                ],
+                professionals=[ContactEntry(name=f"Dr Patel {n + 1}") for n in range(lines)],
+                making_safe=[WordsEntry(text=f"Pills away {n + 1}") for n in range(lines)],
+                reasons_for_living=[WordsEntry(text=f"My daughter {n + 1}") for n in range(lines)],
+            )
+            read = await careplan_safety.save_safety_plan(
+                session, ctx, patient.id, change, if_match=str(found.plan_version), whole=True
+            )
+            await session.commit()
+        return read
 
     async def care_plan_goal(self, patient: Patient, by: User) -> PlanRead:
         """One more goal on the patient's care plan, addressing a need of theirs, with two

@@ -51,10 +51,12 @@ async def add_patients(factory: Factory, lead: User, count: int) -> None:
 
 
 async def add_history(factory: Factory, chart: PatientWithTeam, lead: User, count: int) -> None:
-    """More PHQ-9s on the chart's patient, and more goals and activities on their care plan."""
+    """More PHQ-9s on the chart's patient, more goals and activities on their care plan, and
+    more lines in every section of its safety plan."""
     for n in range(count):
         await factory.response(chart.patient, lead, answers=phq9_answers(20 - n))
         await factory.care_plan_goal(chart.patient, lead)
+    await factory.safety_plan(chart.patient, lead, lines=count)
 
 
 Request = Callable[[httpx.AsyncClient, PatientWithTeam], Awaitable[httpx.Response]]
@@ -84,8 +86,13 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     # No open safety alert: the banner does not ask when the last risk screen was (one more).
     ("Measurements page, HTML", get("/patients/{patient}/measurements"), True, 10),
     ("PHQ-9 submitted, JSON", submit_phq9, False, 9),
-    # The plan, its goals, their needs and the activities with their owners' names: four reads.
-    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 7),
+    # The plan, its goals, their needs, the activities with their owners' names, and the safety
+    # plan with its lines: five reads.
+    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 8),
+    # The plan's version, and the safety plan with its lines and who reviewed and changed it.
+    ("safety plan, JSON", get("/api/v1/patients/{patient}/care-plan/safety-plan"), False, 5),
+    # The chart's frame as on every chart page, then the same two reads.
+    ("safety plan page, HTML", get("/patients/{patient}/care-plan/safety-plan"), True, 10),
 ]
 
 
@@ -126,6 +133,7 @@ async def test_a_request_runs_as_many_statements_whatever_the_data(
     await factory.managed_by(chart.patient, await factory.organisation())
     await factory.response(chart.patient, care_manager, answers=phq9_answers(16))
     await factory.care_plan(chart.patient, care_manager)
+    await factory.safety_plan(chart.patient, care_manager)
     kwargs = {
         "chart": chart,
         "care_manager": care_manager,
@@ -154,3 +162,28 @@ async def test_the_count_sees_each_statement_and_leaves_out_the_harness(
             await connection.execute(text("SELECT 2"))
             await nested.rollback()
     assert [s.strip() for s in seen] == ["SELECT 1", "SELECT 2"]
+
+
+async def test_an_open_alert_asks_the_banner_two_things_more(
+    factory: Factory,
+    chart: PatientWithTeam,
+    care_manager: User,
+    engine: AsyncEngine,
+    client_for: Any,
+    browser_for: Any,
+) -> None:
+    """While a safety alert is open the banner asks when the last suicide-risk screen was and
+    whether there is a safety plan to go through; without one it asks neither."""
+    kwargs = {
+        "chart": chart,
+        "care_manager": care_manager,
+        "engine": engine,
+        "client_for": client_for,
+        "browser_for": browser_for,
+    }
+    page = get("/patients/{patient}/measurements")
+    quiet = await count_for(page, True, **kwargs)
+    await factory.response(chart.patient, care_manager, answers=phq9_answers(12, item9=1))
+    alerted = await count_for(page, True, **kwargs)
+    await factory.safety_plan(chart.patient, care_manager)
+    assert (alerted - quiet, await count_for(page, True, **kwargs) - quiet) == (2, 2)

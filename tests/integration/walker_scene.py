@@ -183,6 +183,7 @@ async def build_scene(factory: Factory, app: FastAPI, subject: Subject) -> Scene
     )
     assessment = await factory.assessment(patient, lead, response_ids=[phq9.id])
     plan = await factory.care_plan(patient, lead)
+    safety_plan = await factory.safety_plan(patient, lead)
     org = await factory.organisation(name="Walkers' Clinic")
     joiner = await factory.user(role="therapist")
     next_lead = await factory.user(role="care_manager")
@@ -231,10 +232,10 @@ async def build_scene(factory: Factory, app: FastAPI, subject: Subject) -> Scene
         "next_lead_id": next_lead.id,
         "goal_id": plan.goals[0].id,
         "activity_id": plan.goals[0].activities[0].id,
-        "plan_version": plan.version,
+        "plan_version": safety_plan.plan_version,
         "version": 1,
         "first": 1,
-        "second": plan.version,
+        "second": safety_plan.plan_version,
     }
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

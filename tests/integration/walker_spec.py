@@ -130,6 +130,9 @@ ROUTES: dict[str, Rule] = {
     f"GET {API}{CP}/versions": OnPatient(C.read_care_plan),
     f"GET {API}{CP}/versions/{{version}}": OnPatient(C.read_care_plan),
     f"GET {API}{CP}/versions/{{first}}/diff/{{second}}": OnPatient(C.read_care_plan),
+    f"GET {API}{CP}/safety-plan": OnPatient(C.read_care_plan),
+    f"PUT {API}{CP}/safety-plan": OnPatient(C.edit_care_plan),
+    f"PATCH {API}{CP}/safety-plan": OnPatient(C.edit_care_plan),
     f"GET {API}{P}/needs": OnPatient(C.read_needs),
     f"POST {API}{P}/needs": OnPatient(C.manage_needs),
     f"POST {API}{P}/needs/{{need_id}}/status": OnPatient(C.manage_needs),
@@ -216,6 +219,9 @@ ROUTES: dict[str, Rule] = {
     f"POST {P}/responses/{{response_id}}/entered-in-error": OnPatient(C.record_measurements),
     f"GET {P}/safety": OnPatient(C.read_safety),
     f"POST {P}/safety/{{alert_id}}/resolve": OnPatient(C.close_safety_alert),
+    f"GET {CP}/safety-plan": OnPatient(C.read_care_plan),
+    f"GET {CP}/safety-plan/edit": OnPatient(C.edit_care_plan),
+    f"POST {CP}/safety-plan": OnPatient(C.edit_care_plan),
     f"GET {P}/needs": OnPatient(C.read_needs),
     f"POST {P}/needs": OnPatient(C.manage_needs),
     f"POST {P}/needs/{{need_id}}/status": OnPatient(C.manage_needs),
@@ -237,6 +243,8 @@ HEADERS: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
         f"POST {API}{CP}/goals/{{goal_id}}/activities",
         f"PATCH {API}{CP}/activities/{{activity_id}}",
         f"POST {API}{CP}/activities/{{activity_id}}/entered-in-error",
+        f"PUT {API}{CP}/safety-plan",
+        f"PATCH {API}{CP}/safety-plan",
     )
 }
 
@@ -375,8 +383,8 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "actions": ["safety-plan-reviewed", "crisis-line-given"],
         "action_taken": "Called the patient today; safety plan reviewed, 988 given.",
     },
-    # The walker's plan is at version 3 (a goal and an activity); POST care-plan finds the
-    # plan entered in error first (PREPARE), so that a new one may be created.
+    # The walker's plan is at version 4 (a goal, an activity and the safety plan); POST
+    # care-plan finds the plan entered in error first (PREPARE), so that a new one may be made.
     f"POST {API}{CP}": lambda ids: {"next_review_on": _day(ids, -30), "reason": "Walked"},
     f"POST {API}{CP}/goals": lambda ids: {
         "description": "Walk to the shop and back without panicking",
@@ -391,6 +399,12 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "responsible": {"kind": "patient"},
     },
     f"PATCH {API}{CP}/activities/{{activity_id}}": lambda ids: {"status": "scheduled"},
+    f"PUT {API}{CP}/safety-plan": lambda ids: {
+        "warning_signs": [{"text": "I stop answering my phone"}],
+        "people_to_ask": [{"name": "Rosa Walker", "phone": "+1 555 010 9999"}],
+        "reason": "Gone through after the walk",
+    },
+    f"PATCH {API}{CP}/safety-plan": lambda ids: {"reviewed_on": _day(ids, 0)},
     f"POST {API}{CP}/activities/{{activity_id}}/entered-in-error": lambda ids: {
         "reason": "Recorded twice"
     },
@@ -521,6 +535,12 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "version": "1",
         "actions": "crisis-line-given",
         "action_taken": "Called the patient today; safety plan reviewed, 988 given.",
+    },
+    f"POST {CP}/safety-plan": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "warning_signs.0.text": "I stop answering my phone",
+        "people_to_ask.0.name": "Rosa Walker",
+        "people_to_ask.0.phone": "+1 555 010 9999",
     },
     f"POST {P}/needs": lambda ids: {
         "domain": "housing-instability",

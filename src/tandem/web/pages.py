@@ -153,12 +153,17 @@ async def submit(
     again: Callable[[FormState], Awaitable[Response]],
     checkboxes: tuple[str, ...] = (),
     groups: tuple[str, ...] = (),
+    read: Callable[[Request], Awaitable[tuple[M | None, FormState]]] | None = None,
 ) -> Response:
     """An HTML form's POST, done the one way: validate what was typed into ``model``; make the
     ``change``; on success redirect to ``done`` (the address and the flash message's code);
     otherwise show the page ``again`` with the form, its errors beside their fields (422), or the
-    conflict notice when the record changed since the form was opened (409)."""
-    data, form = await read_form(request, model, checkboxes=checkboxes, groups=groups)
+    conflict notice when the record changed since the form was opened (409). A form whose fields
+    are not one model's own (lists of entries) brings its own ``read``."""
+    if read is not None:
+        data, form = await read(request)
+    else:
+        data, form = await read_form(request, model, checkboxes=checkboxes, groups=groups)
     if data is not None and await attempt(session, user, form, change(data)):
         return see_other(*done)
     return await again(form)
@@ -372,6 +377,7 @@ RECORD_TYPES = {
     "Need": "Needs",
     "ComprehensiveAssessment": "Comprehensive assessment",
     "Notification": "Notifications",
+    "SafetyPlan": "Safety plan",
     "PotentialDuplicate": "Possible duplicate",
     "AccessRefused": "Refused access",
     "AuditTrail": "Audit trail search",

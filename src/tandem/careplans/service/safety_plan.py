@@ -102,6 +102,8 @@ async def save_safety_plan(
     PATCH). Based on the plan version ``if_match`` names; with ``If-None-Match: *`` (version 0
     from a form) the patient has no care plan yet, and it starts at version 1 with this safety
     plan in it."""
+    # Who may change it first: a precondition is no business of someone who may not.
+    await require_patient(session, ctx, patient_id, capability=Capability.edit_care_plan)
     expected = based_on_or_none(if_match, if_none_match)
     sections = [s for s in SafetySection if whole or s.value in data.model_fields_set]
 

@@ -1,0 +1,204 @@
+"""The safety plan's form: each section's lines as numbered rows (``warning_signs.0.text``, a
+contact's ``.name`` and ``.phone``, the hidden ``.id`` of a line already on the plan and its
+``.remove`` box), a blank row to add one, and "Add another line" buttons that bring a row more
+without saving. What the rows say becomes one ``SafetyPlanChange``; what is wrong is named by
+the row it was typed in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from pydantic import ValidationError
+
+from tandem.careplans.schemas import SafetyPlanChange, SafetyPlanRead
+from tandem.careplans.vocab import CONTACT_SECTIONS, SafetySection
+from tandem.web.deps import form_values
+from tandem.web.pages import TRUE_VALUES, FormState
+
+# A row's field: its section, its number on the form and its part.
+ROW_FIELD = re.compile(r"^(?P<section>[a-z_]{1,30})\.(?P<row>\d{1,3})\.(?P<part>[a-z]{1,10})$")
+# Rows a form may send in one section: the entries the plan allows, and some blank ones.
+MAX_ROWS = 60
+SECTIONS = tuple(SafetySection)
+
+
+@dataclass(frozen=True)
+class SectionWords:
+    """How the pages name a section and ask for its lines, in Tandem's own words."""
+
+    section: SafetySection
+    heading: str
+    prompt: str
+    line: str  # the label of one line ("Warning sign", "Name")
+
+    @property
+    def contact(self) -> bool:
+        return self.section in CONTACT_SECTIONS
+
+
+# The steps of the Safety Planning Intervention (Stanley & Brown 2012), in our own words, then
+# reasons for living.
+WORDS = (
+    SectionWords(
+        SafetySection.warning_signs,
+        "Signs that a crisis may be coming",
+        "Thoughts, moods, situations or things I do that tell me a crisis may be starting.",
+        "Warning sign",
+    ),
+    SectionWords(
+        SafetySection.coping_strategies,
+        "Things I can do on my own",
+        "What I can do by myself to take my mind off things, without contacting anyone.",
+        "Something I can do",
+    ),
+    SectionWords(
+        SafetySection.people_and_places,
+        "People and places that take my mind off things",
+        "People to be with and places to go where I feel better, without having to talk about "
+        "how I feel.",
+        "Person or place",
+    ),
+    SectionWords(
+        SafetySection.people_to_ask,
+        "People I can ask for help",
+        "People I trust and can tell that I am not safe.",
+        "Name",
+    ),
+    SectionWords(
+        SafetySection.professionals,
+        "Professionals and services to contact",
+        "My clinicians and the services I can call, at any hour. The crisis line is always on "
+        "this list.",
+        "Name or service",
+    ),
+    SectionWords(
+        SafetySection.making_safe,
+        "Making my surroundings safer",
+        "What I, and the people around me, will do to keep anything I could use to hurt myself "
+        "out of reach.",
+        "Step",
+    ),
+    SectionWords(
+        SafetySection.reasons_for_living,
+        "My reasons for living",
+        "What matters most to me, and is worth living for.",
+        "Reason",
+    ),
+)
+
+
+@dataclass
+class SafetyPlanForm(FormState):
+    """The safety plan's form: the rows of each section (by their number on the form), where
+    each entry sent came from, and the row to put the cursor in."""
+
+    rows: dict[str, list[int]] = field(default_factory=dict)
+    # (section, its place among the entries sent) -> the row it was typed in.
+    sent: dict[tuple[str, int], int] = field(default_factory=dict)
+    # The section whose "Add another line" was pressed: show the form again, a row more.
+    more: str | None = None
+    focus: str | None = None
+
+    def field_of(self, name: str) -> str:
+        """The form field a refusal names: ``warning_signs.1.text`` of the entries sent is the
+        row it was typed in (blank and removed rows are not sent)."""
+        found = re.match(r"^([a-z_]+)\.(\d+)(\..+)?$", name)
+        if found is None:
+            return name
+        row = self.sent.get((found.group(1), int(found.group(2))))
+        return name if row is None else f"{found.group(1)}.{row}{found.group(3) or ''}"
+
+    def on_rows(self, errors: dict[str, str]) -> dict[str, str]:
+        return {self.field_of(name): message for name, message in errors.items()}
+
+    def add_row(self, section: str) -> None:
+        """One blank row more in ``section``, with the cursor in it."""
+        rows = self.rows.setdefault(section, [])
+        row = max(rows, default=-1) + 1
+        rows.append(row)
+        part = "name" if section in CONTACT_SECTIONS else "text"
+        self.focus = f"{section}.{row}.{part}"
+
+
+def fresh_form(plan_version: int, safety_plan: SafetyPlanRead | None) -> SafetyPlanForm:
+    """The form filled from the safety plan as it is, with a blank row in every section."""
+    form = SafetyPlanForm(values={"version": str(plan_version)})
+    for words in WORDS:
+        name = words.section.value
+        entries: list[Any] = list(getattr(safety_plan, name)) if safety_plan else []
+        form.rows[name] = list(range(len(entries) + 1))
+        for row, entry in enumerate(entries):
+            values = entry.model_dump(exclude_none=True)
+            form.values.update({f"{name}.{row}.{part}": str(v) for part, v in values.items()})
+    if safety_plan is not None and safety_plan.reviewed_on is not None:
+        form.values["reviewed_on"] = safety_plan.reviewed_on.isoformat()
+    return form
+
+
+async def read_safety_plan_form(request: Request) -> tuple[SafetyPlanChange | None, FormState]:
+    """The submitted form as the change it asks for (None when a row is wrong, or when it asks
+    for a row more), and the form to show again."""
+    values = await form_values(request)
+    form = SafetyPlanForm(values=values)
+    data: dict[str, Any] = {}
+    for words in WORDS:
+        name = words.section.value
+        rows = sorted(
+            {
+                int(found.group("row"))
+                for key in values
+                if (found := ROW_FIELD.match(key)) and found.group("section") == name
+            }
+        )[:MAX_ROWS]
+        form.rows[name] = rows or [0]
+        data[name] = []
+        for row in rows:
+            entry = _entry(values, name, row, contact=words.contact)
+            if entry is not None:
+                form.sent[(name, len(data[name]))] = row
+                data[name].append(entry)
+    data["reviewed_on"] = values.get("reviewed_on") or None
+    data["reason"] = values.get("reason") or None
+    more = values.get("more")
+    if more in form.rows:
+        form.more = more
+        form.add_row(more)
+        return None, form
+    try:
+        change = SafetyPlanChange.model_validate(data)
+    except ValidationError as exc:
+        form.errors = form.on_rows(_dotted(exc))
+        return None, form
+    return change, form
+
+
+def _entry(values: dict[str, str], section: str, row: int, *, contact: bool) -> Any:
+    """What one row sends: nothing when it is blank or its line is to be taken off."""
+    prefix = f"{section}.{row}."
+    if values.get(prefix + "remove", "").lower() in TRUE_VALUES:
+        return None
+    words = values.get(prefix + ("name" if contact else "text"), "")
+    phone = values.get(prefix + "phone", "").strip() if contact else ""
+    if not words.strip() and not phone:
+        return None  # a blank row, or a line emptied to take it off
+    entry: dict[str, Any] = {"id": values.get(prefix + "id") or None}
+    if contact:
+        entry.update(name=words, phone=phone or None)
+    else:
+        entry["text"] = words
+    return entry
+
+
+def _dotted(exc: ValidationError) -> dict[str, str]:
+    """Pydantic's messages named by their whole place (``people_to_ask.0.phone``)."""
+    named: dict[str, str] = {}
+    for error in exc.errors():
+        place = ".".join(str(part) for part in error["loc"]) or "form"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "string_too_short":
+            message = "Write something here, or leave the whole line empty."
+        named.setdefault(place, message[:1].upper() + message[1:])
+    return named
