@@ -110,7 +110,10 @@ def test_item_9_raises_a_banner_until_someone_records_what_was_done(
     expect(page.get_by_role("heading", name="Open safety alerts")).to_be_visible()
     page.get_by_role("button", name="Record and close the alert").click()
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_visible()
-    page.get_by_label("What was done").fill(
+    done = page.get_by_role("group", name="What was done")
+    done.get_by_label("Safety plan gone through with the patient").check()
+    done.get_by_label("A clinician saw or spoke with the patient today").check()
+    page.get_by_label("In words").fill(
         "Phoned Robin at 15:00: passive thoughts, no plan or intent; safety plan reviewed."
     )
     page.get_by_role("button", name="Record and close the alert").click()

@@ -12,14 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Uuid, bindparam, text
+from tests.factories import Factory, phq9_answers
 
 from tandem.app import DatabaseNotMigrated, create_app
+from tandem.clock import FrozenClock
 from tandem.config import Settings
 from tandem.db import create_engine
-from tandem.migrate import head_revision, include_object, is_up_to_date
+from tandem.migrate import alembic_config, head_revision, include_object, is_up_to_date
+from tandem.migrate import upgrade as migrate
 from tandem.models import Base
+from tandem.runtime import Runtime
 
 TANDEM = Path(sys.executable).with_name("tandem")
 
@@ -123,3 +129,65 @@ async def test_tandem_db_upgrade_brings_a_new_database_to_head(backend: Any) -> 
     finally:
         await engine.dispose()
     assert head_revision(url)
+
+
+async def test_0012_links_the_notifications_already_sent_to_their_alerts_and_keeps_old_words(
+    backend: Any, settings_for: Callable[..., Settings], clock: FrozenClock
+) -> None:
+    """A database at 0010 with a safety alert, its notification, and an alert closed in words
+    only: after 0012 each notification names its alert, and the closed alert still reads as
+    it was closed (no actions, its words)."""
+    url = backend.fresh_database()
+    runtime = Runtime.build(settings_for(url), clock=clock)
+    factory = Factory(runtime.sessionmaker, clock)
+    try:
+        lead = await factory.user(role="care_manager")
+        chart = await factory.patient(lead=lead)
+        first = await factory.response(chart.patient, lead, answers=phq9_answers(9, item9=1))
+        clock.advance(days=2)
+        second = await factory.response(chart.patient, lead, answers=phq9_answers(9, item9=2))
+    finally:
+        await runtime.engine.dispose()
+    await asyncio.to_thread(command.downgrade, alembic_config(url), "0010")
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE safety_alert SET status = 'resolved', version = 2, "
+                    "action_taken = 'Called her; safety plan reviewed.' WHERE response_id = :r"
+                ).bindparams(bindparam("r", type_=Uuid())),
+                {"r": first.id},
+            )
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(migrate, url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            alerts = {
+                _hex(row.response_id): row
+                for row in await connection.execute(
+                    text("SELECT id, response_id, status, actions, action_taken FROM safety_alert")
+                )
+            }
+            linked = sorted(
+                _hex(row.safety_alert_id)
+                for row in await connection.execute(
+                    text("SELECT safety_alert_id FROM notification WHERE kind = 'safety_alert'")
+                )
+            )
+    finally:
+        await engine.dispose()
+    old, new = alerts[_hex(first.id)], alerts[_hex(second.id)]
+    assert linked == sorted([_hex(old.id), _hex(new.id)])
+    assert (old.status, old.actions, old.action_taken) == (
+        "resolved",
+        None,
+        "Called her; safety plan reviewed.",
+    )
+
+
+def _hex(value: Any) -> str:
+    """An id as SQLite (32 hex digits) and PostgreSQL (a UUID) both give it back."""
+    return str(value).replace("-", "")

@@ -365,3 +365,55 @@ async def test_ten_changes_based_on_one_plan_version_let_exactly_one_win(
         {k: v for k, v in before.items() if k not in untouched},
         {k: v for k, v in after.items() if k not in untouched},
     )
+
+
+async def test_ten_safety_plans_started_at_once_for_a_patient_without_a_plan_make_one(
+    committed: Committed,
+) -> None:
+    """With If-None-Match: *, each would start the care plan: one does, nine are told it has
+    one now (412), and the patient has one plan at version 1 with one safety plan."""
+    chart, clients = await lead_and_team(committed)
+    url = f"/api/v1/patients/{chart.patient.id}/care-plan/safety-plan"
+    responses = await asyncio.gather(
+        *(
+            client.put(
+                url,
+                json={"warning_signs": [{"text": f"Sign {n}"}]},
+                headers={"If-None-Match": "*"},
+            )
+            for n, client in enumerate(clients)
+        )
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] + [412] * (PARALLEL - 1), [r.text for r in responses]
+    [winner] = [r.json() for r in responses if r.status_code == 200]
+    record = await committed.factory.patient_record(chart.patient)
+    assert [dict(row)["version"] for row in record["care_plan"]] == [1]
+    assert [dict(row)["version"] for row in record["care_plan_version"]] == [1]
+    assert len(record["safety_plan"]) == 1
+    assert [dict(row)["text"] for row in record["safety_plan_entry"]] == [
+        winner["warning_signs"][0]["text"]
+    ]
+
+
+async def test_ten_safety_plans_made_at_once_on_one_plan_version_let_exactly_one_win(
+    committed: Committed,
+) -> None:
+    chart, clients = await lead_and_team(committed)
+    plan_url = f"/api/v1/patients/{chart.patient.id}/care-plan"
+    assert (await clients[0].post(plan_url, json={})).status_code == 201
+    responses = await asyncio.gather(
+        *(
+            client.patch(
+                f"{plan_url}/safety-plan",
+                json={"reasons_for_living": [{"text": f"Reason {n}"}]},
+                headers={"If-Match": '"1"'},
+            )
+            for n, client in enumerate(clients)
+        )
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] + [412] * (PARALLEL - 1), [r.text for r in responses]
+    record = await committed.factory.patient_record(chart.patient)
+    assert [dict(row)["version"] for row in record["care_plan"]] == [2]
+    assert len(record["safety_plan"]) == 1 and len(record["safety_plan_entry"]) == 1

@@ -224,7 +224,7 @@ async def test_an_open_alert_without_a_safety_plan_is_flagged_on_the_banner_and_
     for tab in ("", "/care-team", "/safety"):
         page = await browser.client.get(f"/patients/{chart.patient.id}{tab}")
         banner = page.text[page.text.index("safety-banner") :][:3000]
-        assert f'href="{href}">No safety plan yet — create one</a>' in banner, tab
+        assert f'href="{href}/edit">No safety plan yet — create one</a>' in banner, tab
     tab = await browser.client.get(f"/patients/{chart.patient.id}/safety")
     assert "<strong>No safety plan yet.</strong>" in tab.text
 
