@@ -25,6 +25,7 @@ from tandem.assessments.views.labels import FILTERS as need_filters
 from tandem.audit.log import events_written
 from tandem.audit.seal import run_forever
 from tandem.auth import messages as auth_messages
+from tandem.careplans import messages as careplan_messages
 from tandem.careplans.api import router as careplans_api
 from tandem.careteams import messages as careteam_messages
 from tandem.careteams.api import router as careteams_api
@@ -106,6 +107,7 @@ def create_app(
         admin_messages.FLASH,
         assessment_messages.FLASH,
         auth_messages.FLASH,
+        careplan_messages.FLASH,
         careteam_messages.FLASH,
         people_messages.FLASH,
     )

@@ -86,6 +86,11 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     ("PHQ-9 submitted, JSON", submit_phq9, False, 9),
     # The plan, its goals, their needs and the activities with their owners' names: four reads.
     ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 7),
+    # The chart's frame (as on every chart page), the plan's four reads and the patient's needs
+    # (the goals name the needs they address).
+    ("care plan page, HTML", get("/patients/{patient}/care-plan"), True, 13),
+    # The frame, the plan's row, its versions, the two compared and the needs they name.
+    ("care plan history, HTML", get("/patients/{patient}/care-plan/history"), True, 12),
 ]
 
 

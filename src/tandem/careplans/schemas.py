@@ -139,6 +139,7 @@ class FieldChange(BaseModel):
 
 class Changed(BaseModel):
     id: str
+    name: str = Field(description="The goal's description or the activity's title, as it is now")
     fields: dict[str, FieldChange]
 
 
