@@ -91,6 +91,8 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     ("care plan page, HTML", get("/patients/{patient}/care-plan"), True, 13),
     # The frame, the plan's row, its versions, the two compared and the needs they name.
     ("care plan history, HTML", get("/patients/{patient}/care-plan/history"), True, 12),
+    # The token, the activities across the caseload in one statement, the audit insert.
+    ("my responsibilities, JSON", get("/api/v1/my/responsibilities"), False, 3),
 ]
 
 

@@ -19,13 +19,17 @@ from tandem.careplans.schemas import (
     PlanCreate,
     PlanDiff,
     PlanRead,
+    Responsibilities,
     VersionRead,
     VersionSummary,
 )
 from tandem.careplans.service import goals, versions
+from tandem.careplans.service.mine import my_responsibilities
 from tandem.deps import Ctx, SessionDep
 
 router = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
+# The caller's own work across their caseload.
+mine = APIRouter(tags=["care plans"])
 # A version number: the database's integer, never more.
 Version = Annotated[int, Path(ge=1, le=2_147_483_647)]
 IfMatch = Annotated[
@@ -161,3 +165,10 @@ async def compare_versions(
     session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, first: Version, second: Version
 ) -> PlanDiff:
     return await versions.compare_versions(session, ctx, patient_id, first, second)
+
+
+@mine.get("/my/responsibilities", response_model=Responsibilities)
+async def get_my_responsibilities(session: SessionDep, ctx: Ctx) -> Responsibilities:
+    """Every open care-plan activity I am responsible for (a community partner: that my
+    organisation is), on my patients' plans, overdue first."""
+    return await my_responsibilities(session, ctx)
