@@ -22,7 +22,14 @@ from tandem.access.scope import (
     may_use_emergency_access,
     patient_filter,
 )
-from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
+from tandem.careplans.models import (
+    CareActivity,
+    CarePlan,
+    CarePlanAgreement,
+    CarePlanVersion,
+    Goal,
+    GoalNeed,
+)
 from tandem.people.models import Organization, Patient, RelatedPerson, User
 from tandem.vocab import RecordStatus
 
@@ -60,6 +67,17 @@ _ACTIVITIES = patient_filter(
     CareActivity.patient_id,
     outer=(RelatedPerson.patient_id,),
 ).order_by(CareActivity.created_at, CareActivity.id)
+Recorder = aliased(User, name="agreement_recorder")
+_AGREEMENTS = patient_filter(
+    select(CarePlanAgreement, RelatedPerson.name, Recorder.full_name)
+    .outerjoin(RelatedPerson, RelatedPerson.id == CarePlanAgreement.related_person_id)
+    .outerjoin(Recorder, Recorder.id == CarePlanAgreement.recorded_by)
+    .where(CarePlanAgreement.plan_id == _PLAN_ID),
+    CarePlanAgreement.patient_id,
+    outer=(RelatedPerson.patient_id,),
+).order_by(
+    CarePlanAgreement.version.desc(), CarePlanAgreement.recorded_at.desc(), CarePlanAgreement.id
+)
 # The optimistic lock: the plan moves on only from the version the change was based on.
 _BUMP = patient_filter(
     update(CarePlan)
@@ -115,6 +133,14 @@ async def activities(session: AsyncSession, access: PatientAccess, plan_id: uuid
     """Each activity with the names of its responsible user, organisation and related person."""
     rows = await session.execute(
         _ACTIVITIES, {"plan": plan_id}, execution_options=as_proven(access)
+    )
+    return rows.all()
+
+
+async def agreements(session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID) -> Any:
+    """Every agreement to the plan, newest version first, with who agreed and who recorded it."""
+    rows = await session.execute(
+        _AGREEMENTS, {"plan": plan_id}, execution_options=as_proven(access)
     )
     return rows.all()
 
