@@ -15,6 +15,7 @@ from tandem.auth.models import ApiToken, SignInThrottle, UserSession
 from tandem.careplans.models import (
     CareActivity,
     CarePlan,
+    CarePlanAgreement,
     CarePlanVersion,
     Goal,
     GoalNeed,
@@ -34,6 +35,7 @@ __all__ = [
     "BreakGlassGrant",
     "CareActivity",
     "CarePlan",
+    "CarePlanAgreement",
     "CarePlanVersion",
     "CareTeamMember",
     "ComprehensiveAssessment",

@@ -134,9 +134,9 @@ async def test_tandem_db_upgrade_brings_a_new_database_to_head(backend: Any) -> 
 async def test_0012_links_the_notifications_already_sent_to_their_alerts_and_keeps_old_words(
     backend: Any, settings_for: Callable[..., Settings], clock: FrozenClock
 ) -> None:
-    """A database at 0010 with a safety alert, its notification, and an alert closed in words
-    only: after 0012 each notification names its alert, and the closed alert still reads as
-    it was closed (no actions, its words)."""
+    """A database before 0012 with safety alerts, their notifications, and an alert closed in
+    words only: after 0012 each notification names its alert, and the closed alert still reads
+    as it was closed (no actions, its words)."""
     url = backend.fresh_database()
     runtime = Runtime.build(settings_for(url), clock=clock)
     factory = Factory(runtime.sessionmaker, clock)
@@ -148,7 +148,8 @@ async def test_0012_links_the_notifications_already_sent_to_their_alerts_and_kee
         second = await factory.response(chart.patient, lead, answers=phq9_answers(9, item9=2))
     finally:
         await runtime.engine.dispose()
-    await asyncio.to_thread(command.downgrade, alembic_config(url), "0010")
+    # One step down from the head: the revision before 0012.
+    await asyncio.to_thread(command.downgrade, alembic_config(url), "-1")
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:

@@ -199,6 +199,7 @@ async def test_put_keeps_entries_named_by_id_adds_new_ones_and_ends_the_rest(
     assert entries["changed"] == [
         {
             "id": sleep["id"],
+            "name": "I can't sleep for two nights running",
             "fields": {
                 "text": {"before": "I can't sleep", "after": "I can't sleep for two nights running"}
             },

@@ -296,3 +296,27 @@ async def test_the_review_day_is_kept_from_the_form_and_shown_on_the_plan(
         await (await client_for(care_manager)).get(plan_url(chart.patient.id, "/versions"))
     ).json()
     assert [v["version"] for v in versions] == [1, 2]
+
+
+async def test_the_plans_history_shows_what_changed_in_the_safety_plan(
+    chart: PatientWithTeam, care_manager: User, browser_for: Any, client_for: Any
+) -> None:
+    client = await client_for(care_manager)
+    first = await start_safety_plan(client, chart.patient.id)
+    sleep = first["warning_signs"][1]
+    changed = await client.patch(
+        safety_url(chart.patient.id),
+        json={
+            "warning_signs": [{"id": sleep["id"], "text": "I can't sleep for two nights"}],
+            "reasons_for_living": [{"text": "My cat Miso"}],
+        },
+        headers=based_on(1),
+    )
+    assert changed.status_code == 200, changed.text
+    browser = await browser_for(care_manager)
+    history = await browser.client.get(f"/patients/{chart.patient.id}/care-plan/history")
+    assert history.status_code == 200
+    text = html.unescape(history.text)
+    assert "Safety plan, My reasons for living: My cat Miso" in text
+    assert "Safety plan, Signs that a crisis may be coming: I stop answering my phone" in text
+    assert "I can't sleep for two nights" in text

@@ -141,6 +141,7 @@ async def scene(
     )
     assessment = await factory.assessment(chart.patient, care_manager, response_ids=[phq9.id])
     plan = await factory.care_plan(chart.patient, care_manager)
+    await factory.safety_plan(chart.patient, care_manager)
     # Emergency access by a clinician outside the team gives the review pages a grant to show.
     granted = await (await client_for(outsider)).post(
         f"{API_PREFIX}/break-glass",

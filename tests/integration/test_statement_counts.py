@@ -86,9 +86,16 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     # No open safety alert: the banner does not ask when the last risk screen was (one more).
     ("Measurements page, HTML", get("/patients/{patient}/measurements"), True, 10),
     ("PHQ-9 submitted, JSON", submit_phq9, False, 9),
-    # The plan, its goals, their needs, the activities with their owners' names, and the safety
-    # plan with its lines: five reads.
-    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 8),
+    # The plan, its goals, their needs, the activities with their owners' names, the agreements
+    # and the safety plan with its lines: six reads.
+    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 9),
+    # The chart's frame (as on every chart page), the plan's six reads and the patient's needs
+    # (the goals name the needs they address).
+    ("care plan page, HTML", get("/patients/{patient}/care-plan"), True, 15),
+    # The frame, the plan's row, its versions, the two compared and the needs they name.
+    ("care plan history, HTML", get("/patients/{patient}/care-plan/history"), True, 12),
+    # The token, the activities across the caseload in one statement, the audit insert.
+    ("my responsibilities, JSON", get("/api/v1/my/responsibilities"), False, 3),
     # The plan's version, and the safety plan with its lines and who reviewed and changed it.
     ("safety plan, JSON", get("/api/v1/patients/{patient}/care-plan/safety-plan"), False, 5),
     # The chart's frame as on every chart page, then the same two reads.

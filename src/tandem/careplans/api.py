@@ -13,21 +13,27 @@ from tandem.careplans.rules import etag
 from tandem.careplans.schemas import (
     ActivityCreate,
     ActivityUpdate,
+    AgreementCreate,
+    AgreementRead,
     GoalCreate,
     GoalUpdate,
     MarkInError,
     PlanCreate,
     PlanDiff,
     PlanRead,
+    Responsibilities,
     SafetyPlanChange,
     SafetyPlanRead,
     VersionRead,
     VersionSummary,
 )
-from tandem.careplans.service import goals, safety_plan, versions
+from tandem.careplans.service import agreements, goals, safety_plan, versions
+from tandem.careplans.service.mine import my_responsibilities
 from tandem.deps import Ctx, SessionDep
 
 router = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
+# The caller's own work across their caseload.
+mine = APIRouter(tags=["care plans"])
 # A version number: the database's integer, never more.
 Version = Annotated[int, Path(ge=1, le=2_147_483_647)]
 IfMatch = Annotated[
@@ -215,3 +221,35 @@ async def change_safety_plan(
         session, ctx, patient_id, data, if_match=if_match, if_none_match=if_none_match, whole=False
     )
     return _safety_tagged(response, plan)
+
+
+@router.get("/agreements", response_model=list[AgreementRead])
+async def list_agreements(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID
+) -> list[AgreementRead]:
+    return (await agreements.list_agreements(session, ctx, patient_id)).items
+
+
+@router.post("/agreements", response_model=AgreementRead, status_code=201)
+async def record_agreement(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, data: AgreementCreate
+) -> AgreementRead:
+    """Record that the patient (or, with consent, a family member) agreed to the current
+    version; ``version`` names it (412 when the plan has moved on)."""
+    return await agreements.record_agreement(session, ctx, patient_id, data)
+
+
+@router.post("/agreements/{agreement_id}/entered-in-error", response_model=AgreementRead)
+async def agreement_entered_in_error(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, agreement_id: uuid.UUID, data: MarkInError
+) -> AgreementRead:
+    return await agreements.mark_agreement_entered_in_error(
+        session, ctx, patient_id, agreement_id, data
+    )
+
+
+@mine.get("/my/responsibilities", response_model=Responsibilities)
+async def get_my_responsibilities(session: SessionDep, ctx: Ctx) -> Responsibilities:
+    """Every open care-plan activity I am responsible for (a community partner: that my
+    organisation is), on my patients' plans, overdue first."""
+    return await my_responsibilities(session, ctx)

@@ -128,7 +128,7 @@ def _fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, FieldCha
 def _part(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> PartDiff:
     old, new = _by_id(before), _by_id(after)
     changed = [
-        Changed(id=key, fields=fields)
+        Changed(id=key, name=_name(new[key]), fields=fields)
         for key in new
         if key in old and (fields := _fields(old[key], new[key]))
     ]
@@ -136,6 +136,13 @@ def _part(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> PartDiff
         added=[_bare(new[key]) for key in new if key not in old],
         removed=[_bare(old[key]) for key in old if key not in new],
         changed=changed,
+    )
+
+
+def _name(item: dict[str, Any]) -> str:
+    """A goal's description, an activity's title, a safety plan line's words or name."""
+    return str(
+        item.get("description") or item.get("title") or item.get("text") or item.get("name") or ""
     )
 
 

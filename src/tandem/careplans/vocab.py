@@ -66,6 +66,22 @@ class ResponsibleKind(StrEnum):
     related_person = "related_person"
 
 
+class AgreedBy(StrEnum):
+    """Who agreed to a version of the plan: the patient, or a family member with consent."""
+
+    patient = "patient"
+    related_person = "related_person"
+
+
+class AgreementMethod(StrEnum):
+    """How the agreement was given."""
+
+    in_person = "in-person"
+    phone = "phone"
+    video = "video"
+    in_writing = "in-writing"
+
+
 class SafetySection(StrEnum):
     """The parts of a safety plan, in the order of the steps of the Safety Planning
     Intervention (Stanley & Brown, Cognitive and Behavioral Practice 2012), then reasons for

@@ -32,6 +32,7 @@ from tandem.careplans.schemas import (
     ActivityRead,
     ContactEntryRead,
     GoalRead,
+    PlanAgreement,
     PlanCreate,
     PlanRead,
     ResponsibleRead,
@@ -81,6 +82,8 @@ class Loaded:
     links: list[GoalNeed]
     activities: list[CareActivity]
     names: dict[uuid.UUID, str] = field(default_factory=dict)  # activity id -> responsible
+    # (agreement, family member's name, recorder's name), newest version first.
+    agreements: list[Any] = field(default_factory=list)
     safety_plan: SafetyPlan | None = None
     # The safety plan's entries on the plan, in order, and who reviewed and changed it last.
     safety_entries: list[SafetyPlanEntry] = field(default_factory=list)
@@ -101,8 +104,8 @@ class Loaded:
 
 
 async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
-    """The current plan in five statements, however many goals, activities and safety plan
-    entries it has."""
+    """The current plan in six statements, however many goals, activities, agreements and
+    safety plan entries it has."""
     row = await repo.current_plan(session, access)
     if row is None:
         return None
@@ -113,8 +116,27 @@ async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
     for activity, user, org, person in await repo.activities(session, access, plan.id):
         loaded.activities.append(activity)
         loaded.names[activity.id] = _party_name(activity.responsible_kind, user, org, person)
+    loaded.agreements = list(await repo.agreements(session, access, plan.id))
     await load_safety_plan(session, access, loaded)
     return loaded
+
+
+def agreed_by_name(agreement: Any, person: str | None) -> str:
+    return "The patient" if agreement.agreed_by == "patient" else person or "A family member"
+
+
+def latest_agreement(loaded: Loaded) -> PlanAgreement | None:
+    """The newest live agreement, and how many versions were saved since."""
+    for agreement, person, _recorder in loaded.agreements:
+        if agreement.status == "active":
+            return PlanAgreement(
+                version=agreement.version,
+                name=agreed_by_name(agreement, person),
+                method=agreement.method,
+                agreed_on=agreement.agreed_on,
+                changes_since=loaded.plan.version - agreement.version,
+            )
+    return None
 
 
 async def load_safety_plan(session: AsyncSession, access: PatientAccess, loaded: Loaded) -> None:
@@ -203,6 +225,7 @@ def plan_read(loaded: Loaded) -> PlanRead:
         created_at=plan.created_at,
         updated_at=plan.updated_at,
         updated_by=loaded.updated_by,
+        agreement=latest_agreement(loaded),
         goals=[
             GoalRead(
                 id=goal.id,
