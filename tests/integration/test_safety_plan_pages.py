@@ -126,13 +126,7 @@ async def test_a_line_ticked_or_emptied_is_taken_off_and_one_changed_keeps_its_p
     phone, sleep = first["warning_signs"]
     assert f'name="warning_signs.0.id" value="{phone["id"]}"' in form.text
     assert '<input type="hidden" name="version" value="1">' in form.text
-    fields = {
-        name: html.unescape(value)
-        for name, value in re.findall(
-            r'name="([a-z_]+\.\d+\.(?:id|text|name|phone))"(?: type="[a-z]+")? value="([^"]*)"',
-            form.text,
-        )
-    }
+    fields = form_fields(form.text)
     fields.update(
         {
             "version": "1",
@@ -160,11 +154,25 @@ async def test_a_line_ticked_or_emptied_is_taken_off_and_one_changed_keeps_its_p
     assert ended == {phone["id"], first["coping_strategies"][0]["id"]}
 
 
-async def test_someone_else_saving_first_shows_the_notice_and_the_plan_as_it_now_is(
+def form_fields(page: str) -> dict[str, str]:
+    """What a form page would send as it stands: its rows, version and review day."""
+    return {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r'name="([a-z_]+\.\d+\.(?:id|text|name|phone)|version|reviewed_on)"'
+            r'(?: type="[a-z]+")? value="([^"]*)"',
+            page,
+        )
+    }
+
+
+async def test_someone_else_saving_first_keeps_what_was_typed_and_takes_in_their_change(
     factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
     await start_safety_plan(client, chart.patient.id)
+    browser = await browser_for(care_manager)
+    opened = form_fields((await browser.client.get(page_of(chart.patient.id, "/edit"))).text)
     other = await factory.user(role="therapist", full_name="Theo Therapist")
     await factory.member(chart.patient, other, role="therapist")
     meanwhile = await (await client_for(other)).patch(
@@ -174,28 +182,62 @@ async def test_someone_else_saving_first_shows_the_notice_and_the_plan_as_it_now
     )
     assert meanwhile.status_code == 200, meanwhile.text
     record = await factory.patient_record(chart.patient)
-    browser = await browser_for(care_manager)
-    stale = await post(
-        browser,
-        page_of(chart.patient.id),
-        {"version": "1", "warning_signs.0.text": "I give my things away"},
-    )
+    mine = {**opened, "warning_signs.0.text": "I give my things away"}
+    stale = await post(browser, page_of(chart.patient.id), mine)
     assert stale.status_code == 409
-    assert "Someone else saved the safety plan first" in stale.text
-    assert 'value="Seeing my grandson grow up"' in stale.text
-    assert '<input type="hidden" name="version" value="2">' in stale.text
-    assert "I give my things away" not in stale.text
+    text = html.unescape(stale.text)
+    assert "Someone else changed the plan while you were working" in text
+    # The other change, line by line; what was typed, kept; the step left alone, theirs.
+    assert "Safety plan, My reasons for living: Seeing my grandson grow up" in text
+    again = form_fields(stale.text)
+    assert again["version"] == "2"
+    assert again["warning_signs.0.text"] == "I give my things away"
+    assert again["reasons_for_living.0.text"] == "Seeing my grandson grow up"
+    assert "; yours is kept. Check it." not in text
     assert_unchanged(record, await factory.patient_record(chart.patient))
+    saved = await post(browser, page_of(chart.patient.id), again)
+    assert saved.status_code == 303, saved.text
+    now = (await client.get(safety_url(chart.patient.id))).json()
+    assert (now["plan_version"], now["warning_signs"][0]["text"]) == (3, "I give my things away")
+    assert [e["text"] for e in now["reasons_for_living"]] == ["Seeing my grandson grow up"]
 
 
-async def test_starting_a_plan_someone_else_started_first_shows_the_notice(
+async def test_a_step_both_changed_keeps_what_was_typed_and_says_what_the_other_made_it(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any, client_for: Any
+) -> None:
+    client = await client_for(care_manager)
+    await start_safety_plan(client, chart.patient.id)
+    browser = await browser_for(care_manager)
+    opened = form_fields((await browser.client.get(page_of(chart.patient.id, "/edit"))).text)
+    meanwhile = await client.patch(
+        safety_url(chart.patient.id),
+        json={"reasons_for_living": [{"text": "My cat Miso"}]},
+        headers=based_on(1),
+    )
+    assert meanwhile.status_code == 200, meanwhile.text
+    mine = {**opened, "reasons_for_living.0.text": "My garden"}
+    stale = await post(browser, page_of(chart.patient.id), mine)
+    assert stale.status_code == 409
+    text = html.unescape(stale.text)
+    assert "The other change made this step say “My cat Miso”; yours is kept. Check it." in text
+    again = form_fields(stale.text)
+    assert again["reasons_for_living.0.text"] == "My garden"
+    # The line they both changed is no longer the one on the plan: saving adds it afresh.
+    assert "reasons_for_living.0.id" not in again
+
+
+async def test_starting_a_plan_someone_else_started_first_keeps_what_was_typed(
     factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any, client_for: Any
 ) -> None:
     await start_safety_plan(await client_for(care_manager), chart.patient.id)
     browser = await browser_for(care_manager)
     stale = await post(browser, page_of(chart.patient.id), {"version": "0", **LINES})
     assert stale.status_code == 409
-    assert "Someone else saved the safety plan first" in stale.text
+    assert "Someone else changed the plan while you were working" in stale.text
+    again = form_fields(stale.text)
+    assert (again["version"], again["warning_signs.0.text"]) == ("1", "I stop answering my phone")
+    # Steps this form left empty take what the plan now says.
+    assert again["coping_strategies.0.text"] == "Walk the dog round the park"
 
 
 async def test_a_peer_specialist_reads_the_plan_but_is_offered_no_form(

@@ -21,6 +21,8 @@ from tandem.careplans.views.safety_plan_form import (
     fresh_form,
     read_safety_plan_form,
 )
+from tandem.careplans.views.safety_plan_merge import merge_other_change
+from tandem.careplans.views.summary import Line
 from tandem.deps import SessionDep
 from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
@@ -48,13 +50,18 @@ async def _edit_page(
     submitted: FormState | None = None,
 ) -> Response:
     """The form, fresh from the plan as it is; or as sent back: a row more, the errors beside
-    the rows they are about, or afresh with the notice when someone else saved first."""
+    the rows they are about, or, when someone else saved first, what was typed with the other
+    change taken in where this form left a step alone, and the notice of what it did."""
     chart = await chart_context(session, ctx, patient_id, TAB, capability=Capability.edit_care_plan)
     found = await safety_plan.find_safety_plan(session, ctx, patient_id)
     conflict = submitted is not None and submitted.conflict
-    if isinstance(submitted, SafetyPlanForm) and not conflict:
+    changes: list[Line] = []
+    if isinstance(submitted, SafetyPlanForm):
         form = submitted
-        form.errors = form.on_rows(form.errors)
+        if conflict:
+            changes = await merge_other_change(session, ctx, patient_id, form, found)
+        else:
+            form.errors = form.on_rows(form.errors)
     else:
         form = fresh_form(found.plan_version, found.safety_plan)
     asked_for_a_row = submitted is not None and not submitted.errors and not conflict
@@ -66,6 +73,7 @@ async def _edit_page(
             "form": form,
             "fields": _fields(form),
             "conflict": conflict,
+            "changes": changes,
             "safety_plan": found.safety_plan,
             "crisis_lines": crisis_lines(),
             "sections": WORDS,

@@ -122,20 +122,49 @@ class SafetyPlanForm(FormState):
         part = "name" if section in CONTACT_SECTIONS else "text"
         self.focus = f"{section}.{row}.{part}"
 
+    def set_rows(self, section: str, entries: list[Any]) -> None:
+        """The section's rows as the plan's ``entries`` say, and a blank one."""
+        for key in [k for k in self.values if k.startswith(section + ".")]:
+            del self.values[key]
+        self.rows[section] = list(range(len(entries) + 1))
+        for row, entry in enumerate(entries):
+            values = entry.model_dump(exclude_none=True)
+            self.values.update({f"{section}.{row}.{part}": str(v) for part, v in values.items()})
+
+    def keep_ids(self, section: str, on_plan: set[str]) -> None:
+        """Rows naming a line no longer on the plan send it as a new one."""
+        for row in self.rows.get(section, []):
+            key = f"{section}.{row}.id"
+            if key in self.values and self.values[key] not in on_plan:
+                del self.values[key]
+
 
 def fresh_form(plan_version: int, safety_plan: SafetyPlanRead | None) -> SafetyPlanForm:
     """The form filled from the safety plan as it is, with a blank row in every section."""
     form = SafetyPlanForm(values={"version": str(plan_version)})
     for words in WORDS:
         name = words.section.value
-        entries: list[Any] = list(getattr(safety_plan, name)) if safety_plan else []
-        form.rows[name] = list(range(len(entries) + 1))
-        for row, entry in enumerate(entries):
-            values = entry.model_dump(exclude_none=True)
-            form.values.update({f"{name}.{row}.{part}": str(v) for part, v in values.items()})
+        form.set_rows(name, list(getattr(safety_plan, name)) if safety_plan else [])
     if safety_plan is not None and safety_plan.reviewed_on is not None:
         form.values["reviewed_on"] = safety_plan.reviewed_on.isoformat()
     return form
+
+
+def read_rows(
+    form: SafetyPlanForm, section: str, contact: bool
+) -> list[tuple[int, str | None, str, str | None]]:
+    """What a section's rows say, in order: (row, id, words, phone), trimmed; a blank row, or a
+    line ticked (or emptied) to take it off, says nothing."""
+    said = []
+    for row in form.rows.get(section, []):
+        prefix = f"{section}.{row}."
+        if form.value(prefix + "remove").lower() in TRUE_VALUES:
+            continue
+        words = form.value(prefix + ("name" if contact else "text")).strip()
+        phone = form.value(prefix + "phone").strip() if contact else ""
+        if words or phone:
+            said.append((row, form.value(prefix + "id") or None, words, phone or None))
+    return said
 
 
 async def read_safety_plan_form(request: Request) -> tuple[SafetyPlanChange | None, FormState]:
@@ -155,11 +184,14 @@ async def read_safety_plan_form(request: Request) -> tuple[SafetyPlanChange | No
         )[:MAX_ROWS]
         form.rows[name] = rows or [0]
         data[name] = []
-        for row in rows:
-            entry = _entry(values, name, row, contact=words.contact)
-            if entry is not None:
-                form.sent[(name, len(data[name]))] = row
-                data[name].append(entry)
+        for row, entry_id, said, phone in read_rows(form, name, words.contact):
+            entry: dict[str, Any] = {"id": entry_id}
+            if words.contact:
+                entry.update(name=said, phone=phone)
+            else:
+                entry["text"] = said
+            form.sent[(name, len(data[name]))] = row
+            data[name].append(entry)
     data["reviewed_on"] = values.get("reviewed_on") or None
     data["reason"] = values.get("reason") or None
     more = values.get("more")
@@ -173,23 +205,6 @@ async def read_safety_plan_form(request: Request) -> tuple[SafetyPlanChange | No
         form.errors = form.on_rows(_dotted(exc))
         return None, form
     return change, form
-
-
-def _entry(values: dict[str, str], section: str, row: int, *, contact: bool) -> Any:
-    """What one row sends: nothing when it is blank or its line is to be taken off."""
-    prefix = f"{section}.{row}."
-    if values.get(prefix + "remove", "").lower() in TRUE_VALUES:
-        return None
-    words = values.get(prefix + ("name" if contact else "text"), "")
-    phone = values.get(prefix + "phone", "").strip() if contact else ""
-    if not words.strip() and not phone:
-        return None  # a blank row, or a line emptied to take it off
-    entry: dict[str, Any] = {"id": values.get(prefix + "id") or None}
-    if contact:
-        entry.update(name=words, phone=phone or None)
-    else:
-        entry["text"] = words
-    return entry
 
 
 def _dotted(exc: ValidationError) -> dict[str, str]:
