@@ -30,7 +30,7 @@ ENDED_ACTIVITY = frozenset(
     }
 )
 # "Other" names no service: two of them for one person are not the same service twice.
-SERVICES = {
+SERVICES: dict[str, str] = {
     ActivityKind.therapy: "therapy",
     ActivityKind.medication_review: "medication reviews",
     ActivityKind.housing_application: "housing applications",

@@ -189,7 +189,7 @@ def judge_goal(
         if target.overdue(today) and not met_in_time:
             return Judgement(Achievement.not_achieved, Why.target_date_passed, latest, baseline)
         return Judgement(Achievement.in_progress, Why.score_out_of_date, latest, baseline)
-    series = ([baseline] if before else []) + after
+    series = before[-1:] + after
     if target.met_by(latest.score):
         again = len(series) >= 2 and target.met_by(series[-2].score)
         if again:
