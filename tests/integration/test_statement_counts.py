@@ -84,8 +84,13 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     # No open safety alert: the banner does not ask when the last risk screen was (one more).
     ("Measurements page, HTML", get("/patients/{patient}/measurements"), True, 10),
     ("PHQ-9 submitted, JSON", submit_phq9, False, 9),
-    # The plan, its goals, their needs and the activities with their owners' names: four reads.
-    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 7),
+    # The plan, its goals, their needs and the activities with their owners' names (and whether
+    # each owner is still on the team, joined): four reads. Then what its computed parts rest
+    # on, each from the domain that holds it: the followed instruments' scores (achievement and
+    # "not improving"), where the current enrolment began (the trajectory's baseline), the
+    # confirmed needs with when each was confirmed (a check and a review reason) and the latest
+    # safety alert (a review reason): four more.
+    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 11),
 ]
 
 

@@ -8,24 +8,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Response
 
+from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.careplans import service
 from tandem.careplans.rules import etag
 from tandem.careplans.schemas import (
     ActivityCreate,
     ActivityUpdate,
+    DueForReview,
     GoalCreate,
     GoalUpdate,
     MarkInError,
     PlanCreate,
     PlanDiff,
     PlanRead,
+    PlanUpdate,
+    ReviewRecord,
     VersionRead,
     VersionSummary,
 )
-from tandem.careplans.service import goals, versions
-from tandem.deps import Ctx, SessionDep
+from tandem.careplans.service import goals, review, versions
+from tandem.deps import Ctx, RuntimeDep, SessionDep
+from tandem.runtime import Runtime
 
-router = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
+plan = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
+caseload = APIRouter(prefix="/care-plans", tags=["care plans"])
 # A version number: the database's integer, never more.
 Version = Annotated[int, Path(ge=1, le=2_147_483_647)]
 IfMatch = Annotated[
@@ -34,130 +40,199 @@ IfMatch = Annotated[
 ]
 
 
-def _tagged(response: Response, plan: PlanRead) -> PlanRead:
-    response.headers["ETag"] = etag(plan.version)
-    return plan
+def _tagged(response: Response, read: PlanRead) -> PlanRead:
+    response.headers["ETag"] = etag(read.version)
+    return read
 
 
-@router.get("", response_model=PlanRead)
+def _settings(rt: Runtime) -> TrajectorySettings:
+    """The trajectory rules' settings: the review and computed achievements follow them."""
+    return TrajectorySettings.of(rt.settings)
+
+
+@plan.get("", response_model=PlanRead)
 async def get_plan(
-    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, response: Response
+    session: SessionDep, ctx: Ctx, rt: RuntimeDep, patient_id: uuid.UUID, response: Response
 ) -> PlanRead:
-    return _tagged(response, await service.get_plan(session, ctx, patient_id))
+    """The plan with its goals and activities, each measurable goal's achievement worked out
+    from the scores, the plan's checks and whether it is due for review."""
+    read = await service.get_plan(session, ctx, patient_id, settings=_settings(rt))
+    return _tagged(response, read)
 
 
-@router.post("", response_model=PlanRead, status_code=201)
+@plan.post("", response_model=PlanRead, status_code=201)
 async def create_plan(
-    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, data: PlanCreate, response: Response
+    session: SessionDep,
+    ctx: Ctx,
+    rt: RuntimeDep,
+    patient_id: uuid.UUID,
+    data: PlanCreate,
+    response: Response,
 ) -> PlanRead:
-    return _tagged(response, await service.create_plan(session, ctx, patient_id, data))
+    read = await service.create_plan(session, ctx, patient_id, data, settings=_settings(rt))
+    return _tagged(response, read)
 
 
-@router.post("/goals", response_model=PlanRead, status_code=201)
+@plan.post("/goals", response_model=PlanRead, status_code=201)
 async def add_goal(
     session: SessionDep,
     ctx: Ctx,
+    rt: RuntimeDep,
     patient_id: uuid.UUID,
     data: GoalCreate,
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanRead:
-    plan = await goals.add_goal(session, ctx, patient_id, data, if_match=if_match)
-    return _tagged(response, plan)
+    read = await goals.add_goal(
+        session, ctx, patient_id, data, if_match=if_match, settings=_settings(rt)
+    )
+    return _tagged(response, read)
 
 
-@router.patch("/goals/{goal_id}", response_model=PlanRead)
+@plan.patch("/goals/{goal_id}", response_model=PlanRead)
 async def update_goal(
     session: SessionDep,
     ctx: Ctx,
+    rt: RuntimeDep,
     patient_id: uuid.UUID,
     goal_id: uuid.UUID,
     data: GoalUpdate,
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanRead:
-    plan = await goals.update_goal(session, ctx, patient_id, goal_id, data, if_match=if_match)
-    return _tagged(response, plan)
+    read = await goals.update_goal(
+        session, ctx, patient_id, goal_id, data, if_match=if_match, settings=_settings(rt)
+    )
+    return _tagged(response, read)
 
 
-@router.post("/goals/{goal_id}/entered-in-error", response_model=PlanRead)
+@plan.post("/goals/{goal_id}/entered-in-error", response_model=PlanRead)
 async def goal_entered_in_error(
     session: SessionDep,
     ctx: Ctx,
+    rt: RuntimeDep,
     patient_id: uuid.UUID,
     goal_id: uuid.UUID,
     data: MarkInError,
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanRead:
-    plan = await goals.mark_goal_entered_in_error(
-        session, ctx, patient_id, goal_id, data, if_match=if_match
+    read = await goals.mark_goal_entered_in_error(
+        session, ctx, patient_id, goal_id, data, if_match=if_match, settings=_settings(rt)
     )
-    return _tagged(response, plan)
+    return _tagged(response, read)
 
 
-@router.post("/goals/{goal_id}/activities", response_model=PlanRead, status_code=201)
+@plan.post("/goals/{goal_id}/activities", response_model=PlanRead, status_code=201)
 async def add_activity(
     session: SessionDep,
     ctx: Ctx,
+    rt: RuntimeDep,
     patient_id: uuid.UUID,
     goal_id: uuid.UUID,
     data: ActivityCreate,
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanRead:
-    plan = await goals.add_activity(session, ctx, patient_id, goal_id, data, if_match=if_match)
-    return _tagged(response, plan)
+    read = await goals.add_activity(
+        session, ctx, patient_id, goal_id, data, if_match=if_match, settings=_settings(rt)
+    )
+    return _tagged(response, read)
 
 
-@router.patch("/activities/{activity_id}", response_model=PlanRead)
+@plan.patch("/activities/{activity_id}", response_model=PlanRead)
 async def update_activity(
     session: SessionDep,
     ctx: Ctx,
+    rt: RuntimeDep,
     patient_id: uuid.UUID,
     activity_id: uuid.UUID,
     data: ActivityUpdate,
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanRead:
-    plan = await goals.update_activity(
-        session, ctx, patient_id, activity_id, data, if_match=if_match
+    read = await goals.update_activity(
+        session, ctx, patient_id, activity_id, data, if_match=if_match, settings=_settings(rt)
     )
-    return _tagged(response, plan)
+    return _tagged(response, read)
 
 
-@router.post("/activities/{activity_id}/entered-in-error", response_model=PlanRead)
+@plan.post("/activities/{activity_id}/entered-in-error", response_model=PlanRead)
 async def activity_entered_in_error(
     session: SessionDep,
     ctx: Ctx,
+    rt: RuntimeDep,
     patient_id: uuid.UUID,
     activity_id: uuid.UUID,
     data: MarkInError,
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanRead:
-    plan = await goals.mark_activity_entered_in_error(
-        session, ctx, patient_id, activity_id, data, if_match=if_match
+    read = await goals.mark_activity_entered_in_error(
+        session, ctx, patient_id, activity_id, data, if_match=if_match, settings=_settings(rt)
     )
-    return _tagged(response, plan)
+    return _tagged(response, read)
 
 
-@router.get("/versions", response_model=list[VersionSummary])
+@plan.patch("", response_model=PlanRead)
+async def update_plan(
+    session: SessionDep,
+    ctx: Ctx,
+    rt: RuntimeDep,
+    patient_id: uuid.UUID,
+    data: PlanUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    read = await review.update_plan(
+        session, ctx, patient_id, data, if_match=if_match, settings=_settings(rt)
+    )
+    return _tagged(response, read)
+
+
+@plan.post("/review", response_model=PlanRead)
+async def record_review(
+    session: SessionDep,
+    ctx: Ctx,
+    rt: RuntimeDep,
+    patient_id: uuid.UUID,
+    data: ReviewRecord,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    read = await review.record_review(
+        session, ctx, patient_id, data, if_match=if_match, settings=_settings(rt)
+    )
+    return _tagged(response, read)
+
+
+@plan.get("/versions", response_model=list[VersionSummary])
 async def list_versions(
     session: SessionDep, ctx: Ctx, patient_id: uuid.UUID
 ) -> list[VersionSummary]:
     return await versions.list_versions(session, ctx, patient_id)
 
 
-@router.get("/versions/{version}", response_model=VersionRead)
+@plan.get("/versions/{version}", response_model=VersionRead)
 async def get_version(
     session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, version: Version
 ) -> VersionRead:
     return await versions.get_version(session, ctx, patient_id, version)
 
 
-@router.get("/versions/{first}/diff/{second}", response_model=PlanDiff)
+@plan.get("/versions/{first}/diff/{second}", response_model=PlanDiff)
 async def compare_versions(
     session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, first: Version, second: Version
 ) -> PlanDiff:
     return await versions.compare_versions(session, ctx, patient_id, first, second)
+
+
+@caseload.get("/due-for-review", response_model=list[DueForReview])
+async def due_for_review(session: SessionDep, ctx: Ctx, rt: RuntimeDep) -> list[DueForReview]:
+    """The patients of my caseload whose care plan is due for review, and why."""
+    return await review.plans_due_for_review(session, ctx, settings=_settings(rt))
+
+
+router = APIRouter()
+router.include_router(plan)
+router.include_router(caseload)

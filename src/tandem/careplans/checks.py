@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from itertools import combinations
 
-from tandem.careplans.rules.review import ConfirmedNeed, on_day
-from tandem.careplans.rules.targets import allowed_scores, target_words
+from tandem.careplans.rules.review import ConfirmedNeed
+from tandem.careplans.rules.targets import allowed_scores, on_day, target_words
 from tandem.careplans.schemas import ActivityRead, GoalRead, PlanCheck
 from tandem.careplans.vocab import ActivityKind, ActivityStatus, CheckCode, Fix, GoalStatus
 

@@ -8,14 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from tandem.assessments.rules import Measurement
-from tandem.careplans.rules.targets import measure_title
+from tandem.careplans.rules.targets import measure_title, on_day
 from tandem.careplans.schemas import ReviewReasonRead
 from tandem.careplans.vocab import ReviewReason
-
-
-def on_day(day: date) -> str:
-    """4 Mar 2026, as the pages show a date."""
-    return f"{day.day} {day:%b} {day.year:04d}"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,11 @@ _WORDS = {
 TARGET_FIELDS = ("target_measure", "target_comparator", "target_score")
 
 
+def on_day(day: date) -> str:
+    """4 Mar 2026, as the pages show a date."""
+    return f"{day.day} {day:%b} {day.year:04d}"
+
+
 def measure_title(measure: str) -> str:
     """PHQ-9, GAD-7: the followed instruments' titles are their codes in capitals."""
     return measure.upper()
@@ -219,3 +224,43 @@ def _relapsed(target: Target, series: list[Measurement], rules: MeasureRules) ->
         return False
     lowest = min(m.score for m in earlier)
     return latest.score >= rules.relapse_at_least or latest.score - lowest >= rules.relapse_rise
+
+
+def explain(judgement: Judgement, target: Target, rules: MeasureRules) -> str:
+    """The computed achievement in a sentence a care manager understands."""
+    title, aim = measure_title(target.measure), wanted(target.comparator, target.score)
+    latest, baseline, why = judgement.latest, judgement.baseline, judgement.why
+    score = f"{title} {latest.score} on {on_day(latest.on)}" if latest else ""
+    if why == Why.no_score_since_set:
+        passed = f"; the target date, {on_day(target.due_on)}, has passed" if target.due_on else ""
+        if judgement.achievement == Achievement.not_achieved:
+            return f"No {title} since the target was set on {on_day(target.set_on)}{passed}."
+        return f"No {title} since the target was set on {on_day(target.set_on)}: measure it."
+    assert latest is not None
+    if why == Why.target_date_passed:
+        assert target.due_on is not None
+        return (
+            f"The target date, {on_day(target.due_on)}, has passed without the target met "
+            f"({aim}): {score}."
+        )
+    if why == Why.met:
+        return f"{score} meets the target ({aim})."
+    if why == Why.met_again:
+        return f"{score} meets the target ({aim}), as the score before it did."
+    if why == Why.score_out_of_date:
+        return (
+            f"The latest {title}, {latest.score} on {on_day(latest.on)}, is more than "
+            f"{rules.current_for_days} days old: measure again to judge the goal."
+        )
+    if why == Why.one_score_so_far:
+        return f"{score} is the only score since the target was set: the next one shows the trend."
+    if why == Why.possible_relapse:
+        return f"{score}, after meeting the target ({aim}): a possible relapse."
+    assert baseline is not None
+    change = abs(latest.score - baseline.score)
+    since = f"{baseline.score} at the baseline on {on_day(baseline.on)}"
+    if why == Why.better:
+        return f"{score}: {change} points nearer the target ({aim}) than {since}."
+    if why == Why.worse:
+        return f"{score}: {change} points further from the target ({aim}) than {since}."
+    return f"{score}: less than {rules.significant_change} points from {since}, the target {aim}."
