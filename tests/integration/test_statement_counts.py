@@ -91,6 +91,9 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     # confirmed needs with when each was confirmed (a check and a review reason) and the latest
     # safety alert (a review reason): four more.
     ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 11),
+    # My caseload's plans, then their scores, needs, alerts and enrolments, one statement each
+    # (none due here: one audit event; test_care_plan_review_api counts a list that has some).
+    ("care plans due for review, JSON", get("/api/v1/care-plans/due-for-review"), False, 7),
 ]
 
 
