@@ -30,7 +30,7 @@ def _codes() -> list[str]:
 
 
 def need_label(row: ConfirmedNeedRow) -> str:
-    """"Housing: behind on rent": the need's domain, then its words (unless they start so)."""
+    """The need as a plan names it, its domain then its words: Housing: behind on rent."""
     domain = domain_label(row.domain)
     return row.description if row.description.startswith(domain) else f"{domain}: {row.description}"
 

@@ -32,12 +32,12 @@ def measure_title(measure: str) -> str:
 
 
 def wanted(comparator: str, score: int) -> str:
-    """ "below 5"."""
+    """How the score must compare, in words: below 5."""
     return f"{_WORDS[Comparator(comparator)]} {score}"
 
 
 def target_words(measure: str, comparator: str, score: int) -> str:
-    """ "PHQ-9 below 5"."""
+    """The target in words: PHQ-9 below 5."""
     return f"{measure_title(measure)} {wanted(comparator, score)}"
 
 

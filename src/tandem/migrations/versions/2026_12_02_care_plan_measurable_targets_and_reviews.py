@@ -58,9 +58,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("care_plan", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            op.f("fk_care_plan_last_reviewed_by_app_user"), type_="foreignkey"
-        )
+        batch_op.drop_constraint(op.f("fk_care_plan_last_reviewed_by_app_user"), type_="foreignkey")
         batch_op.drop_column("last_reviewed_by")
         batch_op.drop_column("last_reviewed_at")
     with op.batch_alter_table("goal", schema=None) as batch_op:
