@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tandem.assessments.rules import Measurement
 from tandem.careplans.rules.targets import (
@@ -295,3 +297,45 @@ class TestTheTargetItself:
     )
     def test_meeting_a_target_of_5(self, comparator: str, score: int, met: bool) -> None:
         assert meets(comparator, score, 5) is met
+
+
+histories = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=120), st.integers(min_value=0, max_value=27)),
+    max_size=8,
+)
+comparators = st.sampled_from(["below", "at-most", "at-least", "above"])
+
+
+@given(history=histories, comparator=comparators, score=st.integers(1, 26))
+def test_a_current_score_since_the_target_that_meets_it_is_always_achieved_or_sustained(
+    history: list[tuple[int, int]], comparator: str, score: int
+) -> None:
+    found = judge(*history, comparator=comparator, score=score)
+    latest = found.latest
+    if (
+        latest is not None
+        and (TODAY - latest.on).days <= 35
+        and meets(comparator, latest.score, score)
+    ):
+        assert found.achievement in (A.achieved, A.sustaining)
+    else:
+        assert found.achievement not in (A.achieved, A.sustaining)
+
+
+@given(history=histories, comparator=comparators, score=st.integers(1, 26))
+def test_without_a_target_date_a_goal_is_never_not_achieved(
+    history: list[tuple[int, int]], comparator: str, score: int
+) -> None:
+    assert judge(*history, comparator=comparator, score=score).achievement != A.not_achieved
+
+
+@given(history=histories)
+def test_the_latest_score_is_the_last_one_after_the_target_was_set(
+    history: list[tuple[int, int]],
+) -> None:
+    after = sorted((d, s) for d, s in history if d < 60)
+    found = judge(*history)
+    if not after:
+        assert found.latest is None
+    else:
+        assert found.latest is not None and found.latest.on == ago(after[0][0])
