@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tests.factories import Factory, PatientWithTeam, phq9_answers
 from tests.integration.care_plan_support import (
     GOAL,
@@ -22,8 +23,11 @@ from tests.integration.care_plan_support import (
     plan_url,
     send,
 )
+from tests.integration.test_statement_counts import statements
 
+from tandem.careplans import service as careplans
 from tandem.careplans.models import Goal
+from tandem.careteams.service.patients import chart_header
 from tandem.clock import FrozenClock
 from tandem.people.models import User
 
@@ -289,3 +293,25 @@ async def test_what_a_change_answers_is_what_reading_the_plan_back_answers(
 
 def _day(day: Any) -> str:
     return f"{day.day} {day:%b} {day.year}"
+
+
+async def test_a_page_that_read_the_chart_header_passes_it_and_the_enrolment_is_not_read_twice(
+    client: httpx.AsyncClient,
+    chart: PatientWithTeam,
+    factory: Factory,
+    care_manager: User,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+) -> None:
+    await factory.enrolment(chart.patient)
+    await phq9(factory, chart, 15, days_ago=3)
+    await new_plan(client, chart.patient.id)
+    ctx = factory.context_for(care_manager)
+    async with sessionmaker() as session:
+        header = await chart_header(session, ctx, chart.patient.id)
+        with statements(engine) as alone:
+            plain = await careplans.get_plan(session, ctx, chart.patient.id)
+        with statements(engine) as beside:
+            shown = await careplans.get_plan(session, ctx, chart.patient.id, header=header)
+    assert shown == plain
+    assert len(beside) == len(alone) - 1

@@ -38,6 +38,7 @@ from tandem.careplans.service.progress import (
 from tandem.careplans.vocab import PlanStatus, ResponsibleKind
 from tandem.errors import Conflict, NotFound, PreconditionFailed
 from tandem.ids import new_id
+from tandem.people.schemas import PatientContactRead, PatientRead
 from tandem.records import flush_unique
 
 ENTERED_IN_ERROR = "entered-in-error"
@@ -238,15 +239,18 @@ async def get_plan(
     patient_id: uuid.UUID,
     *,
     settings: TrajectorySettings | None = None,
+    header: PatientRead | PatientContactRead | None = None,
 ) -> PlanRead:
     """The patient's current plan with its goals and activities, each measurable goal's
     achievement worked out from the scores, the plan's checks and whether it is due for
-    review."""
+    review. A page that has read the chart ``header`` passes it (its enrolment is not read
+    again)."""
     access = await _require_reader(session, ctx, patient_id)
     loaded = await load(session, access)
     if loaded is None:
         raise NotFound("care plan")
-    facts = await read_facts(session, access)
+    chart = header if isinstance(header, PatientRead) else None
+    facts = await read_facts(session, access, header=chart)
     read = plan_read(loaded, View(facts, ctx, settings or _DEFAULT))
     # The route names the patient: the event names them, the plan and version read, and what
     # of the rest of the chart its computed parts rest on.

@@ -34,6 +34,7 @@ from tandem.careplans.rules.targets import (
 )
 from tandem.careplans.schemas import AchievementBasis, ReviewRead
 from tandem.careteams import service as careteams
+from tandem.people.schemas import PatientRead
 from tandem.vocab import RecordStatus
 
 
@@ -50,13 +51,17 @@ class Facts:
     read: tuple[str, ...] = field(default=())
 
 
-async def read_facts(session: AsyncSession, access: PatientAccess) -> Facts:
-    """The facts of one patient's plan: four statements at most, however much there is."""
-    enrolled_on = (
-        await careteams.current_enrolment_start(session, access)
-        if access.can(Capability.read_enrolments)
-        else None
-    )
+async def read_facts(
+    session: AsyncSession, access: PatientAccess, *, header: PatientRead | None = None
+) -> Facts:
+    """The facts of one patient's plan: four statements at most, however much there is. A page
+    that has read the chart ``header`` passes it: the current enrolment it shows is where the
+    baselines start (not read a second time)."""
+    enrolled_on = None
+    if header is not None and access.can(Capability.read_enrolments):
+        enrolled_on = header.enrolment.start_date if header.enrolment else None
+    elif access.can(Capability.read_enrolments):
+        enrolled_on = await careteams.current_enrolment_start(session, access)
     scores = await plan_reads.followed_scores(session, access)
     needs = await plan_reads.confirmed_needs(session, access)
     alert = await plan_reads.last_alert_raised(session, access)
