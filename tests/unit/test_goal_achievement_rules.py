@@ -22,6 +22,7 @@ from tandem.careplans.rules.targets import (
     check_target,
     judge_goal,
     meets,
+    retarget,
 )
 from tandem.careplans.vocab import Achievement
 from tandem.errors import ValidationProblem
@@ -339,3 +340,59 @@ def test_the_latest_score_is_the_last_one_after_the_target_was_set(
         assert found.latest is None
     else:
         assert found.latest is not None and found.latest.on == ago(after[0][0])
+
+
+class TestAChangeOfTarget:
+    NONE = dict.fromkeys(("target_measure", "target_comparator", "target_score"))
+    BELOW_5 = {"target_measure": "phq-9", "target_comparator": "below", "target_score": 5}
+
+    def test_the_parts_a_change_gives_go_over_the_goals_own_and_the_target_is_set_today(
+        self,
+    ) -> None:
+        assert retarget(self.BELOW_5, {"target_score": 10}, today=TODAY) == {
+            **self.BELOW_5,
+            "target_score": 10,
+            "target_set_on": TODAY,
+        }
+
+    def test_the_same_target_again_changes_nothing(self) -> None:
+        assert retarget(self.BELOW_5, {"target_score": 5, "description": "x"}, today=TODAY) == {}
+
+    def test_removing_the_measure_removes_the_target_and_the_achievement_starts_again(
+        self,
+    ) -> None:
+        assert retarget(self.BELOW_5, {"target_measure": None}, today=TODAY) == {
+            **self.NONE,
+            "target_set_on": None,
+            "achievement": A.in_progress,
+        }
+
+    def test_removing_it_with_an_achievement_keeps_that_achievement(self) -> None:
+        found = retarget(
+            self.BELOW_5, {"target_measure": None, "achievement": "improving"}, today=TODAY
+        )
+        assert found["achievement"] == "improving"
+
+    def test_a_first_target_on_a_goal_without_one(self) -> None:
+        assert retarget(self.NONE, self.BELOW_5, today=TODAY)["target_set_on"] == TODAY
+
+    @pytest.mark.parametrize(
+        ("changes", "field"),
+        [
+            ({"target_comparator": None}, "target_comparator"),
+            ({"target_measure": None, "target_score": 5}, "target_measure"),
+            ({"achievement": "achieved"}, "achievement"),
+            ({"target_measure": "gad-7", "target_score": 22}, "target_score"),
+        ],
+    )
+    def test_the_target_a_change_leaves_is_checked_whole(
+        self, changes: dict[str, object], field: str
+    ) -> None:
+        with pytest.raises(ValidationProblem) as refused:
+            retarget(self.BELOW_5, changes, today=TODAY)
+        assert refused.value.field == field
+
+    def test_a_new_target_with_an_achievement_set_by_hand_is_refused(self) -> None:
+        with pytest.raises(ValidationProblem) as refused:
+            check_target("phq-9", "below", 5, achievement_given=True)
+        assert refused.value.field == "achievement"

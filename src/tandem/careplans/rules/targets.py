@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from tandem.assessments.rules import Measurement
 from tandem.careplans.vocab import MEASURE_RANGES, Achievement, Comparator, TargetMeasure
@@ -67,10 +68,16 @@ def allowed_scores(measure: str, comparator: str, score: int) -> range:
     }[Comparator(comparator)]
 
 
-def check_target(measure: str | None, comparator: str | None, score: int | None) -> None:
+def check_target(
+    measure: str | None,
+    comparator: str | None,
+    score: int | None,
+    *,
+    achievement_given: bool = False,
+) -> None:
     """A measurable target names its measure, comparator and score together, a score the
-    measure can take, and asks for what some scores meet and others do not (422 naming the
-    field)."""
+    measure can take, and asks for what some scores meet and others do not; a goal that has
+    one has its achievement worked out, not set by hand (422 naming the field)."""
     given = dict(zip(TARGET_FIELDS, (measure, comparator, score), strict=True))
     if all(value is None for value in given.values()):
         return
@@ -98,6 +105,35 @@ def check_target(measure: str | None, comparator: str | None, score: int | None)
             "for a change.",
             field="target_score",
         )
+    if achievement_given:
+        raise ValidationProblem(
+            f"This goal's achievement is worked out from its {title} scores; it is not set by "
+            "hand.",
+            field="achievement",
+        )
+
+
+def retarget(current: dict[str, Any], changes: dict[str, Any], *, today: date) -> dict[str, Any]:
+    """What a change of a goal does to its measurable target (``current``, by the names of
+    TARGET_FIELDS), checked whole: the parts the change gives over the goal's own, and
+    ``target_measure: None`` removes the target. A new or changed target is set ``today`` (its
+    baseline is judged from that day); a removed one leaves the achievement to be set by hand
+    again, from in progress. No change: nothing."""
+    given = {name: changes[name] for name in TARGET_FIELDS if name in changes}
+    base = dict.fromkeys(TARGET_FIELDS) if given.get("target_measure", "") is None else current
+    target = {**base, **given}
+    check_target(
+        target["target_measure"],
+        target["target_comparator"],
+        target["target_score"],
+        achievement_given="achievement" in changes,
+    )
+    if target == current:
+        return {}
+    if target["target_measure"] is None:
+        hand_set = changes.get("achievement", Achievement.in_progress)
+        return {**target, "target_set_on": None, "achievement": hand_set}
+    return {**target, "target_set_on": today}
 
 
 # --- Achievement worked out from the scores ------------------------------------------------

@@ -15,7 +15,7 @@ from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.capabilities import Capability
 from tandem.careplans.models import CareActivity, Goal, GoalNeed
 from tandem.careplans.rules import check_responsible
-from tandem.careplans.rules.targets import TARGET_FIELDS, check_target
+from tandem.careplans.rules.targets import TARGET_FIELDS, check_target, retarget
 from tandem.careplans.schemas import (
     ActivityCreate,
     ActivityUpdate,
@@ -150,31 +150,6 @@ def _no_error_status(status: Any) -> None:
         )
 
 
-def _computed(measure: str) -> None:
-    raise ValidationProblem(
-        f"This goal's achievement is worked out from its {measure.upper()} scores; it is not set "
-        "by hand.",
-        field="achievement",
-    )
-
-
-def _retarget(goal: Goal, changes: dict[str, Any], ctx: AccessContext) -> None:
-    """A change's measurable target, checked whole (422 naming the field): the parts it gives
-    over the goal's own; ``target_measure: null`` removes the target. A new target is set
-    today, the baseline its achievement is judged from."""
-    given = {name: changes[name] for name in TARGET_FIELDS if name in changes}
-    current = {name: getattr(goal, name) for name in TARGET_FIELDS}
-    if given.get("target_measure", "kept") is None:
-        current = dict.fromkeys(TARGET_FIELDS)
-    target = {**current, **given}
-    check_target(target["target_measure"], target["target_comparator"], target["target_score"])
-    if target["target_measure"] is not None and "achievement" in changes:
-        _computed(target["target_measure"])
-    if target != {name: getattr(goal, name) for name in TARGET_FIELDS}:
-        changes.update(target)
-        changes["target_set_on"] = ctx.clock.today() if target["target_measure"] else None
-
-
 def changed_fields(record: Any, changes: dict[str, Any]) -> dict[str, bool]:
     """Set the fields that differ; the names of those changed, for the audit event."""
     fields: dict[str, bool] = {}
@@ -197,9 +172,12 @@ async def add_goal(
     """Add a goal to the plan, with the patient's needs it addresses and, if it has one, its
     measurable target (whose achievement is then worked out from the scores)."""
     _no_error_status(data.status)
-    check_target(data.target_measure, data.target_comparator, data.target_score)
-    if data.target_measure is not None and "achievement" in data.model_fields_set:
-        _computed(data.target_measure)
+    check_target(
+        data.target_measure,
+        data.target_comparator,
+        data.target_score,
+        achievement_given="achievement" in data.model_fields_set,
+    )
 
     async def change(loaded: Loaded, access: PatientAccess) -> Done:
         need_ids = await _check_addresses(session, access, data.addresses)
@@ -248,7 +226,8 @@ async def update_goal(
 
     async def change(loaded: Loaded, access: PatientAccess) -> Done:
         goal = _live_goal(loaded, goal_id)
-        _retarget(goal, changes, ctx)
+        current = {name: getattr(goal, name) for name in TARGET_FIELDS}
+        changes.update(retarget(current, changes, today=ctx.clock.today()))
         fields = changed_fields(goal, changes)
         if data.addresses is not None:
             need_ids = await _check_addresses(session, access, data.addresses)
