@@ -25,6 +25,8 @@ from tandem.assessments.views.labels import FILTERS as need_filters
 from tandem.audit.log import events_written
 from tandem.audit.seal import run_forever
 from tandem.auth import messages as auth_messages
+from tandem.careplans import messages as careplan_messages
+from tandem.careplans.api import mine as my_work_api
 from tandem.careplans.api import router as careplans_api
 from tandem.careteams import messages as careteam_messages
 from tandem.careteams.api import router as careteams_api
@@ -78,6 +80,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         people_api,
         careteams_api,
         careplans_api,
+        my_work_api,
         assessments_api,
         notify_api,
         admin_api,
@@ -106,6 +109,7 @@ def create_app(
         admin_messages.FLASH,
         assessment_messages.FLASH,
         auth_messages.FLASH,
+        careplan_messages.FLASH,
         careteam_messages.FLASH,
         people_messages.FLASH,
     )

@@ -94,6 +94,13 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     # My caseload's plans, then their scores, needs, alerts and enrolments, one statement each
     # (none due here: one audit event; test_care_plan_review_api counts a list that has some).
     ("care plans due for review, JSON", get("/api/v1/care-plans/due-for-review"), False, 7),
+    # The chart's frame (as on every chart page), the plan's four reads and the patient's needs
+    # (the goals name the needs they address).
+    ("care plan page, HTML", get("/patients/{patient}/care-plan"), True, 13),
+    # The frame, the plan's row, its versions, the two compared and the needs they name.
+    ("care plan history, HTML", get("/patients/{patient}/care-plan/history"), True, 12),
+    # The token, the activities across the caseload in one statement, the audit insert.
+    ("my responsibilities, JSON", get("/api/v1/my/responsibilities"), False, 3),
 ]
 
 

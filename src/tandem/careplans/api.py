@@ -22,16 +22,20 @@ from tandem.careplans.schemas import (
     PlanDiff,
     PlanRead,
     PlanUpdate,
+    Responsibilities,
     ReviewRecord,
     VersionRead,
     VersionSummary,
 )
 from tandem.careplans.service import goals, review, versions
+from tandem.careplans.service.mine import my_responsibilities
 from tandem.deps import Ctx, RuntimeDep, SessionDep
 from tandem.runtime import Runtime
 
 plan = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
 caseload = APIRouter(prefix="/care-plans", tags=["care plans"])
+# The caller's own work across their caseload.
+mine = APIRouter(tags=["care plans"])
 # A version number: the database's integer, never more.
 Version = Annotated[int, Path(ge=1, le=2_147_483_647)]
 IfMatch = Annotated[
@@ -231,6 +235,13 @@ async def compare_versions(
 async def due_for_review(session: SessionDep, ctx: Ctx, rt: RuntimeDep) -> list[DueForReview]:
     """The patients of my caseload whose care plan is due for review, and why."""
     return await review.plans_due_for_review(session, ctx, settings=_settings(rt))
+
+
+@mine.get("/my/responsibilities", response_model=Responsibilities)
+async def get_my_responsibilities(session: SessionDep, ctx: Ctx) -> Responsibilities:
+    """Every open care-plan activity I am responsible for (a community partner: that my
+    organisation is), on my patients' plans, overdue first."""
+    return await my_responsibilities(session, ctx)
 
 
 router = APIRouter()

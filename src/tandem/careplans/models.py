@@ -20,6 +20,12 @@ PLAN_DATA = PatientData(
     read=frozenset({Capability.read_care_plan}),
     write=frozenset({Capability.edit_care_plan}),
 )
+# An activity is also read by whoever is responsible for it (My responsibilities), a community
+# partner included, without the rest of the plan.
+ACTIVITY_DATA = PatientData(
+    read=frozenset({Capability.read_care_plan, Capability.read_own_activities}),
+    write=frozenset({Capability.edit_care_plan}),
+)
 
 
 class CarePlan(IdMixin, Base):
@@ -155,7 +161,7 @@ class CareActivity(IdMixin, Base):
     """Something done towards a goal, with exactly one responsible party."""
 
     __tablename__ = "care_activity"
-    __patient_owned__ = PLAN_DATA
+    __patient_owned__ = ACTIVITY_DATA
 
     goal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("goal.id"))
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_plan.id"))

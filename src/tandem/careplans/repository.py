@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -212,3 +213,68 @@ async def caseload_plans(session: AsyncSession, ctx: AccessContext) -> Sequence[
     """The current care plan of each patient on my caseload, with the patient's name."""
     stmt = _CASELOAD_PLANS[may_use_emergency_access(ctx)]
     return (await session.execute(stmt, execution_options=as_caller(ctx))).all()
+
+
+# -- My responsibilities: the caller's own open activities across their caseload ------------
+
+# Finished activities are owed by nobody (careplans.views.summary.FINISHED, and entered in
+# error).
+_NOT_OWED = ("completed", "cancelled", "stopped", "entered-in-error")
+
+
+@functools.lru_cache(maxsize=8)
+def _mine(with_goal: bool, emergency: bool) -> Any:
+    """Open activities the caller is responsible for (or, ``my_org``, their organisation), of
+    patients on their caseload, with the patient's name; the goal's words only ``with_goal`` (a
+    role that may read the plan). Overdue and soonest due first. A partner may read no other
+    table of the plan, not even in an EXISTS: an activity leaves this list by its own status
+    (a goal entered in error takes its activities with it, and so must a plan)."""
+    owner = or_(
+        CareActivity.responsible_user_id == bindparam(RELATIONSHIP_USER),
+        and_(
+            CareActivity.responsible_kind == "organisation",
+            CareActivity.responsible_organization_id == bindparam("my_org"),
+        ),
+    )
+    columns: list[Any] = [
+        CareActivity.id,
+        CareActivity.patient_id,
+        CareActivity.title,
+        CareActivity.kind,
+        CareActivity.responsible_kind,
+        CareActivity.due_on,
+        CareActivity.status,
+        Patient.given_name,
+        Patient.family_name,
+        Patient.preferred_name,
+    ]
+    stmt = (
+        select(*columns)
+        .join(Patient, Patient.id == CareActivity.patient_id)
+        .where(owner, CareActivity.status.not_in(_NOT_OWED))
+        .where(Patient.status == RecordStatus.active)
+    )
+    scoped = [CareActivity.patient_id, Patient.id]
+    if with_goal:
+        stmt = stmt.add_columns(Goal.description).join(Goal, Goal.id == CareActivity.goal_id)
+        scoped.append(Goal.patient_id)
+    stmt = caseload_filter(stmt, *scoped, emergency=emergency)
+    return stmt.order_by(
+        CareActivity.due_on.is_(None), CareActivity.due_on, Patient.family_name, CareActivity.id
+    ).limit(bindparam("limit"))
+
+
+async def my_activities(
+    session: AsyncSession,
+    ctx: AccessContext,
+    *,
+    with_goal: bool,
+    organisation: uuid.UUID | None,
+    limit: int,
+) -> Sequence[Any]:
+    """The caller's open activities (see _mine), at most ``limit``."""
+    stmt = _mine(with_goal, may_use_emergency_access(ctx))
+    rows = await session.execute(
+        stmt, {"my_org": organisation, "limit": limit}, execution_options=as_caller(ctx)
+    )
+    return rows.all()

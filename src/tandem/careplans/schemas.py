@@ -232,6 +232,7 @@ class FieldChange(BaseModel):
 
 class Changed(BaseModel):
     id: str
+    name: str = Field(description="The goal's description or the activity's title, as it is now")
     fields: dict[str, FieldChange]
 
 
@@ -247,3 +248,26 @@ class PlanDiff(BaseModel):
     plan: dict[str, FieldChange]
     goals: PartDiff
     activities: PartDiff
+
+
+class Responsibility(BaseModel):
+    """One open activity the caller (or their organisation) is responsible for."""
+
+    activity_id: uuid.UUID
+    patient_id: uuid.UUID
+    patient: str = Field(description="The patient's name, as lists show it")
+    title: str
+    kind: str
+    due_on: date | None
+    status: str
+    overdue: bool = Field(description="Due before the clinic's today")
+    owner: str = Field(description="me, or my organisation")
+    goal: str | None = Field(
+        description="The goal it serves, for roles that may read the plan (never a partner)"
+    )
+
+
+class Responsibilities(BaseModel):
+    items: list[Responsibility]
+    overdue: int
+    limited: bool = Field(description="More are owed than the list shows")
