@@ -295,3 +295,25 @@ async def test_who_may_open_and_change_the_plan_pages(
         assert (
             await post(stranger, page_url(chart, "/goals"), version=3, description="x")
         ).status_code == 404
+
+
+async def test_a_need_shows_the_goals_and_activities_that_address_it(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any, planned: Any
+) -> None:
+    browser = await browser_for(care_manager)
+    needs = await browser.client.get(f"/patients/{chart.patient.id}/needs")
+    card = needs.text.split(f'id="need-{planned["need_id"]}"')[1].split("</article>")[0]
+    assert "In the care plan" in card and GOAL["description"] in card
+    assert f"Weekly check-in call ({care_manager.full_name})" in card
+    other = await planned["client"].post(
+        f"/api/v1/patients/{chart.patient.id}/needs",
+        json={"domain": "food-insecurity", "description": "Food runs out", "status": "confirmed"},
+    )
+    needs = await browser.client.get(f"/patients/{chart.patient.id}/needs")
+    card = needs.text.split(f'id="need-{other.json()["id"]}"')[1].split("</article>")[0]
+    assert "No goal in the care plan addresses this need yet" in card
+    link = f"/care-plan/goals/new?need={other.json()['id']}"
+    assert link in card
+    form = await browser.client.get(f"/patients/{chart.patient.id}{link}")
+    assert f'name="need.{other.json()["id"]}" value="on" checked' in form.text
+    assert f'name="need.{planned["need_id"]}" value="on">' in form.text

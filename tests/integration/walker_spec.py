@@ -133,6 +133,9 @@ ROUTES: dict[str, Rule] = {
     f"POST {API}{CP}/goals/{{goal_id}}/activities": OnPatient(C.edit_care_plan),
     f"PATCH {API}{CP}/activities/{{activity_id}}": OnPatient(C.edit_care_plan),
     f"POST {API}{CP}/activities/{{activity_id}}/entered-in-error": OnPatient(C.edit_care_plan),
+    f"GET {API}{CP}/agreements": OnPatient(C.read_care_plan),
+    f"POST {API}{CP}/agreements": OnPatient(C.edit_care_plan),
+    f"POST {API}{CP}/agreements/{{agreement_id}}/entered-in-error": OnPatient(C.edit_care_plan),
     f"GET {API}{CP}/versions": OnPatient(C.read_care_plan),
     f"GET {API}{CP}/versions/{{version}}": OnPatient(C.read_care_plan),
     f"GET {API}{CP}/versions/{{first}}/diff/{{second}}": OnPatient(C.read_care_plan),
@@ -235,6 +238,9 @@ ROUTES: dict[str, Rule] = {
     f"GET {CP}/activities/{{activity_id}}": OnPatient(C.edit_care_plan),
     f"POST {CP}/activities/{{activity_id}}": OnPatient(C.edit_care_plan),
     f"POST {CP}/activities/{{activity_id}}/entered-in-error": OnPatient(C.edit_care_plan),
+    f"GET {CP}/agreement": OnPatient(C.edit_care_plan),
+    f"POST {CP}/agreements": OnPatient(C.edit_care_plan),
+    f"POST {CP}/agreements/{{agreement_id}}/entered-in-error": OnPatient(C.edit_care_plan),
     f"GET {CP}/history": OnPatient(C.read_care_plan),
     f"GET {CP}/versions/{{version}}": OnPatient(C.read_care_plan),
     f"GET {P}/needs": OnPatient(C.read_needs),
@@ -419,6 +425,18 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     f"POST {API}{CP}/activities/{{activity_id}}/entered-in-error": lambda ids: {
         "reason": "Recorded twice"
     },
+    # The walker's patient agreed to version 3; a family member (the scene's caregiver) agrees
+    # too, with the patient's consent.
+    f"POST {API}{CP}/agreements": lambda ids: {
+        "version": ids["plan_version"],
+        "method": "phone",
+        "agreed_by": "related_person",
+        "related_person_id": ids["person_id"],
+        "consent_confirmed": True,
+    },
+    f"POST {API}{CP}/agreements/{{agreement_id}}/entered-in-error": lambda ids: {
+        "reason": "Recorded on the wrong patient"
+    },
     f"POST {API}{P}/needs": lambda ids: {
         "domain": "housing-instability",
         "description": "Behind on rent; notice received",
@@ -587,6 +605,17 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "kind": "housing-application",
         "responsible": "patient",
         "status": "scheduled",
+    },
+    f"POST {CP}/agreements": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "party": f"related_person:{ids['person_id']}",
+        "method": "video",
+        "agreed_on": _day(ids, 0),
+        "consent_confirmed": "on",
+    },
+    f"POST {CP}/agreements/{{agreement_id}}/entered-in-error": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "reason": "Recorded on the wrong patient",
     },
     f"POST {CP}/activities/{{activity_id}}/entered-in-error": lambda ids: {
         "version": str(ids["plan_version"]),

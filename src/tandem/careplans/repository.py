@@ -22,7 +22,14 @@ from tandem.access.scope import (
     may_use_emergency_access,
     patient_filter,
 )
-from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
+from tandem.careplans.models import (
+    CareActivity,
+    CarePlan,
+    CarePlanAgreement,
+    CarePlanVersion,
+    Goal,
+    GoalNeed,
+)
 from tandem.careteams.models import CareTeamMember
 from tandem.people.models import Organization, Patient, RelatedPerson, User
 from tandem.vocab import RecordStatus
@@ -80,6 +87,17 @@ _ACTIVITIES_AND_TEAM = patient_filter(
     ),
     CareActivity.patient_id,
     outer=(RelatedPerson.patient_id, Owner.patient_id),
+)
+Recorder = aliased(User, name="agreement_recorder")
+_AGREEMENTS = patient_filter(
+    select(CarePlanAgreement, RelatedPerson.name, Recorder.full_name)
+    .outerjoin(RelatedPerson, RelatedPerson.id == CarePlanAgreement.related_person_id)
+    .outerjoin(Recorder, Recorder.id == CarePlanAgreement.recorded_by)
+    .where(CarePlanAgreement.plan_id == _PLAN_ID),
+    CarePlanAgreement.patient_id,
+    outer=(RelatedPerson.patient_id,),
+).order_by(
+    CarePlanAgreement.version.desc(), CarePlanAgreement.recorded_at.desc(), CarePlanAgreement.id
 )
 # The optimistic lock: the plan moves on only from the version the change was based on.
 _BUMP = patient_filter(
@@ -139,6 +157,14 @@ async def activities(
     and (``with_team``) the active membership of its responsible team member, if any."""
     stmt = _ACTIVITIES_AND_TEAM if with_team else _ACTIVITIES
     rows = await session.execute(stmt, {"plan": plan_id}, execution_options=as_proven(access))
+    return rows.all()
+
+
+async def agreements(session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID) -> Any:
+    """Every agreement to the plan, newest version first, with who agreed and who recorded it."""
+    rows = await session.execute(
+        _AGREEMENTS, {"plan": plan_id}, execution_options=as_proven(access)
+    )
     return rows.all()
 
 

@@ -12,6 +12,8 @@ from tandem.careplans.vocab import (
     Achievement,
     ActivityKind,
     ActivityStatus,
+    AgreedBy,
+    AgreementMethod,
     Comparator,
     GoalStatus,
     ResponsibleKind,
@@ -176,6 +178,46 @@ class ReviewRead(BaseModel):
     last_reviewed_by: str | None = None
 
 
+class AgreementCreate(_Strict):
+    """The patient (or, with the patient's consent, one of their family members) reviewed the
+    plan at ``version`` and agreed to it."""
+
+    version: int = Field(ge=1, le=2_147_483_647, description="The version they agreed to")
+    agreed_by: AgreedBy = AgreedBy.patient
+    related_person_id: uuid.UUID | None = None
+    method: AgreementMethod
+    agreed_on: date | None = Field(default=None, description="The clinic's today if not given")
+    consent_confirmed: bool = Field(
+        default=False,
+        description="For a family member: the patient consented to them agreeing on their behalf",
+    )
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class AgreementRead(BaseModel):
+    id: uuid.UUID
+    version: int
+    agreed_by: str
+    related_person_id: uuid.UUID | None
+    name: str = Field(description="Who agreed: the patient, or the family member's name")
+    method: str
+    agreed_on: date
+    note: str | None
+    recorded_at: datetime
+    recorded_by: str | None
+    status: str
+
+
+class PlanAgreement(BaseModel):
+    """The latest live agreement to the plan, and how far the plan has moved since."""
+
+    version: int
+    name: str
+    method: str
+    agreed_on: date
+    changes_since: int = Field(description="Versions saved since the agreed one")
+
+
 class PlanRead(BaseModel):
     id: uuid.UUID
     patient_id: uuid.UUID
@@ -187,6 +229,7 @@ class PlanRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     updated_by: str | None
+    agreement: PlanAgreement | None = None
     goals: list[GoalRead]
     checks: list[PlanCheck] = Field(default_factory=list)
     review: ReviewRead | None = None

@@ -122,3 +122,19 @@ class ReviewReason(StrEnum):
     not_improving = "not-improving"
     safety_alert = "safety-alert"
     new_need = "new-need"
+
+
+class AgreedBy(StrEnum):
+    """Who agreed to a version of the plan: the patient, or a family member with consent."""
+
+    patient = "patient"
+    related_person = "related_person"
+
+
+class AgreementMethod(StrEnum):
+    """How the agreement was given."""
+
+    in_person = "in-person"
+    phone = "phone"
+    video = "video"
+    in_writing = "in-writing"

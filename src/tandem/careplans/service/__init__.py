@@ -24,6 +24,7 @@ from tandem.careplans.rules import based_on
 from tandem.careplans.schemas import (
     ActivityRead,
     GoalRead,
+    PlanAgreement,
     PlanCreate,
     PlanRead,
     ResponsibleRead,
@@ -73,6 +74,8 @@ class Loaded:
     # team member's, or the caller may not see the team).
     on_team: dict[uuid.UUID, bool | None] = field(default_factory=dict)
     reviewed_by: str | None = None
+    # (agreement, family member's name, recorder's name), newest version first.
+    agreements: list[Any] = field(default_factory=list)
 
     def goal(self, goal_id: uuid.UUID) -> Goal:
         for goal in self.goals:
@@ -88,7 +91,8 @@ class Loaded:
 
 
 async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
-    """The current plan in four statements, however many goals and activities it has."""
+    """The current plan in five statements, however many goals, activities and agreements it
+    has."""
     row = await repo.current_plan(session, access)
     if row is None:
         return None
@@ -104,7 +108,26 @@ async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
         loaded.names[activity.id] = _party_name(activity.responsible_kind, user, org, person)
         if with_team and activity.responsible_kind == ResponsibleKind.team_member:
             loaded.on_team[activity.id] = membership[0] is not None
+    loaded.agreements = list(await repo.agreements(session, access, plan.id))
     return loaded
+
+
+def agreed_by_name(agreement: Any, person: str | None) -> str:
+    return "The patient" if agreement.agreed_by == "patient" else person or "A family member"
+
+
+def latest_agreement(loaded: Loaded) -> PlanAgreement | None:
+    """The newest live agreement, and how many versions were saved since."""
+    for agreement, person, _recorder in loaded.agreements:
+        if agreement.status == "active":
+            return PlanAgreement(
+                version=agreement.version,
+                name=agreed_by_name(agreement, person),
+                method=agreement.method,
+                agreed_on=agreement.agreed_on,
+                changes_since=loaded.plan.version - agreement.version,
+            )
+    return None
 
 
 def _party_name(kind: str, user: str | None, org: str | None, person: str | None) -> str:
@@ -160,6 +183,7 @@ def plan_read(loaded: Loaded, view: View | None = None) -> PlanRead:
         created_at=plan.created_at,
         updated_at=plan.updated_at,
         updated_by=loaded.updated_by,
+        agreement=latest_agreement(loaded),
         goals=goals,
     )
     if view is not None:

@@ -16,7 +16,7 @@ from tandem.assessments.service import needs as needs_service
 from tandem.capabilities import Capability
 from tandem.careplans import repository as repo
 from tandem.careplans.rules import diff
-from tandem.careplans.schemas import PlanDiff, PlanRead, VersionSummary
+from tandem.careplans.schemas import GoalRead, PlanDiff, PlanRead, VersionSummary
 from tandem.careplans.service import load, plan_read
 from tandem.careteams import service as careteams
 from tandem.errors import NotFound
@@ -137,3 +137,20 @@ async def history_page(
         changes=changes,
         need_names={str(need.id): need.description for need in needs},
     )
+
+
+async def goals_by_need(
+    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID
+) -> dict[uuid.UUID, list[GoalRead]] | None:
+    """The plan's live goals (with their activities) that address each of the patient's needs,
+    for the Needs tab to show beside each need; None when the patient has no plan yet."""
+    access = await require_patient(session, ctx, patient_id, capability=Capability.read_care_plan)
+    loaded = await load(session, access)
+    if loaded is None:
+        return None
+    audit_patient(session, ctx, access, "CarePlan", detail={"plan": str(loaded.plan.id)})
+    found: dict[uuid.UUID, list[GoalRead]] = {}
+    for goal in plan_read(loaded).goals:
+        for need_id in goal.addresses:
+            found.setdefault(need_id, []).append(goal)
+    return found

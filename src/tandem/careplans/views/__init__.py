@@ -3,11 +3,12 @@
 from fastapi import APIRouter
 
 from tandem.careplans.views.activities import router as activity_views
+from tandem.careplans.views.agreement import router as agreement_views
 from tandem.careplans.views.goals import router as goal_views
 from tandem.careplans.views.history import router as history_views
 from tandem.careplans.views.mine import router as mine_views
 from tandem.careplans.views.plan import router as plan_views
 
 router = APIRouter()
-for views in (plan_views, goal_views, activity_views, history_views, mine_views):
+for views in (plan_views, goal_views, activity_views, agreement_views, history_views, mine_views):
     router.include_router(views)

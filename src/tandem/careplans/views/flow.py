@@ -39,13 +39,14 @@ async def post_change(
     *,
     done: tuple[str, str],
     again: Callable[[FormState], Awaitable[Response]],
+    checkboxes: tuple[str, ...] = (),
 ) -> Response:
     """A plan form's POST: on success, back to the plan with a message; refused, the form again
     with its errors (422); based on a version someone has since changed, the form again with
     what was typed and the other change shown (409)."""
     values = await form_values(request)
-    data, errors = parse(model, values)
-    form = FormState(values=checkbox_values(values), errors=errors)
+    data, errors = parse(model, values, checkboxes=checkboxes)
+    form = FormState(values=checkbox_values(values, *checkboxes), errors=errors)
     if data is not None:
         try:
             await change(data, values)

@@ -63,6 +63,10 @@ async def _goal_page(
         if goal is None and not (submitted and submitted.conflict):
             raise NotFound("goal")
     sent = submitted or withdraw
+    form = submitted or goal_form(goal, found.plan.version)
+    wanted = request.query_params.get("need", "")
+    if goal_id is None and submitted is None and wanted in {str(n) for n in found.needs}:
+        form.values[f"need.{wanted}"] = "on"  # from "Add a goal for it" on the Needs tab
     merged = goal_id if submitted else None  # what the other change did, taken into the form
     changes = await conflict_lines(session, ctx, found, sent, part=merged)
     version = found.plan.version
@@ -74,7 +78,7 @@ async def _goal_page(
             "plan": found.plan,
             "goal": goal,
             "goal_id": goal_id,
-            "form": submitted or goal_form(goal, version),
+            "form": form,
             "withdraw": withdraw or form_from(None, version=version),
             "changes": changes,
             "conflict": sent is not None and sent.conflict,

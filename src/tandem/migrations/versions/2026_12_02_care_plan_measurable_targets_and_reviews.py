@@ -1,7 +1,7 @@
 """care plan measurable targets and reviews: a goal's target on a measure, the plan's last review
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-02 19:00:00
 """
 
@@ -13,7 +13,8 @@ from alembic import op
 import tandem.db
 
 revision = "0011"
-down_revision = "0010"
+# After the care plan agreement (0014, merged first); both were numbered from 0010.
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
