@@ -15,9 +15,10 @@ from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
+from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.capabilities import Capability
 from tandem.careplans import repository as repo
-from tandem.careplans.crisis_lines import crisis_lines
+from tandem.careplans.checks import plan_checks
 from tandem.careplans.models import (
     CareActivity,
     CarePlan,
@@ -30,27 +31,32 @@ from tandem.careplans.models import (
 from tandem.careplans.rules import based_on
 from tandem.careplans.schemas import (
     ActivityRead,
-    ContactEntryRead,
     GoalRead,
     PlanAgreement,
     PlanCreate,
     PlanRead,
     ResponsibleRead,
-    SafetyPlanRead,
-    WordsEntryRead,
 )
-from tandem.careplans.vocab import (
-    CONTACT_SECTIONS,
-    EntryStatus,
-    PlanStatus,
-    ResponsibleKind,
-    SafetySection,
+from tandem.careplans.service.progress import (
+    View,
+    achievement,
+    need_facts,
+    read_facts,
+    review_of,
 )
+from tandem.careplans.service.safety_read import (
+    load_safety_plan,
+    safety_plan_read,
+    safety_snapshot,
+)
+from tandem.careplans.vocab import PlanStatus, ResponsibleKind
 from tandem.errors import Conflict, NotFound, PreconditionFailed
 from tandem.ids import new_id
+from tandem.people.schemas import PatientContactRead, PatientRead
 from tandem.records import flush_unique
 
 ENTERED_IN_ERROR = "entered-in-error"
+_DEFAULT = TrajectorySettings()
 
 # What each uniqueness rule of the plan says when two changes race for it.
 UNIQUE_RULES = {
@@ -82,12 +88,17 @@ class Loaded:
     links: list[GoalNeed]
     activities: list[CareActivity]
     names: dict[uuid.UUID, str] = field(default_factory=dict)  # activity id -> responsible
+    # Activity id -> whether its responsible team member is still on the team (None: not a
+    # team member's, or the caller may not see the team).
+    on_team: dict[uuid.UUID, bool | None] = field(default_factory=dict)
+    reviewed_by: str | None = None
     # (agreement, family member's name, recorder's name), newest version first.
     agreements: list[Any] = field(default_factory=list)
     safety_plan: SafetyPlan | None = None
-    # The safety plan's entries on the plan, in order, and who reviewed and changed it last.
+    # The safety plan's entries on the plan, in order, and who last went through it with the
+    # patient and who changed it last.
     safety_entries: list[SafetyPlanEntry] = field(default_factory=list)
-    reviewed_by: str | None = None
+    safety_reviewed_by: str | None = None
     safety_updated_by: str | None = None
 
     def goal(self, goal_id: uuid.UUID) -> Goal:
@@ -109,13 +120,18 @@ async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
     row = await repo.current_plan(session, access)
     if row is None:
         return None
-    plan, updated_by = row
+    plan, updated_by, reviewed_by = row
     goals = list(await repo.goals(session, access, plan.id))
     links = list(await repo.links(session, access, plan.id))
-    loaded = Loaded(plan, updated_by, goals, links, [])
-    for activity, user, org, person in await repo.activities(session, access, plan.id):
+    loaded = Loaded(plan, updated_by, goals, links, [], reviewed_by=reviewed_by)
+    with_team = access.can(Capability.read_care_team)
+    for activity, user, org, person, *membership in await repo.activities(
+        session, access, plan.id, with_team=with_team
+    ):
         loaded.activities.append(activity)
         loaded.names[activity.id] = _party_name(activity.responsible_kind, user, org, person)
+        if with_team and activity.responsible_kind == ResponsibleKind.team_member:
+            loaded.on_team[activity.id] = membership[0] is not None
     loaded.agreements = list(await repo.agreements(session, access, plan.id))
     await load_safety_plan(session, access, loaded)
     return loaded
@@ -139,57 +155,16 @@ def latest_agreement(loaded: Loaded) -> PlanAgreement | None:
     return None
 
 
-async def load_safety_plan(session: AsyncSession, access: PatientAccess, loaded: Loaded) -> None:
-    """The plan's safety plan and its entries, in one statement."""
-    for safety_plan, reviewer, changer, entry in await repo.safety_plan(
-        session, access, loaded.plan.id
-    ):
-        loaded.safety_plan, loaded.reviewed_by, loaded.safety_updated_by = (
-            safety_plan,
-            reviewer,
-            changer,
-        )
-        if entry is not None:
-            loaded.safety_entries.append(entry)
-
-
 def _party_name(kind: str, user: str | None, org: str | None, person: str | None) -> str:
     if kind == ResponsibleKind.patient:
         return "The patient"
     return {"team_member": user, "organisation": org, "related_person": person}.get(kind) or "—"
 
 
-def safety_plan_read(loaded: Loaded) -> SafetyPlanRead | None:
-    """The safety plan as the API shows it: each section's entries in order, with the crisis
-    lines every plan lists."""
-    safety_plan = loaded.safety_plan
-    if safety_plan is None:
-        return None
-    sections: dict[str, list[Any]] = {section.value: [] for section in SafetySection}
-    for entry in sorted(loaded.safety_entries, key=lambda e: (e.position, str(e.id))):
-        if entry.status != EntryStatus.active:
-            continue
-        if entry.section in CONTACT_SECTIONS:
-            sections[entry.section].append(
-                ContactEntryRead(id=entry.id, name=entry.text, phone=entry.phone)
-            )
-        elif entry.section in sections:
-            sections[entry.section].append(WordsEntryRead(id=entry.id, text=entry.text))
-    return SafetyPlanRead(
-        id=safety_plan.id,
-        plan_id=safety_plan.plan_id,
-        plan_version=loaded.plan.version,
-        reviewed_on=safety_plan.reviewed_on,
-        reviewed_by=loaded.reviewed_by,
-        updated_at=safety_plan.updated_at,
-        updated_by=loaded.safety_updated_by,
-        crisis_lines=list(crisis_lines()),
-        **sections,
-    )
-
-
-def plan_read(loaded: Loaded) -> PlanRead:
-    """The plan as the API shows it: goals and activities entered in error left out."""
+def plan_read(loaded: Loaded, view: View | None = None) -> PlanRead:
+    """The plan as the API shows it: goals and activities entered in error left out; with a
+    ``view`` (its facts, now), the achievement worked out from the scores, the checks and the
+    review."""
     needs: dict[uuid.UUID, list[uuid.UUID]] = {}
     for link in loaded.links:
         if link.status == "active":
@@ -210,62 +185,100 @@ def plan_read(loaded: Loaded) -> PlanRead:
                     organization_id=activity.responsible_organization_id,
                     related_person_id=activity.responsible_related_person_id,
                     name=loaded.names.get(activity.id, "—"),
+                    on_team=loaded.on_team.get(activity.id),
                 ),
                 due_on=activity.due_on,
                 status=activity.status,
             )
         )
     plan = loaded.plan
-    return PlanRead(
+    goals = [
+        _goal_read(goal, view, sorted(needs.get(goal.id, []), key=str), activities.get(goal.id, []))
+        for goal in loaded.goals
+        if goal.status != ENTERED_IN_ERROR
+    ]
+    read = PlanRead(
         id=plan.id,
         patient_id=plan.patient_id,
         status=plan.status,
         version=plan.version,
         next_review_on=plan.next_review_on,
+        last_reviewed_at=plan.last_reviewed_at,
+        last_reviewed_by=loaded.reviewed_by,
         created_at=plan.created_at,
         updated_at=plan.updated_at,
         updated_by=loaded.updated_by,
         agreement=latest_agreement(loaded),
-        goals=[
-            GoalRead(
-                id=goal.id,
-                description=goal.description,
-                target=goal.target,
-                target_date=goal.target_date,
-                status=goal.status,
-                achievement=goal.achievement,
-                addresses=sorted(needs.get(goal.id, []), key=str),
-                activities=activities.get(goal.id, []),
-            )
-            for goal in loaded.goals
-            if goal.status != ENTERED_IN_ERROR
-        ],
+        goals=goals,
         safety_plan=safety_plan_read(loaded),
+    )
+    if view is not None:
+        ctx, facts = view.ctx, view.facts
+        read.checks = plan_checks(goals, need_facts(facts.needs, ctx), today=view.today)
+        read.review = review_of(
+            next_review_on=plan.next_review_on,
+            last_reviewed_at=plan.last_reviewed_at,
+            created_at=plan.created_at,
+            ctx=ctx,
+            facts=facts,
+            settings=view.settings,
+        )
+        read.review.last_reviewed_by = loaded.reviewed_by
+    return read
+
+
+def _goal_read(
+    goal: Goal, view: View | None, addresses: list[uuid.UUID], activities: list[ActivityRead]
+) -> GoalRead:
+    shown, basis = achievement(goal, view)
+    return GoalRead(
+        id=goal.id,
+        description=goal.description,
+        target=goal.target,
+        target_date=goal.target_date,
+        target_measure=goal.target_measure,
+        target_comparator=goal.target_comparator,
+        target_score=goal.target_score,
+        target_set_on=goal.target_set_on,
+        status=goal.status,
+        achievement=shown,
+        achievement_computed=basis is not None,
+        achievement_basis=basis,
+        addresses=addresses,
+        activities=activities,
     )
 
 
+# What the plan shows but nobody wrote, left out of its versions: worked out again from the
+# scores and the team each time it is read.
+DERIVED = {"achievement_computed", "achievement_basis"}
+
+
 def snapshot_of(read: PlanRead) -> dict[str, Any]:
-    """What a version keeps: the plan's own fields, every goal with its activities, and the
+    """What a version keeps: the plan's own fields, every goal with its activities, as the
+    team wrote them (a computed achievement, the checks and the review are not kept), and the
     safety plan with the crisis lines it listed then."""
     whole = read.model_dump(mode="json")
-    kept: dict[str, Any] = {
+    goals = []
+    for goal in whole["goals"]:
+        kept = {name: value for name, value in goal.items() if name not in DERIVED}
+        if goal["achievement_computed"]:
+            del kept["achievement"]
+        for activity in kept["activities"]:
+            activity["responsible"].pop("on_team", None)
+        goals.append(kept)
+    snapshot: dict[str, Any] = {
         "plan": {
             "id": whole["id"],
             "status": whole["status"],
             "next_review_on": whole["next_review_on"],
+            "last_reviewed_at": whole["last_reviewed_at"],
         },
-        "goals": whole["goals"],
+        "goals": goals,
     }
-    safety = whole.get("safety_plan")
-    if safety is not None:
-        kept["safety_plan"] = {
-            "id": safety["id"],
-            "reviewed_on": safety["reviewed_on"],
-            "reviewed_by": safety["reviewed_by"],
-            "crisis_lines": safety["crisis_lines"],
-            "sections": {section.value: safety[section.value] for section in SafetySection},
-        }
-    return kept
+    if whole.get("safety_plan") is not None:
+        snapshot["safety_plan"] = safety_snapshot(whole["safety_plan"])
+    return snapshot
 
 
 async def _require_reader(
@@ -274,21 +287,35 @@ async def _require_reader(
     return await require_patient(session, ctx, patient_id, capability=Capability.read_care_plan)
 
 
-async def get_plan(session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID) -> PlanRead:
-    """The patient's current plan with its goals and activities."""
+async def get_plan(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    *,
+    settings: TrajectorySettings | None = None,
+    header: PatientRead | PatientContactRead | None = None,
+) -> PlanRead:
+    """The patient's current plan with its goals and activities, each measurable goal's
+    achievement worked out from the scores, the plan's checks and whether it is due for
+    review. A page that has read the chart ``header`` passes it (its enrolment is not read
+    again)."""
     access = await _require_reader(session, ctx, patient_id)
     loaded = await load(session, access)
     if loaded is None:
         raise NotFound("care plan")
-    # The route names the patient: the event names them, and the plan and version read.
+    chart = header if isinstance(header, PatientRead) else None
+    facts = await read_facts(session, access, header=chart)
+    read = plan_read(loaded, View(facts, ctx, settings or _DEFAULT))
+    # The route names the patient: the event names them, the plan and version read, and what
+    # of the rest of the chart its computed parts rest on.
     audit_patient(
         session,
         ctx,
         access,
         "CarePlan",
-        detail={"plan": str(loaded.plan.id), "version": loaded.plan.version},
+        detail={"plan": str(loaded.plan.id), "version": loaded.plan.version, "with": facts.read},
     )
-    return plan_read(loaded)
+    return read
 
 
 def _write_version(
@@ -313,7 +340,12 @@ def _write_version(
 
 
 async def create_plan(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: PlanCreate
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    data: PlanCreate,
+    *,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
     """Start the patient's care plan at version 1 (409 when they already have one)."""
     access = await require_patient(session, ctx, patient_id, capability=Capability.edit_care_plan)
@@ -321,7 +353,7 @@ async def create_plan(
         raise Conflict(
             "This patient already has a care plan; change it instead.", field="patient_id"
         )
-    return await start_plan(session, ctx, access, data)
+    return await start_plan(session, ctx, access, data, settings=settings)
 
 
 async def start_plan(
@@ -330,6 +362,8 @@ async def start_plan(
     access: PatientAccess,
     data: PlanCreate,
     first: Change | None = None,
+    *,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
     """Write a new plan at version 1, made with its ``first`` change (the safety plan it
     starts with) when given, and its snapshot. The caller has found no current plan; two
@@ -352,7 +386,9 @@ async def start_plan(
     loaded = Loaded(plan, ctx.full_name or ctx.username, [], [], [])
     done = await first(loaded, access) if first is not None else None
     await flush_unique(session, UNIQUE_RULES)
-    read = plan_read(loaded)
+    facts = await read_facts(session, access)
+    view = View(facts, ctx, settings or _DEFAULT)
+    read = plan_read(loaded, view)
     _write_version(session, ctx, access, read, data.reason)
     await flush_unique(session, UNIQUE_RULES)
     audit_patient(session, ctx, access, "CarePlan", plan.id, action="C")
@@ -387,6 +423,8 @@ async def change_plan(
     if_match: str | None,
     reason: str | None,
     change: Change,
+    *,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
     """Make one change to the plan: based on the version ``if_match`` names (428 without it,
     412 when it is not the current one), moving the plan to the next version with a
@@ -414,7 +452,7 @@ async def change_plan(
     loaded.updated_by = ctx.full_name or ctx.username
     done = await change(loaded, access)
     await flush_unique(session, UNIQUE_RULES)
-    read = plan_read(loaded)
+    read = plan_read(loaded, View(await read_facts(session, access), ctx, settings or _DEFAULT))
     _write_version(session, ctx, access, read, reason)
     await flush_unique(session, UNIQUE_RULES)
     _audit_change(session, ctx, access, read, reason, done)

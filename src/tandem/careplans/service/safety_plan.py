@@ -31,11 +31,10 @@ from tandem.careplans.service import (
     Done,
     Loaded,
     change_plan,
-    load_safety_plan,
-    safety_plan_read,
     stale,
     start_plan,
 )
+from tandem.careplans.service.safety_read import load_safety_plan, safety_plan_read
 from tandem.careplans.vocab import EntryStatus, SafetySection
 from tandem.dates import check_clinical_date
 from tandem.errors import Conflict, NotFound, PreconditionFailed
@@ -185,7 +184,7 @@ async def _apply(
             )
         safety_plan.reviewed_on = data.reviewed_on
         safety_plan.reviewed_by = ctx.user_id if data.reviewed_on else None
-        loaded.reviewed_by = me if data.reviewed_on else None
+        loaded.safety_reviewed_by = me if data.reviewed_on else None
         changed.append("reviewed_on")
     if changed and action == "U":
         safety_plan.updated_at, safety_plan.updated_by = now, ctx.user_id

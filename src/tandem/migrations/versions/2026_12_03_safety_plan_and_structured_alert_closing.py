@@ -2,7 +2,7 @@
 as a list of actions; a notification names the safety alert it tells of
 
 Revision ID: 0012
-Revises: 0014
+Revises: 0011
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import tandem.db
 
 revision = "0012"
-down_revision = "0014"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
