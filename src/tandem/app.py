@@ -25,7 +25,11 @@ from tandem.assessments.views.labels import FILTERS as need_filters
 from tandem.audit.log import events_written
 from tandem.audit.seal import run_forever
 from tandem.auth import messages as auth_messages
+from tandem.careplans import messages as careplan_messages
 from tandem.careplans.api import router as careplans_api
+from tandem.careplans.api import templates as care_plan_templates_api
+from tandem.careplans.definitions import plan_templates
+from tandem.careplans.views.printed import FILTERS as care_plan_filters
 from tandem.careteams import messages as careteam_messages
 from tandem.careteams.api import router as careteams_api
 from tandem.clock import Clock
@@ -78,6 +82,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         people_api,
         careteams_api,
         careplans_api,
+        care_plan_templates_api,
         assessments_api,
         notify_api,
         admin_api,
@@ -98,14 +103,17 @@ def create_app(
     check_migrations: bool = True,
 ) -> FastAPI:
     settings = settings or Settings()
-    # Instrument definitions are data: a broken file stops Tandem here, not mid-assessment.
+    # Instruments and care plan templates are data: a broken file stops Tandem here, not
+    # mid-assessment.
     instruments()
-    register_filters(page_filters, need_filters, result_filters)
+    plan_templates()
+    register_filters(page_filters, need_filters, result_filters, care_plan_filters)
     register_flash_messages(
         access_messages.FLASH,
         admin_messages.FLASH,
         assessment_messages.FLASH,
         auth_messages.FLASH,
+        careplan_messages.FLASH,
         careteam_messages.FLASH,
         people_messages.FLASH,
     )

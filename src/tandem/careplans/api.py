@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Response
 
 from tandem.careplans import service
+from tandem.careplans.definitions import PlanTemplate, plan_templates
 from tandem.careplans.rules import etag
 from tandem.careplans.schemas import (
     ActivityCreate,
@@ -18,14 +19,17 @@ from tandem.careplans.schemas import (
     MarkInError,
     PlanCreate,
     PlanDiff,
+    PlanFromTemplate,
+    PlanFromTemplateRead,
     PlanRead,
     VersionRead,
     VersionSummary,
 )
-from tandem.careplans.service import goals, versions
-from tandem.deps import Ctx, SessionDep
+from tandem.careplans.service import from_template, goals, versions
+from tandem.deps import Ctx, CurrentUser, SessionDep
 
 router = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
+templates = APIRouter(prefix="/care-plan-templates", tags=["care plans"])
 # A version number: the database's integer, never more.
 Version = Annotated[int, Path(ge=1, le=2_147_483_647)]
 IfMatch = Annotated[
@@ -161,3 +165,26 @@ async def compare_versions(
     session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, first: Version, second: Version
 ) -> PlanDiff:
     return await versions.compare_versions(session, ctx, patient_id, first, second)
+
+
+@router.post("/from-template", response_model=PlanFromTemplateRead, status_code=201)
+async def plan_from_template(
+    session: SessionDep,
+    ctx: Ctx,
+    patient_id: uuid.UUID,
+    data: PlanFromTemplate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanFromTemplateRead:
+    """Start the plan from a template, or (with If-Match) add the template's goals and
+    activities to the current plan; ``notes`` names the activities assigned to you because
+    the care team has no one in their usual party's place."""
+    plan = await from_template.apply_template(session, ctx, patient_id, data, if_match=if_match)
+    response.headers["ETag"] = etag(plan.version)
+    return plan
+
+
+@templates.get("", response_model=list[PlanTemplate])
+async def list_templates(_user: CurrentUser) -> list[PlanTemplate]:
+    """The care plan templates, each with its goals, activities and source."""
+    return list(plan_templates().values())

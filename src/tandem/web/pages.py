@@ -347,6 +347,7 @@ RECORD_TYPES = {
     "SafetyAlert": "Safety alert",
     "Need": "Needs",
     "ComprehensiveAssessment": "Comprehensive assessment",
+    "CarePlanPrint": "Care plan printed or downloaded",
     "Notification": "Notifications",
     "PotentialDuplicate": "Possible duplicate",
     "AccessRefused": "Refused access",

@@ -205,9 +205,14 @@ def _write_version(
 
 
 async def create_plan(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: PlanCreate
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    data: PlanCreate,
+    fill: Change | None = None,
 ) -> PlanRead:
-    """Start the patient's care plan at version 1 (409 when they already have one)."""
+    """Start the patient's care plan at version 1 (409 when they already have one), with what
+    ``fill`` adds to it (a template's goals and activities) in that same first version."""
     access = await require_patient(session, ctx, patient_id, capability=Capability.edit_care_plan)
     if await repo.current_plan(session, access) is not None:
         raise Conflict(
@@ -227,10 +232,15 @@ async def create_plan(
     )
     session.add(plan)
     await flush_unique(session, UNIQUE_RULES)
-    read = plan_read(Loaded(plan, ctx.full_name or ctx.username, [], [], []))
+    loaded = Loaded(plan, ctx.full_name or ctx.username, [], [], [])
+    detail = None
+    if fill is not None:
+        *_, detail = await fill(loaded, access)
+        await flush_unique(session, UNIQUE_RULES)
+    read = plan_read(loaded)
     _write_version(session, ctx, access, read, data.reason)
     await flush_unique(session, UNIQUE_RULES)
-    audit_patient(session, ctx, access, "CarePlan", plan.id, action="C")
+    audit_patient(session, ctx, access, "CarePlan", plan.id, action="C", detail=detail)
     return read
 
 

@@ -1,0 +1,1 @@
+"""The care plan's pages (each area in its own module)."""
