@@ -62,6 +62,7 @@ def test_the_walk_sees_every_template() -> None:
         "assessments",
         "audit",
         "auth",
+        "careplans",
         "careteams",
         "components",
         "notify",

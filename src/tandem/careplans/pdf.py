@@ -11,7 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import Align, XPos, YPos
 
 from tandem.careplans.printout import PrintedGoal, PrintedPlan, plain_day
 
@@ -43,19 +43,23 @@ class _Document(FPDF):
         self.set_y(-MARGIN)
         self.set_font(FAMILY, "", SMALL)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align="C")
+        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align=Align.C)
         self.set_text_color(*INK)
 
     def lines(self, text: str, size: int = BODY, *, bold: bool = False, indent: float = 0) -> None:
         self.set_font(FAMILY, "B" if bold else "", size)
         self.set_x(self.l_margin + indent)
         height = LINE * size / BODY
-        self.multi_cell(0, height, _text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # Ragged right, as large-print guides ask: even word spacing reads more easily.
+        self.multi_cell(0, height, _text(text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def keep_room(self, millimetres: float) -> None:
+        """Start a new page unless this much is left on this one."""
+        if self.get_y() > self.h - self.b_margin - millimetres:
+            self.add_page()
 
     def heading(self, text: str) -> None:
-        # A heading never sits alone at the foot of a page.
-        if self.get_y() > self.h - self.b_margin - 40:
-            self.add_page()
+        self.keep_room(40)  # a heading never sits alone at the foot of a page
         self.ln(GAP * 2)
         self.lines(text, HEADING, bold=True)
         self.set_draw_color(*RULE)
@@ -78,9 +82,11 @@ def _who_does_what(doc: _Document, number: int, goal: PrintedGoal) -> None:
     if not goal.activities:
         doc.lines("Nothing planned yet.", indent=6)
     for activity in goal.activities:
+        doc.keep_room(25)
         doc.lines(f"• {activity.title}", indent=4)
         when = f"by {plain_day(activity.due_on)}" if activity.due_on else "no date set"
-        doc.lines(f"Who: {activity.who}. When: {when}. {activity.status}.", indent=9)
+        doc.lines(f"Who: {activity.who}", indent=9)
+        doc.lines(f"When: {when} · {activity.status}", indent=9)
     doc.ln(GAP)
 
 
@@ -93,6 +99,7 @@ def _who_to_call(doc: _Document, plan: PrintedPlan) -> None:
     if plan.clinic:
         doc.lines(f"Your clinic: {plan.clinic}")
     doc.ln(GAP)
+    doc.keep_room(70)  # the crisis lines stay together
     doc.set_draw_color(*INK)
     doc.set_line_width(0.6)
     top = doc.get_y()
@@ -113,6 +120,7 @@ def _safety_plan(doc: _Document, plan: PrintedPlan) -> None:
     if plan.safety_plan.updated_on:
         doc.lines(f"Last updated {plain_day(plan.safety_plan.updated_on)}", SMALL)
     for step in plan.safety_plan.steps:
+        doc.keep_room(min(12 + 8 * len(step.items), 60))  # a step and its items together
         doc.lines(step.heading, BODY, bold=True)
         for item in step.items:
             doc.lines(f"• {item}", indent=4)
@@ -121,7 +129,11 @@ def _safety_plan(doc: _Document, plan: PrintedPlan) -> None:
 
 def render_pdf(plan: PrintedPlan) -> bytes:
     """The patient's copy of ``plan`` as PDF bytes."""
-    doc = _Document(f"Care plan for {plan.patient_name} · version {plan.version}")
+    crisis = plan.crisis_lines[0]
+    doc = _Document(
+        f"Care plan for {plan.patient_name} · version {plan.version} · "
+        f"in a crisis, call or text {crisis.number}"
+    )
     doc.set_title(_text(f"Care plan for {plan.patient_name}"))
     doc.set_author("Tandem")
     doc.set_lang("en")

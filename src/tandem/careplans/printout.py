@@ -43,11 +43,11 @@ PATIENT_ACTIVITIES: dict[str, str] = {
     ActivityStatus.on_hold: "On hold for now",
     ActivityStatus.completed: "Done",
 }
+# An activity still to be done; one on hold was paused on purpose and is not overdue.
 OPEN_ACTIVITIES: set[str] = {
     ActivityStatus.not_started,
     ActivityStatus.scheduled,
     ActivityStatus.in_progress,
-    ActivityStatus.on_hold,
 }
 # Team members in the order a patient would call them, in the patient's words.
 ROLE_WORDS = {
@@ -171,9 +171,13 @@ def plain_day(day: date | None) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+# Codes whose hyphen belongs in the words.
+HYPHENATED = {"check-in-call": "Check-in call"}
+
+
 def words(code: str) -> str:
     """A code as the team's copy shows it: "in-progress" -> "In progress"."""
-    return code.replace("-", " ").replace("_", " ").capitalize()
+    return HYPHENATED.get(code) or code.replace("-", " ").replace("_", " ").capitalize()
 
 
 def full_name(given: str, family: str, preferred: str | None) -> str:
