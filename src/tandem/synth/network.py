@@ -199,6 +199,10 @@ def scaled_network(
             agencies,
         ),
         partners=partners,
+        names={
+            **{row["id"]: row["full_name"] for row in b.users},
+            **{row["id"]: row["name"] for row in b.organizations},
+        },
     )
     return Network(b.organizations, b.users, pool, marker_username=marker_username(seed))
 

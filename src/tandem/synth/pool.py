@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,8 @@ class CarePool:
     social_workers: tuple[Staff, ...] = ()
     peer_specialists: tuple[Staff, ...] = ()
     partners: tuple[Partner, ...] = ()
+    # Staff and organisation names by id, for the care plans that name who does what.
+    names: Mapping[uuid.UUID, str] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.care_managers:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,6 +52,22 @@ MISSING = {
 }
 
 
+class TeamMember(Protocol):
+    """What choosing a party needs to know of a care-team member (a ``MemberRead``, or a
+    synthetic population's member row)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def user_id(self) -> uuid.UUID | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def organization_id(self) -> uuid.UUID | None: ...
+    @property
+    def organization(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Party:
     """A real responsible party of the plan and the name the plan shows for it."""
@@ -59,7 +76,7 @@ class Party:
     name: str
 
 
-def resolve_party(party: TemplateParty, team: Sequence[MemberRead]) -> Party | None:
+def resolve_party(party: TemplateParty, team: Sequence[TeamMember]) -> Party | None:
     """Who on this patient's care team stands in a template's usual party's place (the first
     of them in the team's order), or None when no one does."""
     if party == TemplateParty.patient:
@@ -94,7 +111,7 @@ def caller_party(ctx: AccessContext, team: Sequence[MemberRead]) -> Party:
 
 
 def assign(
-    template: PlanTemplate, team: Sequence[MemberRead], stand_in: Party
+    template: PlanTemplate, team: Sequence[TeamMember], stand_in: Party
 ) -> tuple[list[list[Party]], list[str]]:
     """Each activity's party (by goal, in the template's order), and a note for every activity
     given to ``stand_in`` because the team has no one in its usual party's place."""
@@ -114,7 +131,8 @@ def assign(
     return parties, notes
 
 
-def _reason(template: PlanTemplate, given: str | None, notes: list[str]) -> str:
+def version_reason(template: PlanTemplate, given: str | None, notes: list[str]) -> str:
+    """What the plan's history says of the change: why, and what was assigned to whom."""
     said = given or f"From the template “{template.title}” (version {template.version})."
     return " ".join([said, *notes])
 
@@ -186,7 +204,7 @@ async def apply_template(
         }
         return "CarePlan", loaded.plan.id, "U", detail
 
-    reason = _reason(template, data.reason, notes)
+    reason = version_reason(template, data.reason, notes)
     if if_match is None:
         # The version's reason is built here and may outgrow what a client may send.
         start = PlanCreate.model_construct(next_review_on=None, reason=reason)
