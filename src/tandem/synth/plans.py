@@ -46,10 +46,10 @@ TEMPLATES: dict[str, tuple[tuple[str, int], ...]] = {
 }
 # How the team records a goal's achievement at each review, by the course of the depression.
 ACHIEVEMENT: dict[str, tuple[str, ...]] = {
-    Course.improving: ("in-progress", "improving", "improving", "achieved"),
-    Course.relapsing: ("improving", "improving", "worsening"),
-    Course.not_improving: ("no-change", "no-change", "worsening"),
-    Course.steady_mild: ("in-progress", "no-change", "sustaining"),
+    Course.improving: ("in-progress", "improving", "achieved"),
+    Course.relapsing: ("in-progress", "improving", "worsening"),
+    Course.not_improving: ("in-progress", "no-change", "no-change"),
+    Course.steady_mild: ("in-progress", "sustaining", "sustaining"),
 }
 AGREED = "Goals agreed with the patient at the visit."
 REVIEWS = (
@@ -363,7 +363,7 @@ class PlanMaker:
     @staticmethod
     def _change_days(rng: random.Random, start: date, as_of: date) -> list[date]:
         """When the plan changed after it was started: the goals agreed within ten days, then
-        up to three reviews, the latest within the last four weeks."""
+        up to two reviews, the latest within the last four weeks."""
         if as_of <= start:
             return []
         agreed = min(as_of, start + timedelta(days=rng.randint(0, 10)))
@@ -372,7 +372,7 @@ class PlanMaker:
             return [agreed]
         # The latest review within the last four weeks: the team is still working the plan.
         latest = span - rng.randint(0, min(28, span - 1))
-        earlier = min(2, latest // 75)
+        earlier = min(1, latest // 90)
         between = sorted(rng.sample(range(1, latest), earlier)) if earlier else []
         return [agreed, *(agreed + timedelta(days=d) for d in (*between, latest))]
 
