@@ -86,6 +86,11 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     ("PHQ-9 submitted, JSON", submit_phq9, False, 9),
     # The plan, its goals, their needs and the activities with their owners' names: four reads.
     ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 7),
+    # A page: the session and the unread count; the plan's four reads and the care team (the
+    # names and telephone numbers to call).
+    ("care plan printed, PDF", get("/patients/{patient}/care-plan.pdf"), True, 9),
+    # And the plan's versions.
+    ("care plan, team's copy", get("/patients/{patient}/care-plan/print/clinical"), True, 10),
 ]
 
 

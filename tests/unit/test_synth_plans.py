@@ -121,6 +121,14 @@ def test_each_activity_has_exactly_one_responsible_party(population: list[Bundle
                 assert (activity[column] is not None) == (column == wanted)
 
 
+def test_every_party_a_plan_names_has_its_name(population: list[Bundle]) -> None:
+    for bundle in _planned(population):
+        for version in bundle.plan.versions:
+            for goal in version["snapshot"]["goals"]:
+                names = {a["responsible"]["name"] for a in goal["activities"]}
+                assert "—" not in names and all(names)
+
+
 def test_an_activity_no_one_on_the_team_does_goes_to_who_started_the_plan_with_a_note(
     population: list[Bundle],
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,3 +86,11 @@ class Network:
     users: list[Row]
     pool: CarePool
     marker_username: str = field(default="")
+
+
+def names_of(organizations: Iterable[Row], users: Iterable[Row]) -> dict[uuid.UUID, str]:
+    """Staff and organisation names by id, for ``CarePool.names``."""
+    return {
+        **{row["id"]: row["full_name"] for row in users},
+        **{row["id"]: row["name"] for row in organizations},
+    }
