@@ -45,7 +45,7 @@ async def print_for_team(
 async def download_pdf(session: SessionDep, ctx: PageCtx, patient_id: uuid.UUID) -> Response:
     """The patient's copy as a PDF to download."""
     plan = await printed_plan(session, ctx, patient_id, edition=Edition.patient, form=Form.pdf)
-    # Drawing takes a good part of a second's work on a long plan: not on the event loop.
+    # A long plan takes a few tenths of a second to draw: not on the event loop.
     body = await run_in_threadpool(render_pdf, plan)
     return Response(
         body,
