@@ -36,17 +36,27 @@ TEAM = (
 STATUSES = ("not-started", "scheduled", "in-progress", "completed")
 
 
-def _member(role: str, name: str, phone: str | None) -> MemberRead:
+def member(
+    role: str,
+    name: str,
+    user_id: uuid.UUID | None = None,
+    *,
+    phone: str | None = None,
+    organization_id: uuid.UUID | None = None,
+    organization: str | None = None,
+) -> MemberRead:
+    """An active care-team member as the care team's service reads one (a family member when
+    there is no ``user_id``)."""
     return MemberRead(
         id=uuid.uuid4(),
         patient_id=uuid.uuid4(),
         role=role,
-        user_id=uuid.uuid4(),
-        related_person_id=None,
+        user_id=user_id,
+        related_person_id=None if user_id else uuid.uuid4(),
         name=name,
-        professional_role=role,
-        organization_id=None,
-        organization=None,
+        professional_role=role if user_id else None,
+        organization_id=organization_id,
+        organization=organization,
         phone=phone,
         email=None,
         start_date=TODAY - timedelta(days=60),
@@ -59,7 +69,7 @@ def _member(role: str, name: str, phone: str | None) -> MemberRead:
 
 def full_plan(goals: int = 10, activities: int = 40) -> PrintedPlan:
     """A long plan as printed: ``activities`` spread over ``goals``, owned round the team."""
-    team = [_member(*member) for member in TEAM]
+    team = [member(role, name, uuid.uuid4(), phone=phone) for role, name, phone in TEAM]
     per_goal = activities // goals
     now = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
     plan = PlanRead(

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bench.care_plan_pdf import full_plan
+from bench.care_plan_pdf import full_plan, member
 from pypdf import PdfReader
 
 from tandem.careplans.pdf import render_pdf
@@ -22,7 +22,6 @@ from tandem.careplans.printout import (
     words,
 )
 from tandem.careplans.schemas import ActivityRead, GoalRead, PlanRead, ResponsibleRead
-from tandem.careteams.schemas import MemberRead
 
 TODAY = date(2026, 3, 10)
 LEAD, PCP = uuid.uuid4(), uuid.uuid4()
@@ -33,31 +32,10 @@ def pdf_text(body: bytes) -> str:
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
 
 
-def member(role: str, name: str, user_id: uuid.UUID | None, phone: str | None = None) -> Any:
-    return MemberRead(
-        id=uuid.uuid4(),
-        patient_id=uuid.uuid4(),
-        role=role,
-        user_id=user_id,
-        related_person_id=None if user_id else uuid.uuid4(),
-        name=name,
-        professional_role=None,
-        organization_id=None,
-        organization=None,
-        phone=phone,
-        email=None,
-        start_date=date(2026, 1, 5),
-        end_date=None,
-        status="active",
-        end_reason=None,
-        version=1,
-    )
-
-
 TEAM = [
-    member("primary_care_provider", "Priya Doctor", PCP, "+1 555 010 0200"),
-    member("family_caregiver", "Ana Garcia", None, "+1 555 010 0300"),
-    member("lead_care_manager", "Casey Lead", LEAD, "+1 555 010 0100"),
+    member("primary_care_provider", "Priya Doctor", PCP, phone="+1 555 010 0200"),
+    member("family_caregiver", "Ana Garcia", phone="+1 555 010 0300"),
+    member("lead_care_manager", "Casey Lead", LEAD, phone="+1 555 010 0100"),
 ]
 
 

@@ -24,6 +24,7 @@ from tandem.careplans.schemas import (
     Responsible,
 )
 from tandem.careplans.service import Done, Loaded, change_plan, create_plan
+from tandem.careplans.service.goals import set_responsible
 from tandem.careplans.vocab import Achievement, ActivityStatus, GoalStatus, ResponsibleKind
 from tandem.careteams import service as careteams
 from tandem.careteams.schemas import MemberRead
@@ -183,15 +184,12 @@ async def apply_template(
                     patient_id=patient_id,
                     title=step.title,
                     kind=step.kind,
-                    responsible_kind=party.responsible.kind,
-                    responsible_user_id=party.responsible.user_id,
-                    responsible_organization_id=party.responsible.organization_id,
-                    responsible_related_person_id=party.responsible.related_person_id,
                     due_on=step.due_on(today),
                     status=ActivityStatus.not_started,
                     created_at=now,
                     updated_at=now,
                 )
+                set_responsible(activity, party.responsible)
                 session.add(activity)
                 loaded.activities.append(activity)
                 loaded.names[activity.id] = party.name

@@ -111,7 +111,7 @@ async def _responsible_name(
     return name
 
 
-def _set_responsible(activity: CareActivity, responsible: Responsible) -> None:
+def set_responsible(activity: CareActivity, responsible: Responsible) -> None:
     activity.responsible_kind = responsible.kind
     activity.responsible_user_id = responsible.user_id
     activity.responsible_organization_id = responsible.organization_id
@@ -266,7 +266,7 @@ async def add_activity(
             created_at=now,
             updated_at=now,
         )
-        _set_responsible(activity, data.responsible)
+        set_responsible(activity, data.responsible)
         session.add(activity)
         loaded.activities.append(activity)
         loaded.names[activity.id] = name
@@ -297,7 +297,7 @@ async def update_activity(
         if data.responsible is not None:
             loaded.names[activity.id] = await _responsible_name(session, access, data.responsible)
             before = _party(activity)
-            _set_responsible(activity, data.responsible)
+            set_responsible(activity, data.responsible)
             if _party(activity) != before:
                 fields["responsible"] = True
         if fields:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bench.care_plan_pdf import member
 
 from tandem.careplans.definitions import (
     MAX_DAYS_AHEAD,
@@ -26,7 +27,6 @@ from tandem.careplans.definitions import (
 )
 from tandem.careplans.schemas import Responsible
 from tandem.careplans.service.from_template import Party, assign, resolve_party
-from tandem.careteams.schemas import MemberRead
 
 SHIPPED = {
     "depression-collaborative-care": ("AIMS Center", "JAMA 2002;288:2836-45"),
@@ -126,35 +126,15 @@ def test_dates_count_from_the_day_the_template_is_applied() -> None:
 # -- who stands in for each usual party ---------------------------------------------------
 
 LEAD, PCP, PCP_2, PARTNER, ORG = (uuid.uuid4() for _ in range(5))
-
-
-def member(role: str, name: str, user_id: uuid.UUID | None, org: uuid.UUID | None = None) -> Any:
-    return MemberRead(
-        id=uuid.uuid4(),
-        patient_id=uuid.uuid4(),
-        role=role,
-        user_id=user_id,
-        related_person_id=None if user_id else uuid.uuid4(),
-        name=name,
-        professional_role=None,
-        organization_id=org,
-        organization="Harbor Housing" if org else None,
-        phone=None,
-        email=None,
-        start_date=date(2026, 1, 5),
-        end_date=None,
-        status="active",
-        end_reason=None,
-        version=1,
-    )
+HARBOR = "Harbor Housing"
 
 
 TEAM = [
     member("lead_care_manager", "Casey Lead", LEAD),
     member("primary_care_provider", "Priya Doctor", PCP),
     member("primary_care_provider", "Second Doctor", PCP_2),
-    member("community_partner", "Hal Housing", PARTNER, ORG),
-    member("family_caregiver", "Ana Garcia", None),
+    member("community_partner", "Hal Housing", PARTNER, organization_id=ORG, organization=HARBOR),
+    member("family_caregiver", "Ana Garcia"),
 ]
 
 
@@ -188,7 +168,7 @@ def test_a_party_the_team_lacks_is_no_one(party: TemplateParty) -> None:
 
 
 def test_a_partner_with_no_organisation_cannot_stand_in_for_one() -> None:
-    alone = [member("community_partner", "Hal Housing", PARTNER)]
+    alone = [member("community_partner", "Hal Housing", PARTNER)]  # no organisation
     assert resolve_party(TemplateParty.organisation, alone) is None
 
 
