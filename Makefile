@@ -47,11 +47,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## Benchmarks at 10k and 100k patients on SQLite and PostgreSQL (each request beside a raw-SQL replay of its statements), the audit trail under load and its search; writes bench/RESULTS.md.
+## Benchmarks at 10k and 100k patients on SQLite and PostgreSQL (each request beside a raw-SQL replay of its statements), the audit trail under load and its search, the shared care plan; writes bench/RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.audit
 	$(BIN)/python -m bench.audit_search
+	$(BIN)/python -m bench.care_plan
 
 clean-demo:
 	rm -rf .tandem

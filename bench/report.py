@@ -26,9 +26,11 @@ def write_section(path: Path, start: str, end: str, block: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-# Sections that other modules write (bench.audit, bench.audit_search); bench.run keeps them.
+# Sections that other modules write (bench.audit, bench.audit_search, bench.care_plan);
+# bench.run keeps them.
 KEPT_SECTIONS = (
     ("<!-- audit:start -->", "<!-- audit:end -->"),
+    ("<!-- care-plan:start -->", "<!-- care-plan:end -->"),
     ("<!-- audit-search:start -->", "<!-- audit-search:end -->"),
 )
 

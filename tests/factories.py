@@ -51,11 +51,14 @@ from tandem.auth.service import issue_token
 from tandem.careplans import service as careplans
 from tandem.careplans.schemas import (
     ActivityCreate,
+    AgreementCreate,
+    AgreementRead,
     GoalCreate,
     PlanCreate,
     PlanRead,
     Responsible,
 )
+from tandem.careplans.service import agreements as careplan_agreements
 from tandem.careplans.service import goals as careplan_goals
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.clock import Clock
@@ -437,6 +440,17 @@ class Factory:
                 )
             await session.commit()
         return plan
+
+    async def care_plan_agreement(self, patient: Patient, by: User) -> AgreementRead:
+        """The patient's agreement to the plan as it now is, recorded by ``by``."""
+        ctx = self.context_for(by)
+        async with self.system_session() as session:
+            plan = await careplans.get_plan(session, ctx, patient.id)
+            agreed = await careplan_agreements.record_agreement(
+                session, ctx, patient.id, AgreementCreate(version=plan.version, method="in-person")
+            )
+            await session.commit()
+        return agreed
 
     # -- reading back, for assertions ------------------------------------------------------
 

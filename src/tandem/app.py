@@ -26,6 +26,7 @@ from tandem.audit.log import events_written
 from tandem.audit.seal import run_forever
 from tandem.auth import messages as auth_messages
 from tandem.careplans import messages as careplan_messages
+from tandem.careplans.api import mine as my_work_api
 from tandem.careplans.api import router as careplans_api
 from tandem.careplans.api import templates as care_plan_templates_api
 from tandem.careplans.definitions import plan_templates
@@ -83,6 +84,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         careteams_api,
         careplans_api,
         care_plan_templates_api,
+        my_work_api,
         assessments_api,
         notify_api,
         admin_api,

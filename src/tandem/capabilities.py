@@ -33,6 +33,7 @@ class Capability(StrEnum):
     manage_needs = "manage_needs"
     read_care_plan = "read_care_plan"
     edit_care_plan = "edit_care_plan"
+    read_own_activities = "read_own_activities"
     read_assessments = "read_assessments"
     write_assessments = "write_assessments"
     mark_registration_in_error = "mark_registration_in_error"

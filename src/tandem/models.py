@@ -12,7 +12,14 @@ from tandem.assessments.models import (
 )
 from tandem.audit.models import AuditChainPosition, AuditEvent
 from tandem.auth.models import ApiToken, SignInThrottle, UserSession
-from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
+from tandem.careplans.models import (
+    CareActivity,
+    CarePlan,
+    CarePlanAgreement,
+    CarePlanVersion,
+    Goal,
+    GoalNeed,
+)
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.db import Base
 from tandem.notify.models import Notification
@@ -26,6 +33,7 @@ __all__ = [
     "BreakGlassGrant",
     "CareActivity",
     "CarePlan",
+    "CarePlanAgreement",
     "CarePlanVersion",
     "CareTeamMember",
     "ComprehensiveAssessment",

@@ -144,7 +144,11 @@ async def test_two_versions_compare_goal_and_activity_field_by_field(
     assert (diff["from_version"], diff["to_version"]) == (2, 5)
     assert diff["goals"]["added"] == [] and diff["goals"]["removed"] == []
     assert diff["goals"]["changed"] == [
-        {"id": goal_id, "fields": {"status": {"before": "active", "after": "on-hold"}}}
+        {
+            "id": goal_id,
+            "name": GOAL["description"],
+            "fields": {"status": {"before": "active", "after": "on-hold"}},
+        }
     ]
     assert diff["activities"] == {"added": [], "removed": [], "changed": []}
     added = (await client.get(plan_url(pid, "/versions/2/diff/3"))).json()["activities"]
@@ -378,7 +382,11 @@ async def test_changing_what_a_goal_addresses_ends_the_old_link_and_keeps_it(
     )
     diff = (await client.get(plan_url(pid, "/versions/2/diff/3"))).json()
     assert diff["goals"]["changed"] == [
-        {"id": goal_id, "fields": {"addresses": {"before": [housing], "after": [food]}}}
+        {
+            "id": goal_id,
+            "name": GOAL["description"],
+            "fields": {"addresses": {"before": [housing], "after": [food]}},
+        }
     ]
 
 

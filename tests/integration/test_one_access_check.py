@@ -34,7 +34,16 @@ def access_decisions() -> Iterator[list[str]]:
 
 @pytest.mark.parametrize(
     "page",
-    ["", "/measurements", "/care-team", "/needs", "/safety", "/responses/{response_id}"],
+    [
+        "",
+        "/measurements",
+        "/care-team",
+        "/needs",
+        "/safety",
+        "/responses/{response_id}",
+        "/care-plan",
+        "/care-plan/history",
+    ],
 )
 async def test_a_chart_page_checks_access_once(
     page: str,
@@ -45,6 +54,7 @@ async def test_a_chart_page_checks_access_once(
 ) -> None:
     # Several services (the header, the tab, the banner) each ask for their capability.
     response = await factory.response(chart.patient, care_manager, answers=phq9_answers(12))
+    await factory.care_plan(chart.patient, care_manager)
     browser = await browser_for(care_manager)
     url = f"/patients/{chart.patient.id}" + page.format(response_id=response.id)
     with access_decisions() as seen:

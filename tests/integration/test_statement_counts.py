@@ -84,8 +84,16 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     # No open safety alert: the banner does not ask when the last risk screen was (one more).
     ("Measurements page, HTML", get("/patients/{patient}/measurements"), True, 10),
     ("PHQ-9 submitted, JSON", submit_phq9, False, 9),
-    # The plan, its goals, their needs and the activities with their owners' names: four reads.
-    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 7),
+    # The plan, its goals, their needs, the activities with their owners' names and the
+    # agreements: five reads.
+    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 8),
+    # The chart's frame (as on every chart page), the plan's five reads and the patient's needs
+    # (the goals name the needs they address).
+    ("care plan page, HTML", get("/patients/{patient}/care-plan"), True, 14),
+    # The frame, the plan's row, its versions, the two compared and the needs they name.
+    ("care plan history, HTML", get("/patients/{patient}/care-plan/history"), True, 12),
+    # The token, the activities across the caseload in one statement, the audit insert.
+    ("my responsibilities, JSON", get("/api/v1/my/responsibilities"), False, 3),
     # A page: the session and the unread count; the plan's four reads and the care team (the
     # names and telephone numbers to call).
     ("care plan printed, PDF", get("/patients/{patient}/care-plan.pdf"), True, 9),

@@ -183,6 +183,7 @@ async def build_scene(factory: Factory, app: FastAPI, subject: Subject) -> Scene
     )
     assessment = await factory.assessment(patient, lead, response_ids=[phq9.id])
     plan = await factory.care_plan(patient, lead)
+    agreement = await factory.care_plan_agreement(patient, lead)
     org = await factory.organisation(name="Walkers' Clinic")
     joiner = await factory.user(role="therapist")
     next_lead = await factory.user(role="care_manager")
@@ -232,6 +233,7 @@ async def build_scene(factory: Factory, app: FastAPI, subject: Subject) -> Scene
         "goal_id": plan.goals[0].id,
         "activity_id": plan.goals[0].activities[0].id,
         "plan_version": plan.version,
+        "agreement_id": agreement.id,
         "version": 1,
         "first": 1,
         "second": plan.version,

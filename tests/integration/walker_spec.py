@@ -64,6 +64,7 @@ ROUTES: dict[str, Rule] = {
     f"GET {API}/notifications": Own("my notifications, about my own patients"),
     f"POST {API}/notifications/{{notification_id}}/read": OnPatient(C.read_contact),
     f"GET {API}/patients": Own("my caseload"),
+    f"GET {API}/my/responsibilities": Own("my own activities, on my caseload"),
     f"POST {API}/patients": Staff(C.register_patient),
     f"POST {API}/break-glass": Staff(C.break_the_glass, patient_data=True),
     f"GET {API}/break-glass": Staff(C.review_emergency_access, patient_data=True),
@@ -127,6 +128,9 @@ ROUTES: dict[str, Rule] = {
     f"POST {API}{CP}/goals/{{goal_id}}/activities": OnPatient(C.edit_care_plan),
     f"PATCH {API}{CP}/activities/{{activity_id}}": OnPatient(C.edit_care_plan),
     f"POST {API}{CP}/activities/{{activity_id}}/entered-in-error": OnPatient(C.edit_care_plan),
+    f"GET {API}{CP}/agreements": OnPatient(C.read_care_plan),
+    f"POST {API}{CP}/agreements": OnPatient(C.edit_care_plan),
+    f"POST {API}{CP}/agreements/{{agreement_id}}/entered-in-error": OnPatient(C.edit_care_plan),
     f"GET {API}{CP}/versions": OnPatient(C.read_care_plan),
     f"GET {API}{CP}/versions/{{version}}": OnPatient(C.read_care_plan),
     f"GET {API}{CP}/versions/{{first}}/diff/{{second}}": OnPatient(C.read_care_plan),
@@ -156,6 +160,7 @@ ROUTES: dict[str, Rule] = {
     "GET /account/password": Own("my password"),
     "POST /account/password": Own("changing my password", walk=False),
     "GET /caseload": Own("my caseload"),
+    "GET /my/responsibilities": Own("my own activities, on my caseload"),
     "GET /notifications": Own("my notifications, about my own patients"),
     "POST /notifications/{notification_id}/open": OnPatient(C.read_contact),
     "GET /patients/new": Staff(C.register_patient),
@@ -218,6 +223,23 @@ ROUTES: dict[str, Rule] = {
     f"POST {P}/responses/{{response_id}}/entered-in-error": OnPatient(C.record_measurements),
     f"GET {P}/safety": OnPatient(C.read_safety),
     f"POST {P}/safety/{{alert_id}}/resolve": OnPatient(C.close_safety_alert),
+    f"GET {CP}": OnPatient(C.read_care_plan),
+    f"POST {CP}": OnPatient(C.edit_care_plan),
+    f"GET {CP}/goals/new": OnPatient(C.edit_care_plan),
+    f"POST {CP}/goals": OnPatient(C.edit_care_plan),
+    f"GET {CP}/goals/{{goal_id}}": OnPatient(C.edit_care_plan),
+    f"POST {CP}/goals/{{goal_id}}": OnPatient(C.edit_care_plan),
+    f"POST {CP}/goals/{{goal_id}}/entered-in-error": OnPatient(C.edit_care_plan),
+    f"GET {CP}/goals/{{goal_id}}/activities/new": OnPatient(C.edit_care_plan),
+    f"POST {CP}/goals/{{goal_id}}/activities": OnPatient(C.edit_care_plan),
+    f"GET {CP}/activities/{{activity_id}}": OnPatient(C.edit_care_plan),
+    f"POST {CP}/activities/{{activity_id}}": OnPatient(C.edit_care_plan),
+    f"POST {CP}/activities/{{activity_id}}/entered-in-error": OnPatient(C.edit_care_plan),
+    f"GET {CP}/agreement": OnPatient(C.edit_care_plan),
+    f"POST {CP}/agreements": OnPatient(C.edit_care_plan),
+    f"POST {CP}/agreements/{{agreement_id}}/entered-in-error": OnPatient(C.edit_care_plan),
+    f"GET {CP}/history": OnPatient(C.read_care_plan),
+    f"GET {CP}/versions/{{version}}": OnPatient(C.read_care_plan),
     f"GET {P}/needs": OnPatient(C.read_needs),
     f"POST {P}/needs": OnPatient(C.manage_needs),
     f"POST {P}/needs/{{need_id}}/status": OnPatient(C.manage_needs),
@@ -251,6 +273,7 @@ HEADERS: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
 # creating a care plan needs the patient's current one out of the way.
 PREPARE: dict[str, str] = {
     f"POST {API}{CP}": "UPDATE care_plan SET status = 'entered-in-error'",
+    f"POST {CP}": "UPDATE care_plan SET status = 'entered-in-error'",
 }
 
 # Query strings a route needs to do its work.
@@ -404,6 +427,18 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "template": "anxiety-collaborative-care",
         "reason": "Agreed at the visit",
     },
+    # The walker's patient agreed to version 3; a family member (the scene's caregiver) agrees
+    # too, with the patient's consent.
+    f"POST {API}{CP}/agreements": lambda ids: {
+        "version": ids["plan_version"],
+        "method": "phone",
+        "agreed_by": "related_person",
+        "related_person_id": ids["person_id"],
+        "consent_confirmed": True,
+    },
+    f"POST {API}{CP}/agreements/{{agreement_id}}/entered-in-error": lambda ids: {
+        "reason": "Recorded on the wrong patient"
+    },
     f"POST {API}{P}/needs": lambda ids: {
         "domain": "housing-instability",
         "description": "Behind on rent; notice received",
@@ -544,6 +579,53 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     f"POST {P}/care-plan/from-template": lambda ids: {
         "template": "depression-collaborative-care",
         "version": str(ids["plan_version"]),
+    },
+    f"POST {CP}": lambda ids: {"next_review_on": _day(ids, -30)},
+    f"POST {CP}/goals": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "description": "Walk to the shop and back without panicking",
+        "status": "active",
+        "achievement": "in-progress",
+        f"need.{ids['need_id']}": "on",
+    },
+    f"POST {CP}/goals/{{goal_id}}": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "description": "Walk to the shop and back, twice a week",
+        "status": "active",
+        "achievement": "improving",
+    },
+    f"POST {CP}/goals/{{goal_id}}/entered-in-error": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "reason": "Wrong chart",
+    },
+    f"POST {CP}/goals/{{goal_id}}/activities": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "title": "Housing application",
+        "kind": "housing-application",
+        "responsible": "patient",
+        "status": "not-started",
+    },
+    f"POST {CP}/activities/{{activity_id}}": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "title": "Housing application",
+        "kind": "housing-application",
+        "responsible": "patient",
+        "status": "scheduled",
+    },
+    f"POST {CP}/agreements": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "party": f"related_person:{ids['person_id']}",
+        "method": "video",
+        "agreed_on": _day(ids, 0),
+        "consent_confirmed": "on",
+    },
+    f"POST {CP}/agreements/{{agreement_id}}/entered-in-error": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "reason": "Recorded on the wrong patient",
+    },
+    f"POST {CP}/activities/{{activity_id}}/entered-in-error": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "reason": "Recorded twice",
     },
     f"POST {P}/assessments": lambda ids: {**NARRATIVE, "assessed_on": _day(ids, 0)},
     f"POST {P}/assessments/{{assessment_id}}/amend": lambda ids: {

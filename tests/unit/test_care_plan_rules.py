@@ -102,12 +102,20 @@ def test_the_diff_names_goals_and_activities_added_removed_and_changed_field_by_
     assert [g["id"] for g in found["goals"]["added"]] == ["g3"]
     assert [g["id"] for g in found["goals"]["removed"]] == ["g2"]
     assert found["goals"]["changed"] == [
-        {"id": "g1", "fields": {"description": {"before": "Sleep", "after": "Sleep well"}}}
+        {
+            "id": "g1",
+            "name": "Sleep well",
+            "fields": {"description": {"before": "Sleep", "after": "Sleep well"}},
+        }
     ]
     assert [a["id"] for a in found["activities"]["added"]] == ["a3"]
     assert [a["id"] for a in found["activities"]["removed"]] == ["a2"]
     assert found["activities"]["changed"] == [
-        {"id": "a1", "fields": {"status": {"before": "not-started", "after": "completed"}}}
+        {
+            "id": "a1",
+            "name": "Call",
+            "fields": {"status": {"before": "not-started", "after": "completed"}},
+        }
     ]
     assert "activities" not in found["goals"]["added"][0]
 

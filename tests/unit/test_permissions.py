@@ -50,8 +50,9 @@ def test_the_shipped_table_loads_and_names_every_capability_once() -> None:
     assert all(rule.reason and rule.label for rule in (*table.patient, *table.staff))
 
 
-def test_a_community_partner_on_the_team_sees_only_who_the_patient_is() -> None:
-    assert on_team("community_partner") == {C.read_contact}
+def test_a_community_partner_on_the_team_sees_who_the_patient_is_and_what_it_owes() -> None:
+    # Its own activities (My responsibilities), never the goals or the rest of the plan.
+    assert on_team("community_partner") == {C.read_contact, C.read_own_activities}
 
 
 def test_a_community_partner_writes_nothing_and_never_breaks_the_glass() -> None:

@@ -14,6 +14,8 @@ from tandem.careplans.rules import etag
 from tandem.careplans.schemas import (
     ActivityCreate,
     ActivityUpdate,
+    AgreementCreate,
+    AgreementRead,
     GoalCreate,
     GoalUpdate,
     MarkInError,
@@ -22,14 +24,18 @@ from tandem.careplans.schemas import (
     PlanFromTemplate,
     PlanFromTemplateRead,
     PlanRead,
+    Responsibilities,
     VersionRead,
     VersionSummary,
 )
-from tandem.careplans.service import from_template, goals, versions
+from tandem.careplans.service import agreements, from_template, goals, versions
+from tandem.careplans.service.mine import my_responsibilities
 from tandem.deps import Ctx, CurrentUser, SessionDep
 
 router = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
 templates = APIRouter(prefix="/care-plan-templates", tags=["care plans"])
+# The caller's own work across their caseload.
+mine = APIRouter(tags=["care plans"])
 # A version number: the database's integer, never more.
 Version = Annotated[int, Path(ge=1, le=2_147_483_647)]
 IfMatch = Annotated[
@@ -188,3 +194,35 @@ async def plan_from_template(
 async def list_templates(_user: CurrentUser) -> list[PlanTemplate]:
     """The care plan templates, each with its goals, activities and source."""
     return list(plan_templates().values())
+
+
+@router.get("/agreements", response_model=list[AgreementRead])
+async def list_agreements(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID
+) -> list[AgreementRead]:
+    return (await agreements.list_agreements(session, ctx, patient_id)).items
+
+
+@router.post("/agreements", response_model=AgreementRead, status_code=201)
+async def record_agreement(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, data: AgreementCreate
+) -> AgreementRead:
+    """Record that the patient (or, with consent, a family member) agreed to the current
+    version; ``version`` names it (412 when the plan has moved on)."""
+    return await agreements.record_agreement(session, ctx, patient_id, data)
+
+
+@router.post("/agreements/{agreement_id}/entered-in-error", response_model=AgreementRead)
+async def agreement_entered_in_error(
+    session: SessionDep, ctx: Ctx, patient_id: uuid.UUID, agreement_id: uuid.UUID, data: MarkInError
+) -> AgreementRead:
+    return await agreements.mark_agreement_entered_in_error(
+        session, ctx, patient_id, agreement_id, data
+    )
+
+
+@mine.get("/my/responsibilities", response_model=Responsibilities)
+async def get_my_responsibilities(session: SessionDep, ctx: Ctx) -> Responsibilities:
+    """Every open care-plan activity I am responsible for (a community partner: that my
+    organisation is), on my patients' plans, overdue first."""
+    return await my_responsibilities(session, ctx)

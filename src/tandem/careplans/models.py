@@ -18,6 +18,12 @@ PLAN_DATA = PatientData(
     read=frozenset({Capability.read_care_plan}),
     write=frozenset({Capability.edit_care_plan}),
 )
+# An activity is also read by whoever is responsible for it (My responsibilities), a community
+# partner included, without the rest of the plan.
+ACTIVITY_DATA = PatientData(
+    read=frozenset({Capability.read_care_plan, Capability.read_own_activities}),
+    write=frozenset({Capability.edit_care_plan}),
+)
 
 
 class CarePlan(IdMixin, Base):
@@ -119,7 +125,7 @@ class CareActivity(IdMixin, Base):
     """Something done towards a goal, with exactly one responsible party."""
 
     __tablename__ = "care_activity"
-    __patient_owned__ = PLAN_DATA
+    __patient_owned__ = ACTIVITY_DATA
 
     goal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("goal.id"))
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_plan.id"))
@@ -155,5 +161,57 @@ class CareActivity(IdMixin, Base):
             " AND responsible_organization_id IS NULL"
             " AND responsible_related_person_id IS NOT NULL)",
             name="one_responsible",
+        ),
+    )
+
+
+class CarePlanAgreement(IdMixin, Base):
+    """The patient (or, with their consent, a family member) reviewed one version of the plan
+    and agreed to it; recorded by a team member, never changed, marked entered in error if
+    recorded by mistake."""
+
+    __tablename__ = "care_plan_agreement"
+    __patient_owned__ = PLAN_DATA
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_plan.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    version: Mapped[int]
+    # "patient", or "related_person" with the person and the patient's consent recorded.
+    agreed_by: Mapped[str] = mapped_column(String(20))
+    related_person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("related_person.id"))
+    # How it was given: in person, by phone, by video, in writing.
+    method: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    agreed_on: Mapped[date]
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        Index("ix_care_plan_agreement_patient", "patient_id", "plan_id", "version"),
+        # One live agreement by each party to each version (the patient's, and each family
+        # member's: two indexes, as a NULL person would never collide with another).
+        Index(
+            "uq_care_plan_agreement_patient_version",
+            "plan_id",
+            "version",
+            unique=True,
+            sqlite_where=text("status = 'active' AND agreed_by = 'patient'"),
+            postgresql_where=text("status = 'active' AND agreed_by = 'patient'"),
+        ),
+        Index(
+            "uq_care_plan_agreement_person_version",
+            "plan_id",
+            "version",
+            "related_person_id",
+            unique=True,
+            sqlite_where=text("status = 'active' AND agreed_by = 'related_person'"),
+            postgresql_where=text("status = 'active' AND agreed_by = 'related_person'"),
+        ),
+        CheckConstraint(
+            "(agreed_by = 'patient' AND related_person_id IS NULL)"
+            " OR (agreed_by = 'related_person' AND related_person_id IS NOT NULL)",
+            name="agreement_party",
         ),
     )

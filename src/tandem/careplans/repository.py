@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
-from tandem.access.scope import as_proven, patient_filter
-from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
-from tandem.people.models import Organization, RelatedPerson, User
+from tandem.access.scope import (
+    RELATIONSHIP_USER,
+    as_caller,
+    as_proven,
+    caseload_filter,
+    may_use_emergency_access,
+    patient_filter,
+)
+from tandem.careplans.models import (
+    CareActivity,
+    CarePlan,
+    CarePlanAgreement,
+    CarePlanVersion,
+    Goal,
+    GoalNeed,
+)
+from tandem.people.models import Organization, Patient, RelatedPerson, User
+from tandem.vocab import RecordStatus
 
 _PLAN_ID = bindparam("plan", type_=CarePlan.id.type)
 Changer = aliased(User, name="care_plan_changer")
@@ -50,6 +67,17 @@ _ACTIVITIES = patient_filter(
     CareActivity.patient_id,
     outer=(RelatedPerson.patient_id,),
 ).order_by(CareActivity.created_at, CareActivity.id)
+Recorder = aliased(User, name="agreement_recorder")
+_AGREEMENTS = patient_filter(
+    select(CarePlanAgreement, RelatedPerson.name, Recorder.full_name)
+    .outerjoin(RelatedPerson, RelatedPerson.id == CarePlanAgreement.related_person_id)
+    .outerjoin(Recorder, Recorder.id == CarePlanAgreement.recorded_by)
+    .where(CarePlanAgreement.plan_id == _PLAN_ID),
+    CarePlanAgreement.patient_id,
+    outer=(RelatedPerson.patient_id,),
+).order_by(
+    CarePlanAgreement.version.desc(), CarePlanAgreement.recorded_at.desc(), CarePlanAgreement.id
+)
 # The optimistic lock: the plan moves on only from the version the change was based on.
 _BUMP = patient_filter(
     update(CarePlan)
@@ -109,6 +137,14 @@ async def activities(session: AsyncSession, access: PatientAccess, plan_id: uuid
     return rows.all()
 
 
+async def agreements(session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID) -> Any:
+    """Every agreement to the plan, newest version first, with who agreed and who recorded it."""
+    rows = await session.execute(
+        _AGREEMENTS, {"plan": plan_id}, execution_options=as_proven(access)
+    )
+    return rows.all()
+
+
 async def bump(
     session: AsyncSession,
     access: PatientAccess,
@@ -140,5 +176,70 @@ async def snapshots(
         _SNAPSHOTS,
         {"plan": plan_id, "versions": list(numbers)},
         execution_options=as_proven(access),
+    )
+    return rows.all()
+
+
+# -- My responsibilities: the caller's own open activities across their caseload ------------
+
+# Finished activities are owed by nobody (careplans.views.summary.FINISHED, and entered in
+# error).
+_NOT_OWED = ("completed", "cancelled", "stopped", "entered-in-error")
+
+
+@functools.lru_cache(maxsize=8)
+def _mine(with_goal: bool, emergency: bool) -> Any:
+    """Open activities the caller is responsible for (or, ``my_org``, their organisation), of
+    patients on their caseload, with the patient's name; the goal's words only ``with_goal`` (a
+    role that may read the plan). Overdue and soonest due first. A partner may read no other
+    table of the plan, not even in an EXISTS: an activity leaves this list by its own status
+    (a goal entered in error takes its activities with it, and so must a plan)."""
+    owner = or_(
+        CareActivity.responsible_user_id == bindparam(RELATIONSHIP_USER),
+        and_(
+            CareActivity.responsible_kind == "organisation",
+            CareActivity.responsible_organization_id == bindparam("my_org"),
+        ),
+    )
+    columns: list[Any] = [
+        CareActivity.id,
+        CareActivity.patient_id,
+        CareActivity.title,
+        CareActivity.kind,
+        CareActivity.responsible_kind,
+        CareActivity.due_on,
+        CareActivity.status,
+        Patient.given_name,
+        Patient.family_name,
+        Patient.preferred_name,
+    ]
+    stmt = (
+        select(*columns)
+        .join(Patient, Patient.id == CareActivity.patient_id)
+        .where(owner, CareActivity.status.not_in(_NOT_OWED))
+        .where(Patient.status == RecordStatus.active)
+    )
+    scoped = [CareActivity.patient_id, Patient.id]
+    if with_goal:
+        stmt = stmt.add_columns(Goal.description).join(Goal, Goal.id == CareActivity.goal_id)
+        scoped.append(Goal.patient_id)
+    stmt = caseload_filter(stmt, *scoped, emergency=emergency)
+    return stmt.order_by(
+        CareActivity.due_on.is_(None), CareActivity.due_on, Patient.family_name, CareActivity.id
+    ).limit(bindparam("limit"))
+
+
+async def my_activities(
+    session: AsyncSession,
+    ctx: AccessContext,
+    *,
+    with_goal: bool,
+    organisation: uuid.UUID | None,
+    limit: int,
+) -> Sequence[Any]:
+    """The caller's open activities (see _mine), at most ``limit``."""
+    stmt = _mine(with_goal, may_use_emergency_access(ctx))
+    rows = await session.execute(
+        stmt, {"my_org": organisation, "limit": limit}, execution_options=as_caller(ctx)
     )
     return rows.all()

@@ -75,7 +75,7 @@ def _fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, FieldCha
 def _part(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> PartDiff:
     old, new = _by_id(before), _by_id(after)
     changed = [
-        Changed(id=key, fields=fields)
+        Changed(id=key, name=_name(new[key]), fields=fields)
         for key in new
         if key in old and (fields := _fields(old[key], new[key]))
     ]
@@ -84,6 +84,10 @@ def _part(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> PartDiff
         removed=[_bare(old[key]) for key in old if key not in new],
         changed=changed,
     )
+
+
+def _name(item: dict[str, Any]) -> str:
+    return str(item.get("description") or item.get("title") or "")
 
 
 def _bare(item: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from tandem.careplans.vocab import (
     Achievement,
     ActivityKind,
     ActivityStatus,
+    AgreedBy,
+    AgreementMethod,
     GoalStatus,
     ResponsibleKind,
 )
@@ -109,6 +111,46 @@ class GoalRead(BaseModel):
     activities: list[ActivityRead]
 
 
+class AgreementCreate(_Strict):
+    """The patient (or, with the patient's consent, one of their family members) reviewed the
+    plan at ``version`` and agreed to it."""
+
+    version: int = Field(ge=1, le=2_147_483_647, description="The version they agreed to")
+    agreed_by: AgreedBy = AgreedBy.patient
+    related_person_id: uuid.UUID | None = None
+    method: AgreementMethod
+    agreed_on: date | None = Field(default=None, description="The clinic's today if not given")
+    consent_confirmed: bool = Field(
+        default=False,
+        description="For a family member: the patient consented to them agreeing on their behalf",
+    )
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class AgreementRead(BaseModel):
+    id: uuid.UUID
+    version: int
+    agreed_by: str
+    related_person_id: uuid.UUID | None
+    name: str = Field(description="Who agreed: the patient, or the family member's name")
+    method: str
+    agreed_on: date
+    note: str | None
+    recorded_at: datetime
+    recorded_by: str | None
+    status: str
+
+
+class PlanAgreement(BaseModel):
+    """The latest live agreement to the plan, and how far the plan has moved since."""
+
+    version: int
+    name: str
+    method: str
+    agreed_on: date
+    changes_since: int = Field(description="Versions saved since the agreed one")
+
+
 class PlanRead(BaseModel):
     id: uuid.UUID
     patient_id: uuid.UUID
@@ -118,6 +160,7 @@ class PlanRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     updated_by: str | None
+    agreement: PlanAgreement | None = None
     goals: list[GoalRead]
 
 
@@ -139,6 +182,7 @@ class FieldChange(BaseModel):
 
 class Changed(BaseModel):
     id: str
+    name: str = Field(description="The goal's description or the activity's title, as it is now")
     fields: dict[str, FieldChange]
 
 
@@ -154,6 +198,29 @@ class PlanDiff(BaseModel):
     plan: dict[str, FieldChange]
     goals: PartDiff
     activities: PartDiff
+
+
+class Responsibility(BaseModel):
+    """One open activity the caller (or their organisation) is responsible for."""
+
+    activity_id: uuid.UUID
+    patient_id: uuid.UUID
+    patient: str = Field(description="The patient's name, as lists show it")
+    title: str
+    kind: str
+    due_on: date | None
+    status: str
+    overdue: bool = Field(description="Due before the clinic's today")
+    owner: str = Field(description="me, or my organisation")
+    goal: str | None = Field(
+        description="The goal it serves, for roles that may read the plan (never a partner)"
+    )
+
+
+class Responsibilities(BaseModel):
+    items: list[Responsibility]
+    overdue: int
+    limited: bool = Field(description="More are owed than the list shows")
 
 
 class PlanFromTemplate(_Strict):

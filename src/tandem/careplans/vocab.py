@@ -64,3 +64,19 @@ class ResponsibleKind(StrEnum):
     organisation = "organisation"
     patient = "patient"
     related_person = "related_person"
+
+
+class AgreedBy(StrEnum):
+    """Who agreed to a version of the plan: the patient, or a family member with consent."""
+
+    patient = "patient"
+    related_person = "related_person"
+
+
+class AgreementMethod(StrEnum):
+    """How the agreement was given."""
+
+    in_person = "in-person"
+    phone = "phone"
+    video = "video"
+    in_writing = "in-writing"

@@ -309,6 +309,13 @@ async def confirm_for_assessment(
 # -- what other domains ask of needs (their named surface) ----------------------------------
 
 
+async def addressable_needs(session: AsyncSession, access: PatientAccess) -> list[Need]:
+    """The patient's needs a care-plan goal may address: every one not dismissed or entered in
+    error."""
+    closed = {NeedStatus.dismissed, NeedStatus.entered_in_error}
+    return [need for need in await repo.needs(session, access) if need.status not in closed]
+
+
 async def addressable_need_ids(session: AsyncSession, access: PatientAccess) -> set[uuid.UUID]:
     """The patient's needs a care-plan goal may address: every one not dismissed or entered in
     error."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from fastapi import APIRouter, Request
@@ -21,6 +21,9 @@ from tandem.assessments.vocab import (
     NeedStatus,
     need_status_label,
 )
+from tandem.capabilities import Capability
+from tandem.careplans.schemas import GoalRead
+from tandem.careplans.service.pages import goals_by_need
 from tandem.deps import SessionDep
 from tandem.errors import NotFound
 from tandem.people.views.chart import chart_context
@@ -100,6 +103,8 @@ class NeedCard:
     change: FormState
     withdraw: FormState
     conflict: bool = False
+    # The care plan's goals that address this need (each with its activities).
+    goals: list[GoalRead] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
@@ -179,11 +184,17 @@ async def _needs_page(
     if need_id is not None and all(n.id != need_id for n in listed):
         raise NotFound("need")
     cards = [need_card(n, change, need_id) for n in listed]
+    planned = None
+    if chart["access"].can(Capability.read_care_plan):
+        planned = await goals_by_need(session, ctx, patient_id)
+        for card in cards:
+            card.goals = (planned or {}).get(card.need.id, [])
     return page(
         request,
         "assessments/needs.html",
         {
             **chart,
+            "has_plan": planned is not None,
             "open_needs": [c for c in cards if c.is_open],
             "closed_needs": [c for c in cards if not c.is_open],
             "add": add or form_from(None, status=NeedStatus.confirmed.value),

@@ -22,6 +22,7 @@ from tandem.careplans.rules import based_on
 from tandem.careplans.schemas import (
     ActivityRead,
     GoalRead,
+    PlanAgreement,
     PlanCreate,
     PlanRead,
     ResponsibleRead,
@@ -58,6 +59,8 @@ class Loaded:
     links: list[GoalNeed]
     activities: list[CareActivity]
     names: dict[uuid.UUID, str] = field(default_factory=dict)  # activity id -> responsible
+    # (agreement, family member's name, recorder's name), newest version first.
+    agreements: list[Any] = field(default_factory=list)
 
     def goal(self, goal_id: uuid.UUID) -> Goal:
         for goal in self.goals:
@@ -73,7 +76,8 @@ class Loaded:
 
 
 async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
-    """The current plan in four statements, however many goals and activities it has."""
+    """The current plan in five statements, however many goals, activities and agreements it
+    has."""
     row = await repo.current_plan(session, access)
     if row is None:
         return None
@@ -84,7 +88,26 @@ async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
     for activity, user, org, person in await repo.activities(session, access, plan.id):
         loaded.activities.append(activity)
         loaded.names[activity.id] = _party_name(activity.responsible_kind, user, org, person)
+    loaded.agreements = list(await repo.agreements(session, access, plan.id))
     return loaded
+
+
+def agreed_by_name(agreement: Any, person: str | None) -> str:
+    return "The patient" if agreement.agreed_by == "patient" else person or "A family member"
+
+
+def latest_agreement(loaded: Loaded) -> PlanAgreement | None:
+    """The newest live agreement, and how many versions were saved since."""
+    for agreement, person, _recorder in loaded.agreements:
+        if agreement.status == "active":
+            return PlanAgreement(
+                version=agreement.version,
+                name=agreed_by_name(agreement, person),
+                method=agreement.method,
+                agreed_on=agreement.agreed_on,
+                changes_since=loaded.plan.version - agreement.version,
+            )
+    return None
 
 
 def _party_name(kind: str, user: str | None, org: str | None, person: str | None) -> str:
@@ -130,6 +153,7 @@ def plan_read(loaded: Loaded) -> PlanRead:
         created_at=plan.created_at,
         updated_at=plan.updated_at,
         updated_by=loaded.updated_by,
+        agreement=latest_agreement(loaded),
         goals=[
             GoalRead(
                 id=goal.id,

@@ -354,6 +354,20 @@ async def active_member_name(
     return user.full_name if user is not None and user.active else None
 
 
+async def active_staff(
+    session: AsyncSession, access: PatientAccess
+) -> list[tuple[uuid.UUID, str, str]]:
+    """The patient's active staff members, as (user id, name, team role), lead first: those a
+    care-plan activity may name as responsible."""
+    rows = await repo.members(session, access)
+    staff = [
+        (member.user_id, user.full_name, member.role)
+        for member, user, _person, _org in rows
+        if member.status == RecordStatus.active and member.user_id and user and user.active
+    ]
+    return sorted(staff, key=lambda s: (s[2] != "lead_care_manager", s[1]))
+
+
 async def current_enrolment_start(session: AsyncSession, access: PatientAccess) -> date | None:
     """When the patient's active enrolment began: the episode a baseline belongs to."""
     return await repo.current_enrolment_start(session, access)

@@ -268,3 +268,14 @@ async def active_related_person_name(
     """The name of one of the patient's family members or caregivers, if still active."""
     person = await repo.related_person(session, access, person_id)
     return person.name if person is not None and person.status == RecordStatus.active else None
+
+
+async def active_related_persons(
+    session: AsyncSession, access: PatientAccess
+) -> list[tuple[uuid.UUID, str, str]]:
+    """The patient's active family members and caregivers, as (id, name, relationship)."""
+    return [
+        (person.id, person.name, person.relationship)
+        for person in await repo.related_persons(session, access)
+        if person.status == RecordStatus.active
+    ]

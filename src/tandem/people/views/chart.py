@@ -27,6 +27,7 @@ TABS: tuple[tuple[str, str, str, Capability], ...] = (
     ("assessments", "Assessment", "/assessments", Capability.read_assessments),
     ("needs", "Needs", "/needs", Capability.read_needs),
     ("safety", "Safety", "/safety", Capability.read_safety),
+    ("care-plan", "Care plan", "/care-plan", Capability.read_care_plan),
     ("care-team", "Care team", "/care-team", Capability.read_care_team),
     ("related-persons", "Family & caregivers", "/related-persons", Capability.read_family),
     ("enrolments", "Enrolments", "/enrolments", Capability.read_enrolments),

@@ -18,8 +18,7 @@ from tandem.assessments.views.needs import router as needs_views
 from tandem.assessments.views.responses import router as response_views
 from tandem.assessments.views.safety import router as safety_views
 from tandem.auth.views import router as auth_views
-from tandem.careplans.views.from_template import router as plan_template_views
-from tandem.careplans.views.printed import router as printed_plan_views
+from tandem.careplans.views import router as care_plan_views
 from tandem.careteams.views.enrolments import router as enrolment_views
 from tandem.careteams.views.members import router as care_team_views
 from tandem.notify.views import router as notification_views
@@ -46,9 +45,8 @@ for views in (
     response_views,
     safety_views,
     needs_views,
+    care_plan_views,
     comprehensive_views,
-    printed_plan_views,
-    plan_template_views,
     notification_views,
     access_views,
     audit_views,
