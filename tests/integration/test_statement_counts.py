@@ -94,11 +94,11 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     ("care plan history, HTML", get("/patients/{patient}/care-plan/history"), True, 12),
     # The token, the activities across the caseload in one statement, the audit insert.
     ("my responsibilities, JSON", get("/api/v1/my/responsibilities"), False, 3),
-    # A page: the session and the unread count; the plan's four reads and the care team (the
+    # A page: the session and the unread count; the plan's five reads and the care team (the
     # names and telephone numbers to call).
-    ("care plan printed, PDF", get("/patients/{patient}/care-plan.pdf"), True, 9),
+    ("care plan printed, PDF", get("/patients/{patient}/care-plan.pdf"), True, 10),
     # And the plan's versions.
-    ("care plan, team's copy", get("/patients/{patient}/care-plan/print/clinical"), True, 10),
+    ("care plan, team's copy", get("/patients/{patient}/care-plan/print/clinical"), True, 11),
 ]
 
 
