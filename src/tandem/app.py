@@ -28,7 +28,6 @@ from tandem.auth import messages as auth_messages
 from tandem.careplans import messages as careplan_messages
 from tandem.careplans.api import mine as my_work_api
 from tandem.careplans.api import router as careplans_api
-from tandem.careplans.api import templates as care_plan_templates_api
 from tandem.careplans.definitions import plan_templates
 from tandem.careplans.views.printed import FILTERS as care_plan_filters
 from tandem.careteams import messages as careteam_messages
@@ -83,7 +82,6 @@ def create_api(runtime: Runtime) -> FastAPI:
         people_api,
         careteams_api,
         careplans_api,
-        care_plan_templates_api,
         my_work_api,
         assessments_api,
         notify_api,

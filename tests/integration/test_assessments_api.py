@@ -57,7 +57,7 @@ async def test_a_phq9_answers_201_with_its_total_band_and_every_item(
     assert (body["instrument"], body["instrument_title"], body["instrument_version"]) == (
         "phq-9",
         "PHQ-9",
-        "1.0.0",
+        "1.1.0",
     )
     assert (body["total_score"], body["score_max"]) == (12, 27)
     assert (body["band"], body["band_label"], body["band_level"]) == ("moderate", "Moderate", 2)
@@ -369,9 +369,9 @@ async def test_the_instruments_are_listed_with_their_versions(
     listed = await get_json(client, "/api/v1/instruments")
     assert {i["code"]: i["version"] for i in listed} == {
         "audit-c": "1.0.0",
-        "gad-7": "1.0.0",
+        "gad-7": "1.1.0",
         "phq-2": "1.0.0",
-        "phq-9": "1.0.0",
+        "phq-9": "1.1.0",
         "social-needs": "1.0.0",
         "suicide-risk": "1.0.0",
     }

@@ -81,6 +81,7 @@ async def test_goals_and_activities_each_move_the_plan_on_one_version(
         "organization_id": None,
         "related_person_id": None,
         "name": care_manager.full_name,
+        "on_team": True,
     }
     assert (plan["version"], act["status"]) == (3, "not-started")
     plan = await changed(

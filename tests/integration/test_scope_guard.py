@@ -615,7 +615,8 @@ async def test_a_community_partners_proof_cannot_read_clinical_tables(
 ) -> None:
     async with sessionmaker() as session:
         access = await prove(session, factory, partner, chart.patient)
-        assert access.capabilities == {Capability.read_contact}
+        # Who the patient is, and the activities their organisation owes (My responsibilities).
+        assert access.capabilities == {Capability.read_contact, Capability.read_own_activities}
         with pytest.raises(UnscopedPatientQuery, match=model.__tablename__):
             await session.execute(scoped_to_patient(select(model), access, model.patient_id))
         # Who the patient is, the partner may read.

@@ -84,9 +84,16 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     # No open safety alert: the banner does not ask when the last risk screen was (one more).
     ("Measurements page, HTML", get("/patients/{patient}/measurements"), True, 10),
     ("PHQ-9 submitted, JSON", submit_phq9, False, 9),
-    # The plan, its goals, their needs, the activities with their owners' names and the
-    # agreements: five reads.
-    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 8),
+    # The plan, its goals, their needs, the activities with their owners' names (and whether
+    # each owner is still on the team, joined) and the agreements: five reads. Then what its
+    # computed parts rest on, each from the domain that holds it: the followed instruments'
+    # scores (achievement and "not improving"), where the current enrolment began (the
+    # trajectory's baseline), the confirmed needs with when each was confirmed (a check and a
+    # review reason) and the latest safety alert (a review reason): four more.
+    ("care plan, JSON", get("/api/v1/patients/{patient}/care-plan"), False, 12),
+    # My caseload's plans, then their scores, needs, alerts and enrolments, one statement each
+    # (none due here: one audit event; test_care_plan_review_api counts a list that has some).
+    ("care plans due for review, JSON", get("/api/v1/care-plans/due-for-review"), False, 7),
     # The chart's frame (as on every chart page), the plan's five reads and the patient's needs
     # (the goals name the needs they address).
     ("care plan page, HTML", get("/patients/{patient}/care-plan"), True, 14),

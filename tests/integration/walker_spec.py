@@ -122,6 +122,11 @@ ROUTES: dict[str, Rule] = {
     f"POST {API}{P}/safety-alerts/{{alert_id}}/resolve": OnPatient(C.close_safety_alert),
     f"GET {API}{CP}": OnPatient(C.read_care_plan),
     f"POST {API}{CP}": OnPatient(C.edit_care_plan),
+    f"PATCH {API}{CP}": OnPatient(C.edit_care_plan),
+    f"POST {API}{CP}/review": OnPatient(C.edit_care_plan),
+    f"GET {API}/care-plans/due-for-review": Own(
+        "my caseload: the care plans due for review (team relationships only)"
+    ),
     f"POST {API}{CP}/goals": OnPatient(C.edit_care_plan),
     f"PATCH {API}{CP}/goals/{{goal_id}}": OnPatient(C.edit_care_plan),
     f"POST {API}{CP}/goals/{{goal_id}}/entered-in-error": OnPatient(C.edit_care_plan),
@@ -259,6 +264,8 @@ ROUTES: dict[str, Rule] = {
 HEADERS: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
     key: (lambda ids: {"If-Match": f'"{ids["plan_version"]}"'})
     for key in (
+        f"PATCH {API}{CP}",
+        f"POST {API}{CP}/review",
         f"POST {API}{CP}/goals",
         f"PATCH {API}{CP}/goals/{{goal_id}}",
         f"POST {API}{CP}/goals/{{goal_id}}/entered-in-error",
@@ -407,6 +414,8 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     # The walker's plan is at version 3 (a goal and an activity); POST care-plan finds the
     # plan entered in error first (PREPARE), so that a new one may be created.
     f"POST {API}{CP}": lambda ids: {"next_review_on": _day(ids, -30), "reason": "Walked"},
+    f"PATCH {API}{CP}": lambda ids: {"next_review_on": _day(ids, -45), "reason": "Walked"},
+    f"POST {API}{CP}/review": lambda ids: {"next_review_on": _day(ids, -60)},
     f"POST {API}{CP}/goals": lambda ids: {
         "description": "Walk to the shop and back without panicking",
         "addresses": [ids["need_id"]],

@@ -95,8 +95,14 @@ class TestShippedInstruments:
     def test_each_flag_need_and_trajectory_rule_names_its_source(self, code: str) -> None:
         definition = shipped(code)
         sources = [f.source for f in definition.flags] + [n.source for n in definition.needs]
-        if definition.trajectory is not None:
-            sources.append(definition.trajectory.source)
+        rules = definition.trajectory
+        if rules is not None:
+            sources += [
+                rules.source,
+                rules.significant_change_source,
+                rules.current_for_source,
+                rules.relapse_source,
+            ]
         assert all(s.strip() for s in sources)
 
     def test_an_unknown_instrument_code_is_none(self) -> None:
@@ -215,6 +221,19 @@ class TestBandsAndRulesInTheFiles:
         assert rules is not None
         assert (rules.response_drop, rules.remission_below) == (0.5, 5)
 
+    def test_phq9_changes_by_5_points_and_relapses_back_to_10_or_5_above_the_lowest(self) -> None:
+        # Löwe et al., Med Care 2004 (5 points); the moderate band starts at 10.
+        rules = shipped("phq-9").trajectory
+        assert rules is not None
+        assert (rules.significant_change, rules.relapse_at_least, rules.relapse_rise) == (5, 10, 5)
+        assert rules.current_for_days == 35
+
+    def test_gad7_changes_by_4_points_its_minimal_important_difference(self) -> None:
+        # Toussaint et al., J Affect Disord 2020; the probable-GAD cut-off is 10.
+        rules = shipped("gad-7").trajectory
+        assert rules is not None
+        assert (rules.significant_change, rules.relapse_at_least, rules.relapse_rise) == (4, 10, 4)
+
     def test_interpersonal_safety_is_positive_from_a_sum_of_11(self) -> None:
         (ipv,) = [n for n in shipped("social-needs").needs if n.sum_at_least is not None]
         assert ipv.domain == "intimate-partner-violence"
@@ -274,6 +293,10 @@ def _unknown_answer_list(d: dict[str, Any]) -> None:
     d["items"][0]["answers"] = "yes-no"
 
 
+def _relapse_beyond_the_scores(d: dict[str, Any]) -> None:
+    d["trajectory"]["relapse_at_least"] = 28
+
+
 def _unknown_field(d: dict[str, Any]) -> None:
     d["items"][0]["reqired"] = False
 
@@ -291,6 +314,7 @@ BROKEN_FILES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("phq-9", _flag_without_condition, "has no condition"),
     ("phq-9", _duplicate_link_id, "duplicate item link ids"),
     ("phq-9", _unknown_answer_list, "unknown answer list"),
+    ("phq-9", _relapse_beyond_the_scores, "relapse_at_least lies outside the scores"),
     ("phq-9", _unknown_field, "reqired"),
 ]
 

@@ -117,6 +117,16 @@ class Trajectory(Definition):
     remission_below: int
     response_drop: float = Field(gt=0, lt=1)
     source: str
+    # The smallest change of the total that counts as a real change, either way.
+    significant_change: int = Field(ge=1)
+    significant_change_source: str
+    # A score older than this many days no longer says how the patient is now.
+    current_for_days: int = Field(ge=1)
+    current_for_source: str
+    # Possible relapse once a target was met: back to this score, or this far above the lowest.
+    relapse_at_least: int
+    relapse_rise: int = Field(ge=1)
+    relapse_source: str
 
 
 class Instrument(Definition):
@@ -174,6 +184,7 @@ class Instrument(Definition):
             if scored and any(o.value is None for o in self.options(item)):
                 raise ValueError(f"{self.code}: scored item {item.link_id} has unscored answer")
         self._check_scoring()
+        self._check_trajectory()
         self._check_bands()
         self._check_rules(set(ids))
         return self
@@ -196,6 +207,14 @@ class Instrument(Definition):
             for level in scoring.levels:
                 for match in level.any:
                     self._check_answers(match.item, match.answers)
+
+    def _check_trajectory(self) -> None:
+        rules, scoring = self.trajectory, self.scoring
+        if rules is None:
+            return
+        for name in ("remission_below", "relapse_at_least", "significant_change"):
+            if not scoring.min <= getattr(rules, name) <= scoring.max:
+                raise ValueError(f"{self.code}: trajectory {name} lies outside the scores")
 
     def _check_bands(self) -> None:
         if self.scoring.method != "sum" or not self.bands:

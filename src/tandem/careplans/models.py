@@ -4,6 +4,7 @@ goal addresses, and activities."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.assessments.models import Json
 from tandem.capabilities import Capability, PatientData
+from tandem.careplans.vocab import MEASURE_RANGES, Comparator
 from tandem.db import Base, IdMixin
 
 PLAN_DATA = PatientData(
@@ -42,6 +44,9 @@ class CarePlan(IdMixin, Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
     updated_at: Mapped[datetime]
     updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    # When the team last recorded that it reviewed the plan, and who did.
+    last_reviewed_at: Mapped[datetime | None]
+    last_reviewed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
 
     __table_args__ = (
         # One current plan per patient; concurrent creations cannot both win.
@@ -76,6 +81,25 @@ class CarePlanVersion(IdMixin, Base):
     )
 
 
+def _in(values: Iterable[str]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+# A measurable target is a measure, a comparator, a score and the day it was set, or nothing;
+# the score within the measure's range. The migration (0011) writes the same SQL out.
+TARGET_TOGETHER = (
+    "(target_measure IS NULL AND target_comparator IS NULL AND target_score IS NULL"
+    " AND target_set_on IS NULL)"
+    " OR (target_measure IS NOT NULL AND target_comparator IS NOT NULL"
+    " AND target_score IS NOT NULL AND target_set_on IS NOT NULL)"
+)
+TARGET_COMPARATOR = f"target_comparator IS NULL OR target_comparator IN ({_in(Comparator)})"
+TARGET_SCORE_IN_RANGE = "target_measure IS NULL OR " + " OR ".join(
+    f"(target_measure = '{measure}' AND target_score BETWEEN {low} AND {high})"
+    for measure, (low, high) in MEASURE_RANGES.items()
+)
+
+
 class Goal(IdMixin, Base):
     """What the patient wants to achieve, in their own words."""
 
@@ -87,13 +111,25 @@ class Goal(IdMixin, Base):
     description: Mapped[str] = mapped_column(Text)
     target: Mapped[str | None] = mapped_column(Text)
     target_date: Mapped[date | None]
+    # A measurable target ("PHQ-9 below 5"): its achievement is worked out from the scores,
+    # against the score when the target was set (the clinic's date).
+    target_measure: Mapped[str | None] = mapped_column(String(20))
+    target_comparator: Mapped[str | None] = mapped_column(String(10))
+    target_score: Mapped[int | None]
+    target_set_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(20), default="proposed")
+    # Set by hand; for a goal with a measurable target, the computed one is shown instead.
     achievement: Mapped[str] = mapped_column(String(20), default="in-progress")
     status_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_goal_patient_plan", "patient_id", "plan_id"),)
+    __table_args__ = (
+        Index("ix_goal_patient_plan", "patient_id", "plan_id"),
+        CheckConstraint(TARGET_TOGETHER, name="target_together"),
+        CheckConstraint(TARGET_COMPARATOR, name="target_comparator"),
+        CheckConstraint(TARGET_SCORE_IN_RANGE, name="target_score_in_range"),
+    )
 
 
 class GoalNeed(IdMixin, Base):

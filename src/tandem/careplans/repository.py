@@ -30,15 +30,20 @@ from tandem.careplans.models import (
     Goal,
     GoalNeed,
 )
+from tandem.careteams.models import CareTeamMember
 from tandem.people.models import Organization, Patient, RelatedPerson, User
 from tandem.vocab import RecordStatus
 
 _PLAN_ID = bindparam("plan", type_=CarePlan.id.type)
 Changer = aliased(User, name="care_plan_changer")
+Reviewer = aliased(User, name="care_plan_reviewer")
+# The responsible team member's membership of the patient's team, if it is still active.
+Owner = aliased(CareTeamMember, name="care_activity_owner_membership")
 
 _PLAN = patient_filter(
-    select(CarePlan, Changer.full_name)
+    select(CarePlan, Changer.full_name, Reviewer.full_name)
     .outerjoin(Changer, Changer.id == CarePlan.updated_by)
+    .outerjoin(Reviewer, Reviewer.id == CarePlan.last_reviewed_by)
     .where(CarePlan.status == "active"),
     CarePlan.patient_id,
 )
@@ -58,15 +63,31 @@ _LINKS = patient_filter(
     GoalNeed.patient_id,
     Goal.patient_id,
 ).order_by(GoalNeed.need_id)
-_ACTIVITIES = patient_filter(
+_ACTIVITIES_OF = (
     select(CareActivity, User.full_name, Organization.name, RelatedPerson.name)
     .outerjoin(User, User.id == CareActivity.responsible_user_id)
     .outerjoin(Organization, Organization.id == CareActivity.responsible_organization_id)
     .outerjoin(RelatedPerson, RelatedPerson.id == CareActivity.responsible_related_person_id)
-    .where(CareActivity.plan_id == _PLAN_ID),
+    .where(CareActivity.plan_id == _PLAN_ID)
+    .order_by(CareActivity.created_at, CareActivity.id)
+)
+_ACTIVITIES = patient_filter(
+    _ACTIVITIES_OF, CareActivity.patient_id, outer=(RelatedPerson.patient_id,)
+)
+# With whether each responsible team member is still on the team (one active membership at
+# most: uq_care_team_member_active_user), for a caller who may see the team.
+_ACTIVITIES_AND_TEAM = patient_filter(
+    _ACTIVITIES_OF.add_columns(Owner.id).outerjoin(
+        Owner,
+        and_(
+            Owner.user_id == CareActivity.responsible_user_id,
+            Owner.patient_id == CareActivity.patient_id,
+            Owner.status == RecordStatus.active,
+        ),
+    ),
     CareActivity.patient_id,
-    outer=(RelatedPerson.patient_id,),
-).order_by(CareActivity.created_at, CareActivity.id)
+    outer=(RelatedPerson.patient_id, Owner.patient_id),
+)
 Recorder = aliased(User, name="agreement_recorder")
 _AGREEMENTS = patient_filter(
     select(CarePlanAgreement, RelatedPerson.name, Recorder.full_name)
@@ -129,11 +150,13 @@ async def links(
     return rows.scalars().all()
 
 
-async def activities(session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID) -> Any:
-    """Each activity with the names of its responsible user, organisation and related person."""
-    rows = await session.execute(
-        _ACTIVITIES, {"plan": plan_id}, execution_options=as_proven(access)
-    )
+async def activities(
+    session: AsyncSession, access: PatientAccess, plan_id: uuid.UUID, *, with_team: bool
+) -> Any:
+    """Each activity with the names of its responsible user, organisation and related person,
+    and (``with_team``) the active membership of its responsible team member, if any."""
+    stmt = _ACTIVITIES_AND_TEAM if with_team else _ACTIVITIES
+    rows = await session.execute(stmt, {"plan": plan_id}, execution_options=as_proven(access))
     return rows.all()
 
 
@@ -178,6 +201,44 @@ async def snapshots(
         execution_options=as_proven(access),
     )
     return rows.all()
+
+
+# The current plans of the patients whose care team the caller is on (the caseload's rule).
+_CASELOAD_PLANS = {
+    emergency: caseload_filter(
+        select(
+            CarePlan.patient_id,
+            CarePlan.id,
+            CarePlan.version,
+            CarePlan.next_review_on,
+            CarePlan.last_reviewed_at,
+            CarePlan.created_at,
+            Patient.given_name,
+            Patient.family_name,
+            Patient.preferred_name,
+        )
+        .join(Patient, Patient.id == CarePlan.patient_id)
+        .join(CareTeamMember, CareTeamMember.patient_id == CarePlan.patient_id)
+        .where(
+            CarePlan.status == "active",
+            Patient.status == RecordStatus.active,
+            CareTeamMember.user_id == bindparam(RELATIONSHIP_USER),
+            CareTeamMember.status == RecordStatus.active,
+        )
+        .order_by(Patient.family_name, Patient.given_name, Patient.id),
+        CarePlan.patient_id,
+        Patient.id,
+        CareTeamMember.patient_id,
+        emergency=emergency,
+    )
+    for emergency in (False, True)
+}
+
+
+async def caseload_plans(session: AsyncSession, ctx: AccessContext) -> Sequence[Any]:
+    """The current care plan of each patient on my caseload, with the patient's name."""
+    stmt = _CASELOAD_PLANS[may_use_emergency_access(ctx)]
+    return (await session.execute(stmt, execution_options=as_caller(ctx))).all()
 
 
 # -- My responsibilities: the caller's own open activities across their caseload ------------

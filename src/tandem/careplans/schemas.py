@@ -14,8 +14,10 @@ from tandem.careplans.vocab import (
     ActivityStatus,
     AgreedBy,
     AgreementMethod,
+    Comparator,
     GoalStatus,
     ResponsibleKind,
+    TargetMeasure,
 )
 
 Reason = Field(default=None, max_length=500, description="Why, recorded on the plan's version")
@@ -40,10 +42,16 @@ class Responsible(_Strict):
     related_person_id: uuid.UUID | None = None
 
 
+Score = Field(default=None, strict=True, ge=0, le=100, description="The target score")
+
+
 class GoalCreate(_Strict):
     description: str = Field(min_length=1, max_length=2000)
     target: str | None = Field(default=None, max_length=2000)
     target_date: date | None = None
+    target_measure: TargetMeasure | None = None
+    target_comparator: Comparator | None = None
+    target_score: int | None = Score
     status: GoalStatus = GoalStatus.proposed
     achievement: Achievement = Achievement.in_progress
     addresses: list[uuid.UUID] = Field(default_factory=list, max_length=50)
@@ -51,9 +59,15 @@ class GoalCreate(_Strict):
 
 
 class GoalUpdate(_Strict):
+    """A change of a goal. ``target_measure: null`` removes the measurable target (its
+    comparator and score with it); its parts given alone change the current target."""
+
     description: str | None = Field(default=None, min_length=1, max_length=2000)
     target: str | None = Field(default=None, max_length=2000)
     target_date: date | None = None
+    target_measure: TargetMeasure | None = None
+    target_comparator: Comparator | None = None
+    target_score: int | None = Score
     status: GoalStatus | None = None
     achievement: Achievement | None = None
     addresses: list[uuid.UUID] | None = Field(default=None, max_length=50)
@@ -88,6 +102,10 @@ class ResponsibleRead(BaseModel):
     organization_id: uuid.UUID | None
     related_person_id: uuid.UUID | None
     name: str
+    on_team: bool | None = Field(
+        default=None,
+        description="For a team member: whether they are still on the patient's care team",
+    )
 
 
 class ActivityRead(BaseModel):
@@ -100,15 +118,64 @@ class ActivityRead(BaseModel):
     status: str
 
 
+class AchievementBasis(BaseModel):
+    """What a computed achievement rests on: the latest score and the baseline, and why."""
+
+    measure: str
+    target: str = Field(description='The target in words, e.g. "PHQ-9 below 5"')
+    why: str = Field(description="met, met-again, better, worse, possible-relapse, ...")
+    explanation: str
+    score: int | None = Field(description="The latest score since the target was set")
+    on: date | None
+    baseline_score: int | None
+    baseline_on: date | None
+
+
 class GoalRead(BaseModel):
     id: uuid.UUID
     description: str
     target: str | None
     target_date: date | None
+    target_measure: str | None = None
+    target_comparator: str | None = None
+    target_score: int | None = None
+    target_set_on: date | None = None
     status: str
     achievement: str
+    achievement_computed: bool = Field(
+        default=False, description="Worked out from the scores (a measurable target)"
+    )
+    achievement_basis: AchievementBasis | None = None
     addresses: list[uuid.UUID]
     activities: list[ActivityRead]
+
+
+class PlanCheck(BaseModel):
+    """Something in the plan that looks wrong, in words, with what it concerns and the change
+    that would put it right."""
+
+    code: str
+    message: str
+    goal_ids: list[uuid.UUID] = Field(default_factory=list)
+    activity_ids: list[uuid.UUID] = Field(default_factory=list)
+    need_ids: list[uuid.UUID] = Field(default_factory=list)
+    fix: dict[str, str] = Field(description='The suggested change, e.g. {"fix": "add-activity"}')
+    alternatives: list[dict[str, str]] = Field(default_factory=list)
+
+
+class ReviewReasonRead(BaseModel):
+    code: str
+    message: str
+    need_ids: list[uuid.UUID] = Field(default_factory=list)
+    measure: str | None = None
+
+
+class ReviewRead(BaseModel):
+    due: bool
+    reasons: list[ReviewReasonRead]
+    next_review_on: date | None
+    last_reviewed_at: datetime | None
+    last_reviewed_by: str | None = None
 
 
 class AgreementCreate(_Strict):
@@ -157,11 +224,37 @@ class PlanRead(BaseModel):
     status: str
     version: int
     next_review_on: date | None
+    last_reviewed_at: datetime | None = None
+    last_reviewed_by: str | None = None
     created_at: datetime
     updated_at: datetime
     updated_by: str | None
     agreement: PlanAgreement | None = None
     goals: list[GoalRead]
+    checks: list[PlanCheck] = Field(default_factory=list)
+    review: ReviewRead | None = None
+
+
+class PlanUpdate(_Strict):
+    next_review_on: date | None = None
+    reason: str | None = Reason
+
+
+class ReviewRecord(_Strict):
+    next_review_on: date = Field(description="When the plan is to be reviewed next")
+    reason: str | None = Reason
+
+
+class DueForReview(BaseModel):
+    """A patient on my caseload whose care plan is due for review, and why."""
+
+    patient_id: uuid.UUID
+    display_name: str
+    plan_id: uuid.UUID
+    version: int
+    next_review_on: date | None
+    last_reviewed_at: datetime | None
+    reasons: list[ReviewReasonRead]
 
 
 class VersionSummary(BaseModel):

@@ -7,12 +7,20 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.repository import row_of_patient
-from tandem.access.scope import as_proven, patient_filter, scoped_to_patient
+from tandem.access.scope import (
+    as_caller,
+    as_proven,
+    caseload_filter,
+    may_use_emergency_access,
+    patient_filter,
+    scoped_to_patient,
+)
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.people.models import Organization, RelatedPerson, User
 from tandem.vocab import RecordStatus
@@ -116,6 +124,33 @@ async def current_enrolment_start(session: AsyncSession, access: PatientAccess) 
         _CURRENT_ENROLMENT_START, execution_options=as_proven(access)
     )
     return found
+
+
+# When each of the patients named (of the caller's caseload) began their open enrolment.
+_ENROLMENT_STARTS = {
+    emergency: caseload_filter(
+        select(Enrolment.patient_id, func.max(Enrolment.start_date))
+        .where(
+            Enrolment.status == RecordStatus.active,
+            Enrolment.patient_id.in_(bindparam("patients", expanding=True)),
+        )
+        .group_by(Enrolment.patient_id),
+        Enrolment.patient_id,
+        emergency=emergency,
+    )
+    for emergency in (False, True)
+}
+
+
+async def caseload_enrolment_starts(
+    session: AsyncSession, ctx: AccessContext, patient_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, date]:
+    """When each of these patients' open enrolment (the latest started) began."""
+    stmt = _ENROLMENT_STARTS[may_use_emergency_access(ctx)]
+    rows = await session.execute(
+        stmt, {"patients": list(patient_ids)}, execution_options=as_caller(ctx)
+    )
+    return {patient_id: start for patient_id, start in rows}
 
 
 async def lead_care_manager(session: AsyncSession, access: PatientAccess) -> User | None:

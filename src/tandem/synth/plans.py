@@ -97,7 +97,14 @@ class _Plan:
         self.rng = rng
         self.patient_id = patient_id
         self.rows = PlanRows()
-        self.plan: Row = {"id": new_uuid(rng), "patient_id": patient_id, "status": "active"}
+        self.plan: Row = {
+            "id": new_uuid(rng),
+            "patient_id": patient_id,
+            "status": "active",
+            "status_reason": None,
+            "last_reviewed_at": None,
+            "last_reviewed_by": None,
+        }
         self.names: dict[uuid.UUID, str] = {}
         self.last: datetime | None = None
         self.kept: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -133,6 +140,10 @@ class _Plan:
                 "target_date": item.target_on(moment.date()),
                 "status": GoalStatus.proposed.value,
                 "achievement": "in-progress",
+                "target_measure": None,
+                "target_comparator": None,
+                "target_score": None,
+                "target_set_on": None,
                 "status_reason": None,
                 "created_at": created,
                 "updated_at": created,
@@ -204,6 +215,7 @@ class _Plan:
                 "id": str(self.plan["id"]),
                 "status": self.plan["status"],
                 "next_review_on": _iso(self.plan["next_review_on"]),
+                "last_reviewed_at": None,
             },
             "goals": [
                 {
@@ -211,6 +223,11 @@ class _Plan:
                     "description": g["description"],
                     "target": g["target"],
                     "target_date": _iso(g["target_date"]),
+                    # The templates' targets are in words: no measure to work achievement from.
+                    "target_measure": None,
+                    "target_comparator": None,
+                    "target_score": None,
+                    "target_set_on": None,
                     "status": g["status"],
                     "achievement": g["achievement"],
                     "addresses": sorted(links.get(g["id"], [])),

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tandem.admin.service import UNIQUE_RULES as ADMIN_RULES
 from tandem.auth.service import account_by_id
 from tandem.careplans.service import UNIQUE_RULES as CARE_PLAN_RULES
+from tandem.careplans.service.agreements import UNIQUE_RULES as AGREEMENT_RULES
 from tandem.careteams.service import UNIQUE_RULES as CARE_TEAM_RULES
 from tandem.careteams.service.enrolments import ALREADY_ENROLLED
 from tandem.errors import Conflict, DomainError, NotAuthenticated
@@ -29,6 +30,7 @@ CONSTRAINTS: dict[str, tuple[str, str]] = {
     **ADMIN_RULES,
     **CARE_TEAM_RULES,
     **CARE_PLAN_RULES,
+    **AGREEMENT_RULES,
     "uq_enrolment_active_programme": (ALREADY_ENROLLED, "programme"),
     "uq_patient_identifier_active": ("This patient already has this identifier.", "value"),
     "uq_patient_mrn": ("This MRN was just given to another patient. Please try again.", "mrn"),

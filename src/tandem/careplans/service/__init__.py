@@ -15,8 +15,10 @@ from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
+from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.capabilities import Capability
 from tandem.careplans import repository as repo
+from tandem.careplans.checks import plan_checks
 from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
 from tandem.careplans.rules import based_on
 from tandem.careplans.schemas import (
@@ -27,12 +29,21 @@ from tandem.careplans.schemas import (
     PlanRead,
     ResponsibleRead,
 )
+from tandem.careplans.service.progress import (
+    View,
+    achievement,
+    need_facts,
+    read_facts,
+    review_of,
+)
 from tandem.careplans.vocab import PlanStatus, ResponsibleKind
 from tandem.errors import Conflict, NotFound, PreconditionFailed
 from tandem.ids import new_id
+from tandem.people.schemas import PatientContactRead, PatientRead
 from tandem.records import flush_unique
 
 ENTERED_IN_ERROR = "entered-in-error"
+_DEFAULT = TrajectorySettings()
 
 # What each uniqueness rule of the plan says when two changes race for it.
 UNIQUE_RULES = {
@@ -59,6 +70,10 @@ class Loaded:
     links: list[GoalNeed]
     activities: list[CareActivity]
     names: dict[uuid.UUID, str] = field(default_factory=dict)  # activity id -> responsible
+    # Activity id -> whether its responsible team member is still on the team (None: not a
+    # team member's, or the caller may not see the team).
+    on_team: dict[uuid.UUID, bool | None] = field(default_factory=dict)
+    reviewed_by: str | None = None
     # (agreement, family member's name, recorder's name), newest version first.
     agreements: list[Any] = field(default_factory=list)
 
@@ -81,13 +96,18 @@ async def load(session: AsyncSession, access: PatientAccess) -> Loaded | None:
     row = await repo.current_plan(session, access)
     if row is None:
         return None
-    plan, updated_by = row
+    plan, updated_by, reviewed_by = row
     goals = list(await repo.goals(session, access, plan.id))
     links = list(await repo.links(session, access, plan.id))
-    loaded = Loaded(plan, updated_by, goals, links, [])
-    for activity, user, org, person in await repo.activities(session, access, plan.id):
+    loaded = Loaded(plan, updated_by, goals, links, [], reviewed_by=reviewed_by)
+    with_team = access.can(Capability.read_care_team)
+    for activity, user, org, person, *membership in await repo.activities(
+        session, access, plan.id, with_team=with_team
+    ):
         loaded.activities.append(activity)
         loaded.names[activity.id] = _party_name(activity.responsible_kind, user, org, person)
+        if with_team and activity.responsible_kind == ResponsibleKind.team_member:
+            loaded.on_team[activity.id] = membership[0] is not None
     loaded.agreements = list(await repo.agreements(session, access, plan.id))
     return loaded
 
@@ -116,8 +136,10 @@ def _party_name(kind: str, user: str | None, org: str | None, person: str | None
     return {"team_member": user, "organisation": org, "related_person": person}.get(kind) or "—"
 
 
-def plan_read(loaded: Loaded) -> PlanRead:
-    """The plan as the API shows it: goals and activities entered in error left out."""
+def plan_read(loaded: Loaded, view: View | None = None) -> PlanRead:
+    """The plan as the API shows it: goals and activities entered in error left out; with a
+    ``view`` (its facts, now), the achievement worked out from the scores, the checks and the
+    review."""
     needs: dict[uuid.UUID, list[uuid.UUID]] = {}
     for link in loaded.links:
         if link.status == "active":
@@ -138,49 +160,94 @@ def plan_read(loaded: Loaded) -> PlanRead:
                     organization_id=activity.responsible_organization_id,
                     related_person_id=activity.responsible_related_person_id,
                     name=loaded.names.get(activity.id, "—"),
+                    on_team=loaded.on_team.get(activity.id),
                 ),
                 due_on=activity.due_on,
                 status=activity.status,
             )
         )
     plan = loaded.plan
-    return PlanRead(
+    goals = [
+        _goal_read(goal, view, sorted(needs.get(goal.id, []), key=str), activities.get(goal.id, []))
+        for goal in loaded.goals
+        if goal.status != ENTERED_IN_ERROR
+    ]
+    read = PlanRead(
         id=plan.id,
         patient_id=plan.patient_id,
         status=plan.status,
         version=plan.version,
         next_review_on=plan.next_review_on,
+        last_reviewed_at=plan.last_reviewed_at,
+        last_reviewed_by=loaded.reviewed_by,
         created_at=plan.created_at,
         updated_at=plan.updated_at,
         updated_by=loaded.updated_by,
         agreement=latest_agreement(loaded),
-        goals=[
-            GoalRead(
-                id=goal.id,
-                description=goal.description,
-                target=goal.target,
-                target_date=goal.target_date,
-                status=goal.status,
-                achievement=goal.achievement,
-                addresses=sorted(needs.get(goal.id, []), key=str),
-                activities=activities.get(goal.id, []),
-            )
-            for goal in loaded.goals
-            if goal.status != ENTERED_IN_ERROR
-        ],
+        goals=goals,
+    )
+    if view is not None:
+        ctx, facts = view.ctx, view.facts
+        read.checks = plan_checks(goals, need_facts(facts.needs, ctx), today=view.today)
+        read.review = review_of(
+            next_review_on=plan.next_review_on,
+            last_reviewed_at=plan.last_reviewed_at,
+            created_at=plan.created_at,
+            ctx=ctx,
+            facts=facts,
+            settings=view.settings,
+        )
+        read.review.last_reviewed_by = loaded.reviewed_by
+    return read
+
+
+def _goal_read(
+    goal: Goal, view: View | None, addresses: list[uuid.UUID], activities: list[ActivityRead]
+) -> GoalRead:
+    shown, basis = achievement(goal, view)
+    return GoalRead(
+        id=goal.id,
+        description=goal.description,
+        target=goal.target,
+        target_date=goal.target_date,
+        target_measure=goal.target_measure,
+        target_comparator=goal.target_comparator,
+        target_score=goal.target_score,
+        target_set_on=goal.target_set_on,
+        status=goal.status,
+        achievement=shown,
+        achievement_computed=basis is not None,
+        achievement_basis=basis,
+        addresses=addresses,
+        activities=activities,
     )
 
 
+# What the plan shows but nobody wrote, left out of its versions: worked out again from the
+# scores and the team each time it is read.
+DERIVED = {"achievement_computed", "achievement_basis"}
+
+
 def snapshot_of(read: PlanRead) -> dict[str, Any]:
-    """What a version keeps: the plan's own fields and every goal with its activities."""
+    """What a version keeps: the plan's own fields and every goal with its activities, as the
+    team wrote them (a computed achievement, the checks and the review are not kept)."""
     whole = read.model_dump(mode="json")
+    goals = []
+    for goal in whole["goals"]:
+        kept = {name: value for name, value in goal.items() if name not in DERIVED}
+        if goal["achievement_computed"]:
+            del kept["achievement"]
+        for activity in kept["activities"]:
+            activity["responsible"].pop("on_team", None)
+        goals.append(kept)
     return {
         "plan": {
             "id": whole["id"],
             "status": whole["status"],
             "next_review_on": whole["next_review_on"],
+            "last_reviewed_at": whole["last_reviewed_at"],
         },
-        "goals": whole["goals"],
+        "goals": goals,
     }
 
 
@@ -190,21 +257,35 @@ async def _require_reader(
     return await require_patient(session, ctx, patient_id, capability=Capability.read_care_plan)
 
 
-async def get_plan(session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID) -> PlanRead:
-    """The patient's current plan with its goals and activities."""
+async def get_plan(
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    *,
+    settings: TrajectorySettings | None = None,
+    header: PatientRead | PatientContactRead | None = None,
+) -> PlanRead:
+    """The patient's current plan with its goals and activities, each measurable goal's
+    achievement worked out from the scores, the plan's checks and whether it is due for
+    review. A page that has read the chart ``header`` passes it (its enrolment is not read
+    again)."""
     access = await _require_reader(session, ctx, patient_id)
     loaded = await load(session, access)
     if loaded is None:
         raise NotFound("care plan")
-    # The route names the patient: the event names them, and the plan and version read.
+    chart = header if isinstance(header, PatientRead) else None
+    facts = await read_facts(session, access, header=chart)
+    read = plan_read(loaded, View(facts, ctx, settings or _DEFAULT))
+    # The route names the patient: the event names them, the plan and version read, and what
+    # of the rest of the chart its computed parts rest on.
     audit_patient(
         session,
         ctx,
         access,
         "CarePlan",
-        detail={"plan": str(loaded.plan.id), "version": loaded.plan.version},
+        detail={"plan": str(loaded.plan.id), "version": loaded.plan.version, "with": facts.read},
     )
-    return plan_read(loaded)
+    return read
 
 
 def _write_version(
@@ -234,6 +315,8 @@ async def create_plan(
     patient_id: uuid.UUID,
     data: PlanCreate,
     fill: Change | None = None,
+    *,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
     """Start the patient's care plan at version 1 (409 when they already have one), with what
     ``fill`` adds to it (a template's goals and activities) in that same first version."""
@@ -256,12 +339,14 @@ async def create_plan(
     )
     session.add(plan)
     await flush_unique(session, UNIQUE_RULES)
+    facts = await read_facts(session, access)
+    view = View(facts, ctx, settings or _DEFAULT)
     loaded = Loaded(plan, ctx.full_name or ctx.username, [], [], [])
     detail = None
     if fill is not None:
         *_, detail = await fill(loaded, access)
         await flush_unique(session, UNIQUE_RULES)
-    read = plan_read(loaded)
+    read = plan_read(loaded, view)
     _write_version(session, ctx, access, read, data.reason)
     await flush_unique(session, UNIQUE_RULES)
     audit_patient(session, ctx, access, "CarePlan", plan.id, action="C", detail=detail)
@@ -294,6 +379,8 @@ async def change_plan(
     if_match: str | None,
     reason: str | None,
     change: Change,
+    *,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
     """Make one change to the plan: based on the version ``if_match`` names (428 without it,
     412 when it is not the current one), moving the plan to the next version with a
@@ -321,7 +408,7 @@ async def change_plan(
     loaded.updated_by = ctx.full_name or ctx.username
     record_type, record_id, action, detail = await change(loaded, access)
     await flush_unique(session, UNIQUE_RULES)
-    read = plan_read(loaded)
+    read = plan_read(loaded, View(await read_facts(session, access), ctx, settings or _DEFAULT))
     _write_version(session, ctx, access, read, reason)
     await flush_unique(session, UNIQUE_RULES)
     audit_patient(

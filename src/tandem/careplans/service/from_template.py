@@ -24,7 +24,7 @@ from tandem.careplans.schemas import (
     Responsible,
 )
 from tandem.careplans.service import Done, Loaded, change_plan, create_plan
-from tandem.careplans.service.goals import set_responsible
+from tandem.careplans.service.goals import responsible_on_team, set_responsible
 from tandem.careplans.vocab import Achievement, ActivityStatus, GoalStatus, ResponsibleKind
 from tandem.careteams import service as careteams
 from tandem.careteams.schemas import MemberRead
@@ -155,7 +155,7 @@ async def apply_template(
     team = await careteams.current_team(session, access)
     parties, notes = assign(template, team, caller_party(ctx, team))
 
-    async def fill(loaded: Loaded, _access: PatientAccess) -> Done:
+    async def fill(loaded: Loaded, access: PatientAccess) -> Done:
         today, now = ctx.clock.today(), ctx.now()
         goals = [
             Goal(
@@ -193,6 +193,7 @@ async def apply_template(
                 session.add(activity)
                 loaded.activities.append(activity)
                 loaded.names[activity.id] = party.name
+                loaded.on_team[activity.id] = responsible_on_team(access, party.responsible)
         detail = {
             "template": template.code,
             "template_version": template.version,

@@ -11,8 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.assessments.service import needs as needs_service
+from tandem.assessments.service.trajectories import TrajectorySettings
+from tandem.capabilities import Capability
 from tandem.careplans.models import CareActivity, Goal, GoalNeed
 from tandem.careplans.rules import check_responsible
+from tandem.careplans.rules.targets import TARGET_FIELDS, check_target, retarget
 from tandem.careplans.schemas import (
     ActivityCreate,
     ActivityUpdate,
@@ -111,6 +114,13 @@ async def _responsible_name(
     return name
 
 
+def responsible_on_team(access: PatientAccess, responsible: Responsible) -> bool | None:
+    """A team member just checked to be on the team is (as a read of the plan would say)."""
+    if responsible.kind != ResponsibleKind.team_member:
+        return None
+    return True if access.can(Capability.read_care_team) else None
+
+
 def set_responsible(activity: CareActivity, responsible: Responsible) -> None:
     activity.responsible_kind = responsible.kind
     activity.responsible_user_id = responsible.user_id
@@ -140,7 +150,7 @@ def _no_error_status(status: Any) -> None:
         )
 
 
-def _changed(record: Any, changes: dict[str, Any]) -> dict[str, bool]:
+def changed_fields(record: Any, changes: dict[str, Any]) -> dict[str, bool]:
     """Set the fields that differ; the names of those changed, for the audit event."""
     fields: dict[str, bool] = {}
     for name, value in changes.items():
@@ -157,9 +167,17 @@ async def add_goal(
     data: GoalCreate,
     *,
     if_match: str | None,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
-    """Add a goal to the plan, with the patient's needs it addresses."""
+    """Add a goal to the plan, with the patient's needs it addresses and, if it has one, its
+    measurable target (whose achievement is then worked out from the scores)."""
     _no_error_status(data.status)
+    check_target(
+        data.target_measure,
+        data.target_comparator,
+        data.target_score,
+        achievement_given="achievement" in data.model_fields_set,
+    )
 
     async def change(loaded: Loaded, access: PatientAccess) -> Done:
         need_ids = await _check_addresses(session, access, data.addresses)
@@ -171,6 +189,10 @@ async def add_goal(
             description=data.description,
             target=data.target,
             target_date=data.target_date,
+            target_measure=data.target_measure,
+            target_comparator=data.target_comparator,
+            target_score=data.target_score,
+            target_set_on=ctx.clock.today() if data.target_measure else None,
             status=data.status,
             achievement=data.achievement,
             created_at=now,
@@ -182,7 +204,9 @@ async def add_goal(
         session.add_all(_link(loaded, goal, need_ids))
         return "Goal", goal.id, "C", None
 
-    return await change_plan(session, ctx, patient_id, if_match, data.reason, change)
+    return await change_plan(
+        session, ctx, patient_id, if_match, data.reason, change, settings=settings
+    )
 
 
 async def update_goal(
@@ -193,6 +217,7 @@ async def update_goal(
     data: GoalUpdate,
     *,
     if_match: str | None,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
     """Change a goal: its words, target, lifecycle, achievement or the needs it addresses."""
     changes = data.model_dump(exclude_unset=True, exclude={"reason", "addresses"})
@@ -201,7 +226,9 @@ async def update_goal(
 
     async def change(loaded: Loaded, access: PatientAccess) -> Done:
         goal = _live_goal(loaded, goal_id)
-        fields = _changed(goal, changes)
+        current = {name: getattr(goal, name) for name in TARGET_FIELDS}
+        changes.update(retarget(current, changes, today=ctx.clock.today()))
+        fields = changed_fields(goal, changes)
         if data.addresses is not None:
             need_ids = await _check_addresses(session, access, data.addresses)
             if set(_active_links(loaded, goal)) != set(need_ids):
@@ -211,7 +238,9 @@ async def update_goal(
             goal.updated_at = ctx.now()
         return "Goal", goal.id, "U", {"fields": sorted(fields)}
 
-    return await change_plan(session, ctx, patient_id, if_match, data.reason, change)
+    return await change_plan(
+        session, ctx, patient_id, if_match, data.reason, change, settings=settings
+    )
 
 
 async def mark_goal_entered_in_error(
@@ -222,6 +251,7 @@ async def mark_goal_entered_in_error(
     data: MarkInError,
     *,
     if_match: str | None,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
     """Mark a goal entered in error, with its activities; nothing is deleted."""
 
@@ -235,7 +265,9 @@ async def mark_goal_entered_in_error(
                 activity.updated_at = now
         return "Goal", goal.id, "U", {"status": ENTERED_IN_ERROR}
 
-    return await change_plan(session, ctx, patient_id, if_match, data.reason, change)
+    return await change_plan(
+        session, ctx, patient_id, if_match, data.reason, change, settings=settings
+    )
 
 
 async def add_activity(
@@ -246,6 +278,7 @@ async def add_activity(
     data: ActivityCreate,
     *,
     if_match: str | None,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
     """Add an activity towards a goal, with the one party responsible for it."""
     _no_error_status(data.status)
@@ -270,9 +303,12 @@ async def add_activity(
         session.add(activity)
         loaded.activities.append(activity)
         loaded.names[activity.id] = name
+        loaded.on_team[activity.id] = responsible_on_team(access, data.responsible)
         return "CareActivity", activity.id, "C", None
 
-    return await change_plan(session, ctx, patient_id, if_match, data.reason, change)
+    return await change_plan(
+        session, ctx, patient_id, if_match, data.reason, change, settings=settings
+    )
 
 
 async def update_activity(
@@ -283,6 +319,7 @@ async def update_activity(
     data: ActivityUpdate,
     *,
     if_match: str | None,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
     """Change an activity: its title, kind, who is responsible, when it is due, its status."""
     changes = data.model_dump(exclude_unset=True, exclude={"reason", "responsible"})
@@ -293,9 +330,10 @@ async def update_activity(
 
     async def change(loaded: Loaded, access: PatientAccess) -> Done:
         activity = _live_activity(loaded, activity_id)
-        fields = _changed(activity, changes)
+        fields = changed_fields(activity, changes)
         if data.responsible is not None:
             loaded.names[activity.id] = await _responsible_name(session, access, data.responsible)
+            loaded.on_team[activity.id] = responsible_on_team(access, data.responsible)
             before = _party(activity)
             set_responsible(activity, data.responsible)
             if _party(activity) != before:
@@ -304,7 +342,9 @@ async def update_activity(
             activity.updated_at = ctx.now()
         return "CareActivity", activity.id, "U", {"fields": sorted(fields)}
 
-    return await change_plan(session, ctx, patient_id, if_match, data.reason, change)
+    return await change_plan(
+        session, ctx, patient_id, if_match, data.reason, change, settings=settings
+    )
 
 
 def _party(activity: CareActivity) -> tuple[Any, ...]:
@@ -324,6 +364,7 @@ async def mark_activity_entered_in_error(
     data: MarkInError,
     *,
     if_match: str | None,
+    settings: TrajectorySettings | None = None,
 ) -> PlanRead:
     """Mark an activity entered in error; nothing is deleted."""
 
@@ -333,4 +374,6 @@ async def mark_activity_entered_in_error(
         activity.updated_at = ctx.now()
         return "CareActivity", activity.id, "U", {"status": ENTERED_IN_ERROR}
 
-    return await change_plan(session, ctx, patient_id, if_match, data.reason, change)
+    return await change_plan(
+        session, ctx, patient_id, if_match, data.reason, change, settings=settings
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -371,6 +372,16 @@ async def active_staff(
 async def current_enrolment_start(session: AsyncSession, access: PatientAccess) -> date | None:
     """When the patient's active enrolment began: the episode a baseline belongs to."""
     return await repo.current_enrolment_start(session, access)
+
+
+async def caseload_enrolment_starts(
+    session: AsyncSession, ctx: AccessContext, patient_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, date]:
+    """When each of these patients of my caseload began their open enrolment (none for a role
+    that may not see enrolments)."""
+    if not patient_ids or Capability.read_enrolments not in permissions().team_grants(ctx.role):
+        return {}
+    return await repo.caseload_enrolment_starts(session, ctx, patient_ids)
 
 
 # -- choosing members -----------------------------------------------------------------------

@@ -185,17 +185,19 @@ async def score_points(
     return [ScorePoint._make(row) for row in rows.all()]
 
 
+# The columns of a ScorePoint, in its order.
+SCORE_POINT_COLUMNS = (
+    Observation.code,
+    Observation.effective_on,
+    Observation.value_integer,
+    Observation.value_code,
+    Observation.value_display,
+    Observation.status,
+    Response.id,
+    Response.status,
+)
 _SCORE_POINTS = patient_filter(
-    select(
-        Observation.code,
-        Observation.effective_on,
-        Observation.value_integer,
-        Observation.value_code,
-        Observation.value_display,
-        Observation.status,
-        Response.id,
-        Response.status,
-    )
+    select(*SCORE_POINT_COLUMNS)
     .join(Response, Response.id == Observation.response_id)
     .where(
         Observation.code.in_(bindparam("codes", expanding=True)),
