@@ -75,6 +75,7 @@ async def test_a_template_starts_the_plan_in_one_version_with_real_parties_and_d
     follow_up = acts["Follow-up call with the care manager"]
     assert follow_up["responsible"]["user_id"] == str(care_manager.id)
     assert follow_up["responsible"]["name"] == "Casey Lead"
+    assert follow_up["responsible"]["on_team"] is True
     assert follow_up["due_on"] == "2026-03-24"
     assert follow_up["status"] == "not-started"
     assert acts["Start or adjust depression medicine"]["responsible"]["name"] == "Priya Doctor"
@@ -84,6 +85,7 @@ async def test_a_template_starts_the_plan_in_one_version_with_real_parties_and_d
         "organization_id": None,
         "related_person_id": None,
         "name": "The patient",
+        "on_team": None,
     }
     # No psychiatric consultant on the team: the caller takes it, and is told so.
     review = acts["Psychiatric consultant reviews progress if not improving at 10 weeks"]

@@ -104,8 +104,9 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     # A page: the session and the unread count; the plan's five reads and the care team (the
     # names and telephone numbers to call).
     ("care plan printed, PDF", get("/patients/{patient}/care-plan.pdf"), True, 10),
-    # And the plan's versions.
-    ("care plan, team's copy", get("/patients/{patient}/care-plan/print/clinical"), True, 11),
+    # And the plan's versions, and the facts its goals' achievement is worked out from (the
+    # enrolment, the scores, the needs: careplans.service.progress.read_facts).
+    ("care plan, team's copy", get("/patients/{patient}/care-plan/print/clinical"), True, 15),
 ]
 
 

@@ -241,6 +241,7 @@ async def compare_versions(
 async def plan_from_template(
     session: SessionDep,
     ctx: Ctx,
+    rt: RuntimeDep,
     patient_id: uuid.UUID,
     data: PlanFromTemplate,
     response: Response,
@@ -249,7 +250,9 @@ async def plan_from_template(
     """Start the plan from a template, or (with If-Match) add the template's goals and
     activities to the current plan; ``notes`` names the activities assigned to you because
     the care team has no one in their usual party's place."""
-    applied = await from_template.apply_template(session, ctx, patient_id, data, if_match=if_match)
+    applied = await from_template.apply_template(
+        session, ctx, patient_id, data, if_match=if_match, settings=_settings(rt)
+    )
     response.headers["ETag"] = etag(applied.version)
     return applied
 

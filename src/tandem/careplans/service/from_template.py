@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.service import require_patient
+from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.capabilities import Capability
 from tandem.careplans.definitions import PlanTemplate, TemplateParty, plan_template
 from tandem.careplans.models import CareActivity, Goal
@@ -145,6 +146,7 @@ async def apply_template(
     data: PlanFromTemplate,
     *,
     if_match: str | None,
+    settings: TrajectorySettings | None = None,
 ) -> PlanFromTemplateRead:
     """Start the patient's plan from a template (no ``if_match``), or add the template to the
     plan at the version ``if_match`` names; one version of the plan either way."""
@@ -207,7 +209,9 @@ async def apply_template(
     if if_match is None:
         # The version's reason is built here and may outgrow what a client may send.
         start = PlanCreate.model_construct(next_review_on=None, reason=reason)
-        read = await create_plan(session, ctx, patient_id, start, fill)
+        read = await create_plan(session, ctx, patient_id, start, fill, settings=settings)
     else:
-        read = await change_plan(session, ctx, patient_id, if_match, reason, fill)
+        read = await change_plan(
+            session, ctx, patient_id, if_match, reason, fill, settings=settings
+        )
     return PlanFromTemplateRead(**read.model_dump(), notes=notes)

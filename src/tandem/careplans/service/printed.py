@@ -13,11 +13,13 @@ from tandem.access.context import AccessContext
 from tandem.access.proof import PatientAccess
 from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
+from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.capabilities import Capability
 from tandem.careplans import repository as repo
 from tandem.careplans.printout import PatientFacts, PrintedPlan, SafetyPlanSection, printout
 from tandem.careplans.schemas import VersionSummary
 from tandem.careplans.service import load, plan_read
+from tandem.careplans.service.progress import View, read_facts
 from tandem.careteams import service as careteams
 from tandem.errors import NotFound
 
@@ -45,6 +47,7 @@ async def printed_plan(
     edition: Edition,
     form: Form,
     safety_plan: SafetyPlanReader | None = None,
+    settings: TrajectorySettings | None = None,
 ) -> PrintedPlan:
     """The patient's current plan as printed, with the care team to call and, for the team's
     copy, every version; audited as an export of the plan (which copy, which form)."""
@@ -62,6 +65,12 @@ async def printed_plan(
         if edition == Edition.clinical
         else []
     )
+    # The team's copy shows each measurable goal's achievement as its scores give it.
+    view = (
+        View(await read_facts(session, access), ctx, settings or TrajectorySettings())
+        if edition == Edition.clinical
+        else None
+    )
     section = await safety_plan(session, access) if safety_plan is not None else None
     audit_patient(
         session,
@@ -78,7 +87,7 @@ async def printed_plan(
     )
     patient = access.patient
     return printout(
-        plan_read(loaded),
+        plan_read(loaded, view),
         patient=PatientFacts(
             given_name=patient.given_name,
             family_name=patient.family_name,

@@ -10,12 +10,13 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
+from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.capabilities import Capability
 from tandem.careplans import service
 from tandem.careplans.definitions import plan_templates
 from tandem.careplans.schemas import PlanFromTemplate, PlanFromTemplateForm
 from tandem.careplans.service.from_template import apply_template
-from tandem.deps import SessionDep
+from tandem.deps import RuntimeDep, SessionDep
 from tandem.errors import Conflict, NotFound, PreconditionFailed
 from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
@@ -49,7 +50,11 @@ def template_form(plan_version: int | None, form: FormState | None = None) -> di
 
 
 async def _apply(
-    session: AsyncSession, ctx: AccessContext, patient_id: uuid.UUID, data: PlanFromTemplateForm
+    session: AsyncSession,
+    ctx: AccessContext,
+    patient_id: uuid.UUID,
+    data: PlanFromTemplateForm,
+    settings: TrajectorySettings,
 ) -> object:
     """The change, with a stale form answered as the pages answer one: 409 on its version."""
     try:
@@ -59,6 +64,7 @@ async def _apply(
             patient_id,
             PlanFromTemplate(template=data.template, reason=data.reason),
             if_match=str(data.version) if data.version else None,
+            settings=settings,
         )
     except PreconditionFailed as exc:
         raise Conflict(exc.message, field="version") from exc
@@ -93,7 +99,12 @@ async def _again(
 
 @router.post("/patients/{patient_id}/care-plan/from-template")
 async def plan_from_template(
-    request: Request, session: SessionDep, ctx: PageCtx, user: PageUser, patient_id: uuid.UUID
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    user: PageUser,
+    rt: RuntimeDep,
+    patient_id: uuid.UUID,
 ) -> Response:
     """Start the plan from a template, or add the template's goals and activities to it."""
     return await submit(
@@ -101,7 +112,7 @@ async def plan_from_template(
         session,
         user,
         PlanFromTemplateForm,
-        lambda data: _apply(session, ctx, patient_id, data),
+        lambda data: _apply(session, ctx, patient_id, data, TrajectorySettings.of(rt.settings)),
         done=(f"/patients/{patient_id}/care-plan", "plan-template-applied"),
         again=lambda form: _again(request, session, ctx, patient_id, form),
     )

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.careplans.pdf import render_pdf
 from tandem.careplans.printout import plain_day, words
 from tandem.careplans.service.printed import Edition, Form, printed_plan
-from tandem.deps import SessionDep
+from tandem.deps import RuntimeDep, SessionDep
 from tandem.web.deps import PageCtx
 from tandem.web.pages import page
 
@@ -34,10 +35,17 @@ async def print_for_patient(
 
 @router.get("/patients/{patient_id}/care-plan/print/clinical")
 async def print_for_team(
-    request: Request, session: SessionDep, ctx: PageCtx, patient_id: uuid.UUID
+    request: Request, session: SessionDep, ctx: PageCtx, rt: RuntimeDep, patient_id: uuid.UUID
 ) -> Response:
     """The team's copy: every goal and activity with its status, and every version."""
-    plan = await printed_plan(session, ctx, patient_id, edition=Edition.clinical, form=Form.page)
+    plan = await printed_plan(
+        session,
+        ctx,
+        patient_id,
+        edition=Edition.clinical,
+        form=Form.page,
+        settings=TrajectorySettings.of(rt.settings),
+    )
     return page(request, "careplans/print_clinical.html", {"plan": plan, "patient_id": patient_id})
 
 
