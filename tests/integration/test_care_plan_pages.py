@@ -317,3 +317,38 @@ async def test_a_need_shows_the_goals_and_activities_that_address_it(
     form = await browser.client.get(f"/patients/{chart.patient.id}{link}")
     assert f'name="need.{other.json()["id"]}" value="on" checked' in form.text
     assert f'name="need.{planned["need_id"]}" value="on">' in form.text
+
+
+async def test_the_plan_shows_its_checks_with_one_click_fixes_and_its_review(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any, planned: Any
+) -> None:
+    client = planned["client"]
+    activity_id = planned["plan"]["goals"][0]["activities"][0]["id"]
+    late = (factory.clock.today() - timedelta(days=2)).isoformat()
+    await changed(
+        client, "PATCH", chart.patient.id, f"/activities/{activity_id}", 3, {"due_on": late}
+    )
+    past = (factory.clock.today() - timedelta(days=1)).isoformat()
+    browser = await browser_for(care_manager)
+    plan = await browser.client.get(page_url(chart))
+    checks = plan.text.split('id="checks-heading"')[1].split("</section>")[0]
+    assert "Weekly check-in call" in checks and "Mark it completed" in checks
+    assert (
+        f'action="/patients/{chart.patient.id}/care-plan/activities/{activity_id}/status"' in checks
+    )
+    done = await post(
+        browser, page_url(chart, f"/activities/{activity_id}/status"), version=4, status="completed"
+    )
+    assert redirected_to(done, page_url(chart)), done.text
+    plan = await browser.client.get(page_url(chart))
+    assert 'id="checks-heading"' not in plan.text or "Mark it completed" not in plan.text
+    # A review: the next one's day is the team's; one in the past is refused, naming it.
+    refused = await post(browser, page_url(chart, "/review"), version=5, next_review_on=past)
+    assert refused.status_code == 422 and 'id="review-next_review_on-error"' in refused.text
+    soon = (factory.clock.today() + timedelta(days=60)).isoformat()
+    reviewed = await post(
+        browser, page_url(chart, "/review"), version=5, next_review_on=soon, reason="Went well"
+    )
+    assert redirected_to(reviewed, page_url(chart)), reviewed.text
+    plan = await browser.client.get(reviewed.headers["location"])
+    assert "The review is recorded" in plan.text and "Version 6," in plan.text

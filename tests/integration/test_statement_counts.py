@@ -94,9 +94,10 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     # My caseload's plans, then their scores, needs, alerts and enrolments, one statement each
     # (none due here: one audit event; test_care_plan_review_api counts a list that has some).
     ("care plans due for review, JSON", get("/api/v1/care-plans/due-for-review"), False, 7),
-    # The chart's frame (as on every chart page), the plan's five reads and the patient's needs
-    # (the goals name the needs they address).
-    ("care plan page, HTML", get("/patients/{patient}/care-plan"), True, 14),
+    # The chart's frame (as on every chart page), the plan's five reads, the patient's needs
+    # (the goals name the needs they address), and what the achievement, checks and review rest
+    # on: the scores, the confirmed needs, the last safety alert (the enrolment is the header's).
+    ("care plan page, HTML", get("/patients/{patient}/care-plan"), True, 17),
     # The frame, the plan's row, its versions, the two compared and the needs they name.
     ("care plan history, HTML", get("/patients/{patient}/care-plan/history"), True, 12),
     # The token, the activities across the caseload in one statement, the audit insert.

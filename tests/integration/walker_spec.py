@@ -240,6 +240,8 @@ ROUTES: dict[str, Rule] = {
     f"GET {CP}/activities/{{activity_id}}": OnPatient(C.edit_care_plan),
     f"POST {CP}/activities/{{activity_id}}": OnPatient(C.edit_care_plan),
     f"POST {CP}/activities/{{activity_id}}/entered-in-error": OnPatient(C.edit_care_plan),
+    f"POST {CP}/review": OnPatient(C.edit_care_plan),
+    f"POST {CP}/activities/{{activity_id}}/status": OnPatient(C.edit_care_plan),
     f"GET {CP}/agreement": OnPatient(C.edit_care_plan),
     f"POST {CP}/agreements": OnPatient(C.edit_care_plan),
     f"POST {CP}/agreements/{{agreement_id}}/entered-in-error": OnPatient(C.edit_care_plan),
@@ -620,6 +622,15 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "kind": "housing-application",
         "responsible": "patient",
         "status": "scheduled",
+    },
+    f"POST {CP}/review": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "next_review_on": _day(ids, -90),
+        "reason": "Reviewed with the patient",
+    },
+    f"POST {CP}/activities/{{activity_id}}/status": lambda ids: {
+        "version": str(ids["plan_version"]),
+        "status": "completed",
     },
     f"POST {CP}/agreements": lambda ids: {
         "version": str(ids["plan_version"]),

@@ -3,6 +3,7 @@
 Registered at start-up by tandem.app (web.pages.register_flash_messages)."""
 
 FLASH: dict[str, str] = {
+    "care-plan-reviewed": "The review is recorded, with the day of the next one.",
     "care-plan-started": "The care plan is started. Add the patient's goals, in their words.",
     "goal-added": "Goal added. It is in a new version of the plan.",
     "goal-changed": "Goal saved. The earlier version is kept in the plan's history.",

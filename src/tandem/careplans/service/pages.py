@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,14 +14,17 @@ from tandem.access.recording import audit_patient
 from tandem.access.service import require_patient
 from tandem.assessments.models import Need
 from tandem.assessments.service import needs as needs_service
+from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.capabilities import Capability
 from tandem.careplans import repository as repo
 from tandem.careplans.rules import diff
 from tandem.careplans.schemas import GoalRead, PlanDiff, PlanRead, VersionSummary
 from tandem.careplans.service import load, plan_read
+from tandem.careplans.service.progress import View, read_facts
 from tandem.careteams import service as careteams
 from tandem.errors import NotFound
 from tandem.people import service as people
+from tandem.people.schemas import PatientContactRead, PatientRead
 
 
 @dataclass
@@ -37,20 +41,32 @@ async def plan_page(
     patient_id: uuid.UUID,
     *,
     part: tuple[str, uuid.UUID] | None = None,
+    full: tuple[PatientRead | PatientContactRead, TrajectorySettings] | None = None,
 ) -> PlanPage:
     """The patient's plan as its page shows it, with the needs its goals may address. A page
     about one goal or activity names it (``part``: "Goal" or "CareActivity", and its id) and
-    the audit event names it too, when the plan has it."""
+    the audit event names it too, when the plan has it. The plan's own page asks for it in
+    ``full`` (with the chart header it read, and the trajectory settings): each measurable
+    goal's achievement worked out from the scores, the checks and the review."""
     access = await require_patient(session, ctx, patient_id, capability=Capability.read_care_plan)
     loaded = await load(session, access)
     needs = {need.id: need for need in await needs_service.addressable_needs(session, access)}
-    detail = {"plan": str(loaded.plan.id), "version": loaded.plan.version} if loaded else None
+    detail: dict[str, Any] | None = None
+    view = None
+    if loaded:
+        detail = {"plan": str(loaded.plan.id), "version": loaded.plan.version}
+        if full is not None:
+            header, settings = full
+            chart = header if isinstance(header, PatientRead) else None
+            facts = await read_facts(session, access, header=chart)
+            view = View(facts, ctx, settings)
+            detail["with"] = facts.read
     record_type, record_id = "CarePlan", None
     known = {g.id for g in loaded.goals} | {a.id for a in loaded.activities} if loaded else set()
     if part and part[1] in known:
         record_type, record_id = part
     audit_patient(session, ctx, access, record_type, record_id, detail=detail)
-    return PlanPage(plan_read(loaded) if loaded else None, needs)
+    return PlanPage(plan_read(loaded, view) if loaded else None, needs)
 
 
 @dataclass

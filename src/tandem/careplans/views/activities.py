@@ -10,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.access.context import AccessContext
 from tandem.capabilities import Capability
-from tandem.careplans.schemas import ActivityRead, GoalRead, MarkInError
+from tandem.careplans.schemas import ActivityRead, ActivityUpdate, GoalRead, MarkInError
 from tandem.careplans.service import goals
 from tandem.careplans.service.pages import choices, plan_page
 from tandem.careplans.views.flow import conflict_lines, plan_url, post_change
 from tandem.careplans.views.forms import (
     ActivityForm,
     InErrorForm,
+    PlanForm,
     activity_change,
     activity_form,
     if_match,
@@ -204,5 +205,41 @@ async def activity_entered_in_error(
         done=(plan_url(patient_id), "activity-entered-in-error"),
         again=lambda form: _activity_page(
             request, session, ctx, patient_id, activity_id=activity_id, withdraw=form
+        ),
+    )
+
+
+class StatusForm(PlanForm):
+    """One click from the plan: the activity's status, based on the version shown."""
+
+    status: ActivityStatus
+
+
+@router.post(ACTIVITY + "/status")
+async def change_activity_status(
+    request: Request,
+    session: SessionDep,
+    ctx: PageCtx,
+    user: PageUser,
+    patient_id: uuid.UUID,
+    activity_id: uuid.UUID,
+) -> Response:
+    """Mark an activity completed (or another status) from the plan's checks."""
+
+    async def change(data: StatusForm, values: dict[str, str]) -> object:
+        update = ActivityUpdate(status=data.status, reason=data.reason)
+        return await goals.update_activity(
+            session, ctx, patient_id, activity_id, update, if_match=if_match(data)
+        )
+
+    return await post_change(
+        request,
+        session,
+        user,
+        StatusForm,
+        change,
+        done=(plan_url(patient_id), "activity-changed"),
+        again=lambda form: _activity_page(
+            request, session, ctx, patient_id, activity_id=activity_id, submitted=form
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,8 +23,10 @@ from tandem.careplans.vocab import (
     Achievement,
     ActivityKind,
     ActivityStatus,
+    Comparator,
     GoalStatus,
     ResponsibleKind,
+    TargetMeasure,
 )
 from tandem.errors import ValidationProblem
 from tandem.web.pages import FormState, form_from
@@ -31,11 +34,20 @@ from tandem.web.pages import FormState, form_from
 # A need the goal addresses is a ticked box named ``need.<id>``.
 NEED_BOX = "need."
 # Version, words, dates and statuses are fields; the needs are boxes, read apart.
-GOAL_FIELDS = ("description", "target", "target_date", "status", "achievement")
+GOAL_FIELDS = (
+    "description",
+    "target",
+    "target_date",
+    "target_measure",
+    "target_comparator",
+    "target_score",
+    "status",
+    "achievement",
+)
 ACTIVITY_FIELDS = ("title", "kind", "responsible", "due_on", "status")
 
 
-class _Form(BaseModel):
+class PlanForm(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     # The plan version the form was opened at: a change based on an older one is refused.
@@ -43,15 +55,29 @@ class _Form(BaseModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class GoalForm(_Form):
+class GoalForm(PlanForm):
     description: str = Field(min_length=1, max_length=2000)
     target: str | None = Field(default=None, max_length=2000)
     target_date: date | None = None
+    # A measurable target: its progress is then worked out from the scores, not chosen.
+    target_measure: TargetMeasure | None = None
+    target_comparator: Comparator | None = None
+    target_score: int | None = Field(default=None, ge=0, le=27)
     status: GoalStatus = GoalStatus.proposed
     achievement: Achievement = Achievement.in_progress
 
+    def measurable(self) -> dict[str, Any]:
+        """The target's parts, or (none chosen) the progress set by hand."""
+        if self.target_measure is None:
+            return {"target_measure": None, "achievement": self.achievement}
+        return {
+            "target_measure": self.target_measure,
+            "target_comparator": self.target_comparator,
+            "target_score": self.target_score,
+        }
 
-class ActivityForm(_Form):
+
+class ActivityForm(PlanForm):
     title: str = Field(min_length=1, max_length=200)
     kind: ActivityKind
     # One party, as the select names it: "patient", "team_member:<id>", "organisation:<id>"
@@ -61,11 +87,11 @@ class ActivityForm(_Form):
     status: ActivityStatus = ActivityStatus.not_started
 
 
-class InErrorForm(_Form):
+class InErrorForm(PlanForm):
     reason: str = Field(min_length=1, max_length=500)
 
 
-def if_match(form: _Form) -> str:
+def if_match(form: PlanForm) -> str:
     return f'"{form.version}"'
 
 
@@ -81,21 +107,29 @@ def ticked_needs(values: dict[str, str]) -> list[uuid.UUID]:
     return found
 
 
+def _goal_fields(form: GoalForm, needs: list[uuid.UUID]) -> dict[str, Any]:
+    return {
+        "description": form.description,
+        "target": form.target,
+        "target_date": form.target_date,
+        "status": form.status,
+        "addresses": needs,
+        "reason": form.reason,
+        **form.measurable(),
+    }
+
+
 def new_goal(form: GoalForm, needs: list[uuid.UUID]) -> GoalCreate:
-    return GoalCreate(
-        description=form.description,
-        target=form.target,
-        target_date=form.target_date,
-        status=form.status,
-        achievement=form.achievement,
-        addresses=needs,
-        reason=form.reason,
-    )
+    fields = _goal_fields(form, needs)
+    if fields["target_measure"] is None:
+        del fields["target_measure"]
+    return GoalCreate(**fields)
 
 
 def goal_change(form: GoalForm, needs: list[uuid.UUID]) -> GoalUpdate:
-    """The whole goal as the form shows it: an emptied field is cleared."""
-    return GoalUpdate.model_validate(new_goal(form, needs).model_dump())
+    """The whole goal as the form shows it: an emptied field is cleared (a measurable target
+    taken away, too)."""
+    return GoalUpdate(**_goal_fields(form, needs))
 
 
 def responsible_of(choice: str) -> Responsible:

@@ -24,7 +24,7 @@ from tandem.careplans.views.forms import (
     new_goal,
     ticked_needs,
 )
-from tandem.careplans.vocab import Achievement, GoalStatus
+from tandem.careplans.vocab import Achievement, Comparator, GoalStatus, TargetMeasure
 from tandem.deps import SessionDep
 from tandem.errors import NotFound
 from tandem.people.views.chart import chart_context
@@ -86,6 +86,8 @@ async def _goal_page(
             "domains": DOMAIN_LABELS,
             "statuses": options(GOAL_STATUSES),
             "achievements": options(Achievement),
+            "measures": [(m.value, m.value.upper()) for m in TargetMeasure],
+            "comparators": options(Comparator),
         },
         status_code=form_status(sent),
     )
