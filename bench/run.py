@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from bench import backends, machine, ratio, report, scenarios
+from bench import backends, care_plan_pdf, machine, ratio, report, scenarios
 from bench.server import (
     SEED,
     Server,
@@ -180,6 +180,11 @@ def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[dict[str
             loads.append(machine.load_average())
         for run, drawn in zip(runs, charts, strict=True):
             for stat in scenarios.chart_drawing(drawn, args.requests, args.warmup):
+                run["stats"].append(stat.as_dict())
+                console.print(f"  {run['size']:>7,} {stat}")
+            # The same full plan at every size: a fifth of the requests tells its time.
+            drawings = max(10, args.requests // 5)
+            for stat in care_plan_pdf.pdf_drawing(drawings, min(args.warmup, 5)):
                 run["stats"].append(stat.as_dict())
                 console.print(f"  {run['size']:>7,} {stat}")
         loads.append(machine.load_average())

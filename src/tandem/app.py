@@ -29,6 +29,8 @@ from tandem.careplans import messages as careplan_messages
 from tandem.careplans.api import mine as my_work_api
 from tandem.careplans.api import router as careplans_api
 from tandem.careplans.crisis_lines import crisis_lines
+from tandem.careplans.definitions import plan_templates
+from tandem.careplans.views.printed import FILTERS as care_plan_filters
 from tandem.careteams import messages as careteam_messages
 from tandem.careteams.api import router as careteams_api
 from tandem.clock import Clock
@@ -102,11 +104,12 @@ def create_app(
     check_migrations: bool = True,
 ) -> FastAPI:
     settings = settings or Settings()
-    # Instrument definitions and crisis lines are data: a broken file stops Tandem here, not
-    # mid-assessment or on a safety plan.
+    # Instruments, care plan templates and crisis lines are data: a broken file stops Tandem
+    # here, not mid-assessment or on a safety plan.
     instruments()
+    plan_templates()
     crisis_lines()
-    register_filters(page_filters, need_filters, result_filters)
+    register_filters(page_filters, need_filters, result_filters, care_plan_filters)
     register_flash_messages(
         access_messages.FLASH,
         admin_messages.FLASH,

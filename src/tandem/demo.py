@@ -22,7 +22,16 @@ from tandem.synth.command import progress_bar, refuse_production
 from tandem.synth.courses import HistoryRates
 from tandem.synth.loader import LoadSummary, load, username_taken
 from tandem.synth.network import organization_row, user_row
-from tandem.synth.pool import CareManager, CarePool, Clinic, Network, Partner, Row, Staff
+from tandem.synth.pool import (
+    CareManager,
+    CarePool,
+    Clinic,
+    Network,
+    Partner,
+    Row,
+    Staff,
+    names_of,
+)
 from tandem.synth.population import PopulationSpec
 from tandem.synth.teams import Rates
 from tandem.vocab import OrganizationKind, ProfessionalRole
@@ -117,6 +126,7 @@ def demo_network(password_hash: str, as_of: date) -> Network:
         social_workers=(staff["sw.grace"],),
         peer_specialists=(staff["peer.luis"],),
         partners=(Partner(staff["partner.dana"], "housing"),),
+        names=names_of(orgs.values(), users.values()),
     )
     return Network(list(orgs.values()), list(users.values()), pool, MARKER_USERNAME)
 

@@ -54,6 +54,8 @@ async def test_a_plan_is_started_from_the_tab(
     assert empty.status_code == 200
     assert "No care plan yet" in empty.text and "Start the care plan" in empty.text
     assert 'aria-current="page">Care plan</a>' in empty.text
+    assert "Start the plan from a template" in empty.text
+    assert 'value="depression-collaborative-care"' in empty.text
     started = await post(browser, page_url(chart), next_review_on="2026-13-01")
     assert started.status_code == 422
     assert 'id="start-next_review_on-error"' in started.text
@@ -61,6 +63,9 @@ async def test_a_plan_is_started_from_the_tab(
     assert redirected_to(started, page_url(chart))
     plan = await browser.client.get(started.headers["location"])
     assert "Version 1," in plan.text and "No goals yet" in plan.text
+    for copy in ("/care-plan/print", "/care-plan.pdf", "/care-plan/print/clinical"):
+        assert f'href="/patients/{chart.patient.id}{copy}"' in plan.text
+    assert "Add goals and activities from a template" in plan.text
     assert "The care plan is started" in plan.text
 
 

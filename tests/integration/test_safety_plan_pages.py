@@ -18,6 +18,7 @@ from tests.integration.care_plan_support import (
     start_safety_plan,
 )
 from tests.integration.test_assessment_pages import post
+from tests.integration.test_care_plan_print import pdf_text
 from tests.snapshots import assert_unchanged
 
 from tandem.careplans.models import SafetyPlanEntry
@@ -362,3 +363,32 @@ async def test_the_plans_history_shows_what_changed_in_the_safety_plan(
     assert "Safety plan, My reasons for living: My cat Miso" in text
     assert "Safety plan, Signs that a crisis may be coming: I stop answering my phone" in text
     assert "I can't sleep for two nights" in text
+
+
+async def test_the_patients_printed_plan_and_its_pdf_carry_the_safety_plan(
+    chart: PatientWithTeam, care_manager: User, browser_for: Any, client_for: Any
+) -> None:
+    await start_safety_plan(await client_for(care_manager), chart.patient.id)
+    browser = await browser_for(care_manager)
+    page = await browser.client.get(f"/patients/{chart.patient.id}/care-plan/print")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert "My safety plan" in text
+    assert "Signs that a crisis may be coming" in text and "I stop answering my phone" in text
+    assert "My sister Ana — +1 555 010 4411" in text
+    # The crisis line heads the professionals to call, as on the plan itself.
+    professionals = text[text.index("Professionals and services to contact") :]
+    assert professionals.index("988 Suicide & Crisis Lifeline") < professionals.index("Dr Patel")
+    pdf = await browser.client.get(f"/patients/{chart.patient.id}/care-plan.pdf")
+    printed = pdf_text(pdf.content)
+    assert "My safety plan" in printed and "My daughter's wedding in June" in printed
+
+
+async def test_a_patient_without_a_safety_plan_prints_none(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any
+) -> None:
+    await factory.care_plan(chart.patient, care_manager)
+    page = await (await browser_for(care_manager)).client.get(
+        f"/patients/{chart.patient.id}/care-plan/print"
+    )
+    assert page.status_code == 200 and "My safety plan" not in page.text

@@ -248,9 +248,10 @@ async def test_every_page_is_hardened_and_has_no_inline_code_or_outside_origin(
     assert problems == []
     # Every page was shown to someone, but "/" (everyone's start page is elsewhere) and the
     # sign-in page (signed in already; it is checked signed out below); the icon and the
-    # operations endpoints are no pages.
+    # operations endpoints and the care plan's PDF are no pages.
     others = {path: what for path, what in served.items() if not what.startswith("200 text/html")}
     assert others == {
+        "/patients/{patient_id}/care-plan.pdf": "200 application/pdf",
         "/": "303 ",
         "/login": "303 ",
         "/favicon.ico": "200 image/svg+xml",

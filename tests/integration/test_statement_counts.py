@@ -105,6 +105,13 @@ SCENARIOS: list[tuple[str, Request, bool, int]] = [
     ("care plan history, HTML", get("/patients/{patient}/care-plan/history"), True, 12),
     # The token, the activities across the caseload in one statement, the audit insert.
     ("my responsibilities, JSON", get("/api/v1/my/responsibilities"), False, 3),
+    # A page: the session and the unread count; the plan's six reads (its safety plan, which
+    # the patient's copy prints, among them) and the care team (the names and telephone
+    # numbers to call).
+    ("care plan printed, PDF", get("/patients/{patient}/care-plan.pdf"), True, 11),
+    # And the plan's versions, and the facts its goals' achievement is worked out from (the
+    # enrolment, the scores, the needs: careplans.service.progress.read_facts).
+    ("care plan, team's copy", get("/patients/{patient}/care-plan/print/clinical"), True, 16),
     # The plan's version, and the safety plan with its lines and who reviewed and changed it.
     ("safety plan, JSON", get("/api/v1/patients/{patient}/care-plan/safety-plan"), False, 5),
     # The chart's frame as on every chart page, then the same two reads.

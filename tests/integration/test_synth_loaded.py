@@ -1,6 +1,7 @@
 """A synthetic population loaded into the database reads back through the real services: its
 trajectories are judged as their courses intend, its responses are exactly what the service
-writes for the same answers, and open safety alerts reach the caseload and the lead."""
+writes for the same answers, open safety alerts reach the caseload and the lead, and its care
+plans read back as the service keeps them, version by version."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from tandem.assessments import service
 from tandem.assessments.models import Observation, Response, SafetyAlert
 from tandem.assessments.schemas import ResponseCreate
 from tandem.assessments.service import trajectories
+from tandem.careplans import service as careplans
+from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal
+from tandem.careplans.service import versions as plan_versions
 from tandem.clock import FrozenClock
 from tandem.notify.models import Notification
 from tandem.notify.service import my_notifications
@@ -96,10 +100,26 @@ async def test_every_generated_row_is_in_the_database(
         "need": sum(len(b.history.needs) for b in synthetic.bundles),
         "need_event": sum(len(b.history.need_events) for b in synthetic.bundles),
     }
+    plans = [b.plan for b in synthetic.bundles]
+    expected.update(
+        care_plan=sum(len(p.plans) for p in plans),
+        care_plan_version=sum(len(p.versions) for p in plans),
+        goal=sum(len(p.goals) for p in plans),
+        care_activity=sum(len(p.activities) for p in plans),
+    )
     assert {k: synthetic.summary.rows[k] for k in expected} == expected
     async with sessionmaker() as session:
         mark_system(session, "test assertion")
-        for model in (Response, Observation, SafetyAlert, Notification):
+        for model in (
+            Response,
+            Observation,
+            SafetyAlert,
+            Notification,
+            CarePlan,
+            CarePlanVersion,
+            Goal,
+            CareActivity,
+        ):
             stmt = select(func.count()).select_from(model)
             assert await session.scalar(stmt) == expected[model.__tablename__]
     assert all(count > 0 for count in expected.values())
@@ -231,3 +251,42 @@ async def test_an_open_alert_puts_the_patient_first_and_tells_the_lead(
 
 def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _with_plans(synthetic: Loaded) -> list[Bundle]:
+    return [b for b in synthetic.bundles if b.plan.plans]
+
+
+async def test_a_synthetic_plan_reads_back_as_the_service_keeps_it_and_prints(
+    synthetic: Loaded,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factory: Factory,
+    browser_for: Any,
+) -> None:
+    """The plan read through the service is what its latest version keeps (the snapshot the
+    service writes for it), its versions count up from 1, the last one by who changed the plan
+    last, and every team member it names is on the patient's team; its PDF prints."""
+    checked = 0
+    for bundle in _with_plans(synthetic)[:12]:
+        ctx = factory.context_for(await _user(sessionmaker, _lead(bundle)))
+        pid = bundle.patient["id"]
+        async with sessionmaker() as session:
+            plan = await careplans.get_plan(session, ctx, pid)
+            history = await plan_versions.list_versions(session, ctx, pid)
+            latest = await plan_versions.get_version(session, ctx, pid, plan.version)
+            await session.commit()
+        assert [v.version for v in history] == list(range(1, plan.version + 1))
+        assert careplans.snapshot_of(plan) == latest.plan
+        assert plan.updated_by == history[-1].changed_by
+        members = {m["user_id"] for m in bundle.members if m["user_id"]}
+        for goal in plan.goals:
+            for activity in goal.activities:
+                party = activity.responsible
+                assert party.kind != "team_member" or party.user_id in members
+        checked += 1
+    assert checked == 12
+    bundle = _with_plans(synthetic)[0]
+    browser = await browser_for(await _user(sessionmaker, _lead(bundle)))
+    response = await browser.client.get(f"/patients/{bundle.patient['id']}/care-plan.pdf")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")

@@ -139,6 +139,8 @@ ROUTES: dict[str, Rule] = {
     f"GET {API}{CP}/versions": OnPatient(C.read_care_plan),
     f"GET {API}{CP}/versions/{{version}}": OnPatient(C.read_care_plan),
     f"GET {API}{CP}/versions/{{first}}/diff/{{second}}": OnPatient(C.read_care_plan),
+    f"POST {API}{CP}/from-template": OnPatient(C.edit_care_plan),
+    f"GET {API}/care-plan-templates": Own("reference data: the care plan templates"),
     f"GET {API}{CP}/safety-plan": OnPatient(C.read_care_plan),
     f"PUT {API}{CP}/safety-plan": OnPatient(C.edit_care_plan),
     f"PATCH {API}{CP}/safety-plan": OnPatient(C.edit_care_plan),
@@ -254,6 +256,10 @@ ROUTES: dict[str, Rule] = {
     f"GET {P}/needs": OnPatient(C.read_needs),
     f"POST {P}/needs": OnPatient(C.manage_needs),
     f"POST {P}/needs/{{need_id}}/status": OnPatient(C.manage_needs),
+    f"GET {P}/care-plan/print": OnPatient(C.read_care_plan),
+    f"GET {P}/care-plan/print/clinical": OnPatient(C.read_care_plan),
+    f"GET {P}/care-plan.pdf": OnPatient(C.read_care_plan),
+    f"POST {P}/care-plan/from-template": OnPatient(C.edit_care_plan),
     f"GET {P}/assessments": OnPatient(C.read_assessments),
     f"GET {P}/assessments/new": OnPatient(C.write_assessments),
     f"POST {P}/assessments": OnPatient(C.write_assessments),
@@ -274,6 +280,7 @@ HEADERS: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
         f"POST {API}{CP}/goals/{{goal_id}}/activities",
         f"PATCH {API}{CP}/activities/{{activity_id}}",
         f"POST {API}{CP}/activities/{{activity_id}}/entered-in-error",
+        f"POST {API}{CP}/from-template",
         f"PUT {API}{CP}/safety-plan",
         f"PATCH {API}{CP}/safety-plan",
     )
@@ -442,6 +449,10 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     f"POST {API}{CP}/activities/{{activity_id}}/entered-in-error": lambda ids: {
         "reason": "Recorded twice"
     },
+    f"POST {API}{CP}/from-template": lambda ids: {
+        "template": "anxiety-collaborative-care",
+        "reason": "Agreed at the visit",
+    },
     # The walker's patient agreed to the current version (4); a family member (the scene's
     # caregiver) agrees too, with the patient's consent.
     f"POST {API}{CP}/agreements": lambda ids: {
@@ -597,6 +608,10 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "version": "1",
         "status": "confirmed",
         "reason": "Agreed with the patient",
+    },
+    f"POST {P}/care-plan/from-template": lambda ids: {
+        "template": "depression-collaborative-care",
+        "version": str(ids["plan_version"]),
     },
     f"POST {CP}": lambda ids: {"next_review_on": _day(ids, -30)},
     f"POST {CP}/goals": lambda ids: {

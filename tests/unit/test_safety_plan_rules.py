@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ from pydantic import ValidationError
 from tandem.assessments.rules import check_alert_response
 from tandem.assessments.vocab import AlertAction
 from tandem.careplans.crisis_lines import CRISIS_LINES, crisis_lines, load_crisis_lines
+from tandem.careplans.printout import safety_plan_section
 from tandem.careplans.rules import NO_PLAN_YET, based_on_or_none, check_entry_ids, diff
+from tandem.careplans.schemas import SafetyPlanRead
 from tandem.careplans.vocab import SafetySection
 from tandem.errors import PreconditionRequired, ValidationProblem
 
@@ -243,3 +246,48 @@ def test_the_seven_actions_a_closing_offers() -> None:
         "emergency-services",
         "other",
     ]
+
+
+# -- the printed safety plan -------------------------------------------------------------------
+
+
+def _read(**sections: list[Any]) -> Any:
+    every = {s.value: sections.get(s.value, []) for s in SafetySection}
+    return SafetyPlanRead(
+        id=A,
+        plan_id=B,
+        plan_version=2,
+        reviewed_on=None,
+        reviewed_by=None,
+        updated_at=datetime(2026, 3, 10, 14, 30),
+        updated_by="Alex Rivera",
+        crisis_lines=list(crisis_lines()),
+        **every,
+    )
+
+
+def test_the_printed_safety_plan_has_each_written_step_with_the_crisis_line_first() -> None:
+    read = _read(
+        warning_signs=[{"id": A, "text": "I stop sleeping"}],
+        people_to_ask=[{"id": B, "name": "Ana", "phone": "+1 555 010 4411"}],
+        professionals=[{"id": A, "name": "Dr Patel", "phone": None}],
+    )
+    section = safety_plan_section(read, updated_on=date(2026, 3, 10))
+    assert section is not None
+    assert [(s.heading, s.items) for s in section.steps] == [
+        ("Signs that a crisis may be coming", ("I stop sleeping",)),
+        ("People I can ask for help", ("Ana — +1 555 010 4411",)),
+        (
+            "Professionals and services to contact",
+            (
+                "988 Suicide & Crisis Lifeline — Call or text 988, at any hour of any day",
+                "Dr Patel",
+            ),
+        ),
+    ]
+    assert section.updated_on == date(2026, 3, 10)
+
+
+def test_a_safety_plan_with_nothing_of_the_patients_own_is_not_printed() -> None:
+    assert safety_plan_section(_read(), updated_on=None) is None
+    assert safety_plan_section(None, updated_on=None) is None

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Path, Response
 
 from tandem.assessments.service.trajectories import TrajectorySettings
 from tandem.careplans import service
+from tandem.careplans.definitions import PlanTemplate, plan_templates
 from tandem.careplans.rules import etag
 from tandem.careplans.schemas import (
     ActivityCreate,
@@ -22,6 +23,8 @@ from tandem.careplans.schemas import (
     MarkInError,
     PlanCreate,
     PlanDiff,
+    PlanFromTemplate,
+    PlanFromTemplateRead,
     PlanRead,
     PlanUpdate,
     Responsibilities,
@@ -31,13 +34,14 @@ from tandem.careplans.schemas import (
     VersionRead,
     VersionSummary,
 )
-from tandem.careplans.service import agreements, goals, review, safety_plan, versions
+from tandem.careplans.service import agreements, from_template, goals, review, safety_plan, versions
 from tandem.careplans.service.mine import my_responsibilities
-from tandem.deps import Ctx, RuntimeDep, SessionDep
+from tandem.deps import Ctx, CurrentUser, RuntimeDep, SessionDep
 from tandem.runtime import Runtime
 
 plan = APIRouter(prefix="/patients/{patient_id}/care-plan", tags=["care plans"])
 caseload = APIRouter(prefix="/care-plans", tags=["care plans"])
+templates = APIRouter(prefix="/care-plan-templates", tags=["care plans"])
 # The caller's own work across their caseload.
 mine = APIRouter(tags=["care plans"])
 # A version number: the database's integer, never more.
@@ -287,6 +291,32 @@ async def change_safety_plan(
     return _safety_tagged(response, plan)
 
 
+@plan.post("/from-template", response_model=PlanFromTemplateRead, status_code=201)
+async def plan_from_template(
+    session: SessionDep,
+    ctx: Ctx,
+    rt: RuntimeDep,
+    patient_id: uuid.UUID,
+    data: PlanFromTemplate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanFromTemplateRead:
+    """Start the plan from a template, or (with If-Match) add the template's goals and
+    activities to the current plan; ``notes`` names the activities assigned to you because
+    the care team has no one in their usual party's place."""
+    applied = await from_template.apply_template(
+        session, ctx, patient_id, data, if_match=if_match, settings=_settings(rt)
+    )
+    response.headers["ETag"] = etag(applied.version)
+    return applied
+
+
+@templates.get("", response_model=list[PlanTemplate])
+async def list_templates(_user: CurrentUser) -> list[PlanTemplate]:
+    """The care plan templates, each with its goals, activities and source."""
+    return list(plan_templates().values())
+
+
 @plan.get("/agreements", response_model=list[AgreementRead])
 async def list_agreements(
     session: SessionDep, ctx: Ctx, patient_id: uuid.UUID
@@ -328,3 +358,4 @@ async def get_my_responsibilities(session: SessionDep, ctx: Ctx) -> Responsibili
 router = APIRouter()
 router.include_router(plan)
 router.include_router(caseload)
+router.include_router(templates)

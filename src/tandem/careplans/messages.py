@@ -15,5 +15,10 @@ FLASH: dict[str, str] = {
     "activity-entered-in-error": "The activity was marked entered in error.",
     "agreement-recorded": "Agreement recorded against this version of the plan.",
     "agreement-entered-in-error": "The agreement was marked entered in error.",
+    "plan-template-applied": (
+        "The template's goals and activities are on the plan as proposals: put each goal in "
+        "the patient's own words. An activity with no one on the team to do it is assigned to "
+        "you for now; the plan's history says which."
+    ),
     "safety-plan-saved": "Safety plan saved, as a new version of the care plan.",
 }

@@ -404,3 +404,22 @@ class Responsibilities(BaseModel):
     items: list[Responsibility]
     overdue: int
     limited: bool = Field(description="More are owed than the list shows")
+
+
+class PlanFromTemplate(_Strict):
+    """Start the plan from a template, or add the template's goals to the current plan (with
+    ``If-Match``)."""
+
+    template: str = Field(min_length=1, max_length=60, description="A template's code")
+    reason: str | None = Reason
+
+
+class PlanFromTemplateRead(PlanRead):
+    # Activities whose usual party is not on the care team, assigned to the caller meanwhile.
+    notes: list[str]
+
+
+class PlanFromTemplateForm(PlanFromTemplate):
+    """The page's form: the plan version it was opened on (none when there was no plan)."""
+
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647)

@@ -3,6 +3,7 @@ who may be responsible for an activity (FHIR Goal and CarePlan.activity, simplif
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -165,3 +166,69 @@ class EntryStatus(StrEnum):
 
     active = "active"
     ended = "ended"
+
+
+@dataclass(frozen=True)
+class SectionWords:
+    """How the pages name a section and ask for its lines, in Tandem's own words."""
+
+    section: SafetySection
+    heading: str
+    prompt: str
+    line: str  # the label of one line ("Warning sign", "Name")
+
+    @property
+    def contact(self) -> bool:
+        return self.section in CONTACT_SECTIONS
+
+
+# The steps of the Safety Planning Intervention (Stanley & Brown 2012), in our own words (the
+# published form is not reproduced), then reasons for living: the headings the pages and the
+# printed plan give them, and what each asks for.
+SAFETY_SECTIONS = (
+    SectionWords(
+        SafetySection.warning_signs,
+        "Signs that a crisis may be coming",
+        "Thoughts, moods, situations or things I do that tell me a crisis may be starting.",
+        "Warning sign",
+    ),
+    SectionWords(
+        SafetySection.coping_strategies,
+        "Things I can do on my own",
+        "What I can do by myself to take my mind off things, without contacting anyone.",
+        "Something I can do",
+    ),
+    SectionWords(
+        SafetySection.people_and_places,
+        "People and places that take my mind off things",
+        "People to be with and places to go where I feel better, without having to talk about "
+        "how I feel.",
+        "Person or place",
+    ),
+    SectionWords(
+        SafetySection.people_to_ask,
+        "People I can ask for help",
+        "People I trust and can tell that I am not safe.",
+        "Name",
+    ),
+    SectionWords(
+        SafetySection.professionals,
+        "Professionals and services to contact",
+        "My clinicians and the services I can call, at any hour. The crisis line is always on "
+        "this list.",
+        "Name or service",
+    ),
+    SectionWords(
+        SafetySection.making_safe,
+        "Making my surroundings safer",
+        "What I, and the people around me, will do to keep anything I could use to hurt myself "
+        "out of reach.",
+        "Step",
+    ),
+    SectionWords(
+        SafetySection.reasons_for_living,
+        "My reasons for living",
+        "What matters most to me, and is worth living for.",
+        "Reason",
+    ),
+)

@@ -1,7 +1,8 @@
 """Bulk loading in batches (Core executemany; binary COPY on PostgreSQL), audited per patient.
 
-A patient's measurement history (responses, observations, alerts, notifications, needs) is
-covered by the patient's creation event, as the rest of their synthetic record is."""
+A patient's measurement history (responses, observations, alerts, notifications, needs) and
+care plan are covered by the patient's creation event, as the rest of their synthetic record
+is."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tandem.access.context import AccessContext
 from tandem.access.scope import mark_system
 from tandem.assessments.models import Need, NeedEvent, Observation, Response, SafetyAlert
 from tandem.audit import log as audit
+from tandem.careplans.models import CareActivity, CarePlan, CarePlanVersion, Goal, GoalNeed
 from tandem.careteams.models import CareTeamMember, Enrolment
 from tandem.errors import Conflict
 from tandem.notify.models import Notification
@@ -141,6 +143,12 @@ async def insert_patients(
     await _insert(session, Notification, [r for h in histories for r in h.notifications], summary)
     await _insert(session, Need, [r for h in histories for r in h.needs], summary)
     await _insert(session, NeedEvent, [r for h in histories for r in h.need_events], summary)
+    plans = [b.plan for b in bundles]
+    await _insert(session, CarePlan, [r for p in plans for r in p.plans], summary)
+    await _insert(session, CarePlanVersion, [r for p in plans for r in p.versions], summary)
+    await _insert(session, Goal, [r for p in plans for r in p.goals], summary)
+    await _insert(session, GoalNeed, [r for p in plans for r in p.links], summary)
+    await _insert(session, CareActivity, [r for p in plans for r in p.activities], summary)
     for bundle in bundles:
         pid = bundle.patient["id"]
         audit.record(

@@ -10,7 +10,16 @@ from math import ceil
 
 from tandem.synth import names, people
 from tandem.synth.keys import new_uuid
-from tandem.synth.pool import CareManager, CarePool, Clinic, Network, Partner, Row, Staff
+from tandem.synth.pool import (
+    CareManager,
+    CarePool,
+    Clinic,
+    Network,
+    Partner,
+    Row,
+    Staff,
+    names_of,
+)
 from tandem.synth.teams import Rates
 from tandem.vocab import OrganizationKind, ProfessionalRole
 
@@ -199,6 +208,7 @@ def scaled_network(
             agencies,
         ),
         partners=partners,
+        names=names_of(b.organizations, b.users),
     )
     return Network(b.organizations, b.users, pool, marker_username=marker_username(seed))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,8 @@ class CarePool:
     social_workers: tuple[Staff, ...] = ()
     peer_specialists: tuple[Staff, ...] = ()
     partners: tuple[Partner, ...] = ()
+    # Staff and organisation names by id, for the care plans that name who does what.
+    names: Mapping[uuid.UUID, str] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.care_managers:
@@ -83,3 +86,11 @@ class Network:
     users: list[Row]
     pool: CarePool
     marker_username: str = field(default="")
+
+
+def names_of(organizations: Iterable[Row], users: Iterable[Row]) -> dict[uuid.UUID, str]:
+    """Staff and organisation names by id, for ``CarePool.names``."""
+    return {
+        **{row["id"]: row["full_name"] for row in users},
+        **{row["id"]: row["name"] for row in organizations},
+    }

@@ -11,6 +11,7 @@ from typing import TypeVar
 from tandem.synth import keys, people, teams
 from tandem.synth.courses import HistoryRates
 from tandem.synth.measurements import History, HistoryMaker, PatientFacts
+from tandem.synth.plans import PlanMaker, PlanRows
 from tandem.synth.pool import CareManager, CarePool, Row
 from tandem.synth.teams import Rates
 
@@ -41,6 +42,8 @@ class Bundle:
     enrolments: list[Row]
     # Responses, observations, safety alerts, notifications and needs.
     history: History = field(default_factory=History)
+    # The shared care plan, its versions, goals, their needs and activities.
+    plan: PlanRows = field(default_factory=PlanRows)
 
 
 def _identifiers(
@@ -104,6 +107,7 @@ def _bundle(
     index: int,
     cm: CareManager,
     maker: HistoryMaker,
+    plans: PlanMaker,
 ) -> Bundle:
     clinic = rng.choice(cm.clinics)
     patient, person = people.patient(
@@ -141,6 +145,15 @@ def _bundle(
             person.id, patient["given_name"], patient["family_name"], person.gender
         )
         bundle.history = maker.write(own, plan, recorded, facts, members)
+    bundle.plan = plans.make(
+        plans.patient_rng(index),
+        patient_id=person.id,
+        enrolments=episode.rows,
+        members=members,
+        needs=bundle.history.needs,
+        course=bundle.history.course,
+        as_of=spec.as_of,
+    )
     return bundle
 
 
@@ -151,8 +164,9 @@ def generate(spec: PopulationSpec, pool: CarePool) -> Iterator[Bundle]:
     keys.mrn(spec.block, max(spec.count - 1, 0))  # validates block and size before any work
     rng = random.Random(f"tandem-{spec.namespace}:{spec.seed}")
     maker = HistoryMaker(spec.namespace, spec.seed, spec.history)
+    plans = PlanMaker(spec.namespace, spec.seed, pool.names)
     for index, cm in enumerate(deal_leads(rng, pool, spec.count)):
-        yield _bundle(rng, spec, pool, index, cm, maker)
+        yield _bundle(rng, spec, pool, index, cm, maker, plans)
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:

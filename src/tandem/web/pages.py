@@ -376,6 +376,7 @@ RECORD_TYPES = {
     "SafetyAlert": "Safety alert",
     "Need": "Needs",
     "ComprehensiveAssessment": "Comprehensive assessment",
+    "CarePlanPrint": "Care plan printed or downloaded",
     "Notification": "Notifications",
     "SafetyPlan": "Safety plan",
     "PotentialDuplicate": "Possible duplicate",

@@ -344,31 +344,17 @@ async def create_plan(
     ctx: AccessContext,
     patient_id: uuid.UUID,
     data: PlanCreate,
+    fill: Change | None = None,
     *,
     settings: TrajectorySettings | None = None,
 ) -> PlanRead:
-    """Start the patient's care plan at version 1 (409 when they already have one)."""
+    """Start the patient's care plan at version 1 (409 when they already have one), with what
+    ``fill`` adds to it (a template's goals and activities) in that same first version."""
     access = await require_patient(session, ctx, patient_id, capability=Capability.edit_care_plan)
     if await repo.current_plan(session, access) is not None:
         raise Conflict(
             "This patient already has a care plan; change it instead.", field="patient_id"
         )
-    return await start_plan(session, ctx, access, data, settings=settings)
-
-
-async def start_plan(
-    session: AsyncSession,
-    ctx: AccessContext,
-    access: PatientAccess,
-    data: PlanCreate,
-    first: Change | None = None,
-    *,
-    settings: TrajectorySettings | None = None,
-) -> PlanRead:
-    """Write a new plan at version 1, made with its ``first`` change (the safety plan it
-    starts with) when given, and its snapshot. The caller has found no current plan; two
-    starting at once meet the one-current-plan index (409)."""
-    patient_id = access.patient_id
     now = ctx.now()
     plan = CarePlan(
         id=new_id(),
@@ -383,17 +369,17 @@ async def start_plan(
     )
     session.add(plan)
     await flush_unique(session, UNIQUE_RULES)
-    loaded = Loaded(plan, ctx.full_name or ctx.username, [], [], [])
-    done = await first(loaded, access) if first is not None else None
-    await flush_unique(session, UNIQUE_RULES)
     facts = await read_facts(session, access)
     view = View(facts, ctx, settings or _DEFAULT)
+    loaded = Loaded(plan, ctx.full_name or ctx.username, [], [], [])
+    detail = None
+    if fill is not None:
+        *_, detail = await fill(loaded, access)
+        await flush_unique(session, UNIQUE_RULES)
     read = plan_read(loaded, view)
     _write_version(session, ctx, access, read, data.reason)
     await flush_unique(session, UNIQUE_RULES)
-    audit_patient(session, ctx, access, "CarePlan", plan.id, action="C")
-    if done is not None:
-        _audit_change(session, ctx, access, read, data.reason, done)
+    audit_patient(session, ctx, access, "CarePlan", plan.id, action="C", detail=detail)
     return read
 
 
@@ -450,24 +436,11 @@ async def change_plan(
     ):
         set_committed_value(plan, name, value)
     loaded.updated_by = ctx.full_name or ctx.username
-    done = await change(loaded, access)
+    record_type, record_id, action, detail = await change(loaded, access)
     await flush_unique(session, UNIQUE_RULES)
     read = plan_read(loaded, View(await read_facts(session, access), ctx, settings or _DEFAULT))
     _write_version(session, ctx, access, read, reason)
     await flush_unique(session, UNIQUE_RULES)
-    _audit_change(session, ctx, access, read, reason, done)
-    return read
-
-
-def _audit_change(
-    session: AsyncSession,
-    ctx: AccessContext,
-    access: PatientAccess,
-    read: PlanRead,
-    reason: str | None,
-    done: Done,
-) -> None:
-    record_type, record_id, action, detail = done
     audit_patient(
         session,
         ctx,
@@ -477,6 +450,7 @@ def _audit_change(
         action=action,
         detail={"plan_version": read.version, "reason": reason, **(detail or {})},
     )
+    return read
 
 
 async def has_safety_plan(session: AsyncSession, access: PatientAccess) -> bool:

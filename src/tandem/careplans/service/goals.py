@@ -114,14 +114,14 @@ async def _responsible_name(
     return name
 
 
-def _on_team(access: PatientAccess, responsible: Responsible) -> bool | None:
+def responsible_on_team(access: PatientAccess, responsible: Responsible) -> bool | None:
     """A team member just checked to be on the team is (as a read of the plan would say)."""
     if responsible.kind != ResponsibleKind.team_member:
         return None
     return True if access.can(Capability.read_care_team) else None
 
 
-def _set_responsible(activity: CareActivity, responsible: Responsible) -> None:
+def set_responsible(activity: CareActivity, responsible: Responsible) -> None:
     activity.responsible_kind = responsible.kind
     activity.responsible_user_id = responsible.user_id
     activity.responsible_organization_id = responsible.organization_id
@@ -299,11 +299,11 @@ async def add_activity(
             created_at=now,
             updated_at=now,
         )
-        _set_responsible(activity, data.responsible)
+        set_responsible(activity, data.responsible)
         session.add(activity)
         loaded.activities.append(activity)
         loaded.names[activity.id] = name
-        loaded.on_team[activity.id] = _on_team(access, data.responsible)
+        loaded.on_team[activity.id] = responsible_on_team(access, data.responsible)
         return "CareActivity", activity.id, "C", None
 
     return await change_plan(
@@ -333,9 +333,9 @@ async def update_activity(
         fields = changed_fields(activity, changes)
         if data.responsible is not None:
             loaded.names[activity.id] = await _responsible_name(session, access, data.responsible)
-            loaded.on_team[activity.id] = _on_team(access, data.responsible)
+            loaded.on_team[activity.id] = responsible_on_team(access, data.responsible)
             before = _party(activity)
-            _set_responsible(activity, data.responsible)
+            set_responsible(activity, data.responsible)
             if _party(activity) != before:
                 fields["responsible"] = True
         if fields:

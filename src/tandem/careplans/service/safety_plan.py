@@ -31,8 +31,8 @@ from tandem.careplans.service import (
     Done,
     Loaded,
     change_plan,
+    create_plan,
     stale,
-    start_plan,
 )
 from tandem.careplans.service.safety_read import load_safety_plan, safety_plan_read
 from tandem.careplans.vocab import EntryStatus, SafetySection
@@ -124,22 +124,24 @@ async def _start_with(
     data: SafetyPlanChange,
     change: Change,
 ) -> PlanRead:
-    """The care plan started with this safety plan, when the patient has none (412 if they
-    have one by now: the change was made on a page read before it existed)."""
+    """The care plan started with this safety plan in its first version, when the patient has
+    none (412 if they have one by now: the change was made on a page read before it existed)."""
+    try:
+        return await create_plan(session, ctx, patient_id, PlanCreate(reason=data.reason), change)
+    except Conflict as exc:
+        if exc.extra.get("constraint") == "uq_care_plan_active_patient":
+            # Two started at once: the index refused this one, and the transaction is spent.
+            raise PreconditionFailed(
+                "Someone else started this patient's care plan at the same moment. Reload the "
+                "safety plan and make your change again.",
+                field="If-Match",
+            ) from exc
+        if exc.field != "patient_id":
+            raise
     access = await require_patient(session, ctx, patient_id, capability=Capability.edit_care_plan)
     row = await repo.current_plan(session, access)
-    if row is not None:
-        raise stale(row[0].version, row[0].updated_at, row[1])
-    try:
-        return await start_plan(session, ctx, access, PlanCreate(reason=data.reason), change)
-    except Conflict as exc:
-        if exc.extra.get("constraint") != "uq_care_plan_active_patient":
-            raise
-        raise PreconditionFailed(
-            "Someone else started this patient's care plan at the same moment. Reload the "
-            "safety plan and make your change again.",
-            field="If-Match",
-        ) from exc
+    assert row is not None  # create_plan found it
+    raise stale(row[0].version, row[0].updated_at, row[1])
 
 
 async def _apply(

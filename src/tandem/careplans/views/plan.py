@@ -18,6 +18,7 @@ from tandem.careplans.service import review
 from tandem.careplans.service.pages import plan_page
 from tandem.careplans.views.fixes import fixes_of
 from tandem.careplans.views.flow import plan_url, post_change
+from tandem.careplans.views.from_template import template_form
 from tandem.careplans.views.summary import is_overdue, who_does_what
 from tandem.deps import RuntimeDep, SessionDep
 from tandem.people.views.chart import chart_context
@@ -78,6 +79,7 @@ async def _plan_page(
                 next_review_on=ctx.clock.today() + timedelta(days=REVIEW_EVERY_DAYS),
             ),
             "fixes": fixes_of(found.plan),
+            **template_form(found.plan.version if found.plan else None),
         },
         status_code=form_status(start or review),
     )

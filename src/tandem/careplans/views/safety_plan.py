@@ -16,13 +16,13 @@ from tandem.careplans.crisis_lines import crisis_lines
 from tandem.careplans.schemas import SafetyPlanChange
 from tandem.careplans.service import safety_plan
 from tandem.careplans.views.safety_plan_form import (
-    WORDS,
     SafetyPlanForm,
     fresh_form,
     read_safety_plan_form,
 )
 from tandem.careplans.views.safety_plan_merge import merge_other_change
 from tandem.careplans.views.summary import Line
+from tandem.careplans.vocab import SAFETY_SECTIONS
 from tandem.deps import SessionDep
 from tandem.people.views.chart import chart_context
 from tandem.web.deps import PageCtx, PageUser
@@ -76,7 +76,7 @@ async def _edit_page(
             "changes": changes,
             "safety_plan": found.safety_plan,
             "crisis_lines": crisis_lines(),
-            "sections": WORDS,
+            "sections": SAFETY_SECTIONS,
             "today": ctx.clock.today(),
         },
         status_code=200 if asked_for_a_row else form_status(submitted),
@@ -86,7 +86,7 @@ async def _edit_page(
 def _fields(form: SafetyPlanForm) -> list[str]:
     """The fields the error summary may link to: every row's, each section, the review day."""
     names = ["reviewed_on", "reason"]
-    for words in WORDS:
+    for words in SAFETY_SECTIONS:
         section = words.section.value
         names.append(section)
         parts = ("name", "phone") if words.contact else ("text",)
@@ -108,7 +108,7 @@ async def safety_plan_page(
             **chart,
             "safety_plan": found.safety_plan,
             "crisis_lines": crisis_lines(),
-            "sections": WORDS,
+            "sections": SAFETY_SECTIONS,
         },
     )
 

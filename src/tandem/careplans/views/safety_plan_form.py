@@ -14,7 +14,7 @@ from fastapi import Request
 from pydantic import ValidationError
 
 from tandem.careplans.schemas import SafetyPlanChange, SafetyPlanRead
-from tandem.careplans.vocab import CONTACT_SECTIONS, SafetySection
+from tandem.careplans.vocab import CONTACT_SECTIONS, SAFETY_SECTIONS, SafetySection
 from tandem.web.deps import form_values
 from tandem.web.pages import TRUE_VALUES, FormState
 
@@ -23,71 +23,6 @@ ROW_FIELD = re.compile(r"^(?P<section>[a-z_]{1,30})\.(?P<row>\d{1,3})\.(?P<part>
 # Rows a form may send in one section: the entries the plan allows, and some blank ones.
 MAX_ROWS = 60
 SECTIONS = tuple(SafetySection)
-
-
-@dataclass(frozen=True)
-class SectionWords:
-    """How the pages name a section and ask for its lines, in Tandem's own words."""
-
-    section: SafetySection
-    heading: str
-    prompt: str
-    line: str  # the label of one line ("Warning sign", "Name")
-
-    @property
-    def contact(self) -> bool:
-        return self.section in CONTACT_SECTIONS
-
-
-# The steps of the Safety Planning Intervention (Stanley & Brown 2012), in our own words, then
-# reasons for living.
-WORDS = (
-    SectionWords(
-        SafetySection.warning_signs,
-        "Signs that a crisis may be coming",
-        "Thoughts, moods, situations or things I do that tell me a crisis may be starting.",
-        "Warning sign",
-    ),
-    SectionWords(
-        SafetySection.coping_strategies,
-        "Things I can do on my own",
-        "What I can do by myself to take my mind off things, without contacting anyone.",
-        "Something I can do",
-    ),
-    SectionWords(
-        SafetySection.people_and_places,
-        "People and places that take my mind off things",
-        "People to be with and places to go where I feel better, without having to talk about "
-        "how I feel.",
-        "Person or place",
-    ),
-    SectionWords(
-        SafetySection.people_to_ask,
-        "People I can ask for help",
-        "People I trust and can tell that I am not safe.",
-        "Name",
-    ),
-    SectionWords(
-        SafetySection.professionals,
-        "Professionals and services to contact",
-        "My clinicians and the services I can call, at any hour. The crisis line is always on "
-        "this list.",
-        "Name or service",
-    ),
-    SectionWords(
-        SafetySection.making_safe,
-        "Making my surroundings safer",
-        "What I, and the people around me, will do to keep anything I could use to hurt myself "
-        "out of reach.",
-        "Step",
-    ),
-    SectionWords(
-        SafetySection.reasons_for_living,
-        "My reasons for living",
-        "What matters most to me, and is worth living for.",
-        "Reason",
-    ),
-)
 
 
 @dataclass
@@ -142,7 +77,7 @@ class SafetyPlanForm(FormState):
 def fresh_form(plan_version: int, safety_plan: SafetyPlanRead | None) -> SafetyPlanForm:
     """The form filled from the safety plan as it is, with a blank row in every section."""
     form = SafetyPlanForm(values={"version": str(plan_version)})
-    for words in WORDS:
+    for words in SAFETY_SECTIONS:
         name = words.section.value
         form.set_rows(name, list(getattr(safety_plan, name)) if safety_plan else [])
     if safety_plan is not None and safety_plan.reviewed_on is not None:
@@ -173,7 +108,7 @@ async def read_safety_plan_form(request: Request) -> tuple[SafetyPlanChange | No
     values = await form_values(request)
     form = SafetyPlanForm(values=values)
     data: dict[str, Any] = {}
-    for words in WORDS:
+    for words in SAFETY_SECTIONS:
         name = words.section.value
         rows = sorted(
             {

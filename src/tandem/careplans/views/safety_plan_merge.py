@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.access.context import AccessContext
 from tandem.careplans.service import versions
 from tandem.careplans.service.safety_plan import FoundSafetyPlan
-from tandem.careplans.views.safety_plan_form import WORDS, SafetyPlanForm, read_rows
+from tandem.careplans.views.safety_plan_form import SafetyPlanForm, read_rows
 from tandem.careplans.views.summary import Line, lines_of
+from tandem.careplans.vocab import SAFETY_SECTIONS
 
 # A line as the merge compares it: its words (or name) and its phone.
 Said = tuple[str, str | None]
@@ -42,7 +43,7 @@ async def merge_other_change(
         )
         lines = lines_of(changes, {})
     now = found.safety_plan
-    for words in WORDS:
+    for words in SAFETY_SECTIONS:
         name = words.section.value
         before = [_said(entry) for entry in base.get("sections", {}).get(name, [])]
         theirs = list(getattr(now, name)) if now else []

@@ -7,8 +7,7 @@ from datetime import date
 from typing import Any
 
 from tandem.careplans.schemas import ActivityRead, FieldChange, GoalRead, PlanDiff, PlanRead
-from tandem.careplans.views.safety_plan_form import WORDS
-from tandem.careplans.vocab import ActivityStatus, ResponsibleKind
+from tandem.careplans.vocab import SAFETY_SECTIONS, ActivityStatus, ResponsibleKind
 from tandem.web.pages import day
 from tandem.web.templating import label
 
@@ -82,7 +81,7 @@ FIELD_WORDS = {
     "section": "Step",
 }
 # A safety plan line's step, as its pages name it.
-SECTION_WORDS = {words.section.value: words.heading for words in WORDS}
+SECTION_WORDS = {words.section.value: words.heading for words in SAFETY_SECTIONS}
 
 
 @dataclass(frozen=True)

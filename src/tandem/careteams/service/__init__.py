@@ -334,6 +334,17 @@ async def safety_contacts(session: AsyncSession, access: PatientAccess) -> list[
     return leads or staff
 
 
+async def current_team(session: AsyncSession, access: PatientAccess) -> list[MemberRead]:
+    """The patient's active team members whose accounts are open, with their names, roles,
+    organisations and telephone numbers, for a service that has proven and audits the read
+    (the care plan's template and its printed copy)."""
+    return [
+        _member_read(row)
+        for row in await repo.members(session, access)
+        if row[0].status == RecordStatus.active and (row[1] is None or row[1].active)
+    ]
+
+
 async def active_member_name(
     session: AsyncSession, access: PatientAccess, user_id: uuid.UUID
 ) -> str | None:
