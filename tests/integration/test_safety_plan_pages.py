@@ -167,21 +167,35 @@ def form_fields(page: str) -> dict[str, str]:
     }
 
 
-async def test_someone_else_saving_first_keeps_what_was_typed_and_takes_in_their_change(
-    factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any, client_for: Any
-) -> None:
-    client = await client_for(care_manager)
+async def opened_then_changed(
+    chart: PatientWithTeam, client: Any, browser: Any, other: Any, reason_for_living: str
+) -> tuple[Any, dict[str, str]]:
+    """A safety plan, its form opened in ``browser``, then its reasons for living changed by
+    ``other`` (a client) to ``reason_for_living``: the browser and what its form would send."""
     await start_safety_plan(client, chart.patient.id)
-    browser = await browser_for(care_manager)
     opened = form_fields((await browser.client.get(page_of(chart.patient.id, "/edit"))).text)
-    other = await factory.user(role="therapist", full_name="Theo Therapist")
-    await factory.member(chart.patient, other, role="therapist")
-    meanwhile = await (await client_for(other)).patch(
+    meanwhile = await other.patch(
         safety_url(chart.patient.id),
-        json={"reasons_for_living": [{"text": "Seeing my grandson grow up"}]},
+        json={"reasons_for_living": [{"text": reason_for_living}]},
         headers=based_on(1),
     )
     assert meanwhile.status_code == 200, meanwhile.text
+    return browser, opened
+
+
+async def test_someone_else_saving_first_keeps_what_was_typed_and_takes_in_their_change(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any, client_for: Any
+) -> None:
+    other = await factory.user(role="therapist", full_name="Theo Therapist")
+    await factory.member(chart.patient, other, role="therapist")
+    client = await client_for(care_manager)
+    browser, opened = await opened_then_changed(
+        chart,
+        client,
+        await browser_for(care_manager),
+        await client_for(other),
+        "Seeing my grandson grow up",
+    )
     record = await factory.patient_record(chart.patient)
     mine = {**opened, "warning_signs.0.text": "I give my things away"}
     stale = await post(browser, page_of(chart.patient.id), mine)
@@ -207,15 +221,9 @@ async def test_a_step_both_changed_keeps_what_was_typed_and_says_what_the_other_
     factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any, client_for: Any
 ) -> None:
     client = await client_for(care_manager)
-    await start_safety_plan(client, chart.patient.id)
-    browser = await browser_for(care_manager)
-    opened = form_fields((await browser.client.get(page_of(chart.patient.id, "/edit"))).text)
-    meanwhile = await client.patch(
-        safety_url(chart.patient.id),
-        json={"reasons_for_living": [{"text": "My cat Miso"}]},
-        headers=based_on(1),
+    browser, opened = await opened_then_changed(
+        chart, client, await browser_for(care_manager), client, "My cat Miso"
     )
-    assert meanwhile.status_code == 200, meanwhile.text
     mine = {**opened, "reasons_for_living.0.text": "My garden"}
     stale = await post(browser, page_of(chart.patient.id), mine)
     assert stale.status_code == 409
