@@ -21,6 +21,7 @@ async def test_the_snapshot_holds_every_patient_table_and_the_patients_own_rows(
         "break_glass_grant",
         "care_activity",
         "care_plan",
+        "care_plan_agreement",
         "care_plan_version",
         "care_team_member",
         "comprehensive_assessment",
