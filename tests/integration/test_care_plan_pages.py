@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from tests.factories import Factory, PatientWithTeam
+from tests.factories import Factory, PatientWithTeam, phq9_answers
 from tests.integration.care_plan_support import (
     GOAL,
     activity,
@@ -357,3 +357,15 @@ async def test_the_plan_shows_its_checks_with_one_click_fixes_and_its_review(
     assert redirected_to(reviewed, page_url(chart)), reviewed.text
     plan = await browser.client.get(reviewed.headers["location"])
     assert "The review is recorded" in plan.text and "Version 6," in plan.text
+
+
+async def test_with_an_alert_open_the_plan_shows_the_safety_plan_first(
+    factory: Factory, chart: PatientWithTeam, care_manager: User, browser_for: Any, planned: Any
+) -> None:
+    await factory.response(chart.patient, care_manager, answers=phq9_answers(15, item9=2))
+    browser = await browser_for(care_manager)
+    plan = await browser.client.get(page_url(chart))
+    card = plan.text.split('id="safety-plan-heading"')[1].split("</section>")[0]
+    assert "A safety alert is open and there is no safety plan yet" in card
+    assert f"/patients/{chart.patient.id}/care-plan/safety-plan/edit" in card
+    assert plan.text.index('id="safety-plan-heading"') < plan.text.index('id="goals-heading"')
