@@ -184,6 +184,9 @@ class CareActivity(IdMixin, Base):
 
     __table_args__ = (
         Index("ix_care_activity_patient_plan", "patient_id", "plan_id"),
+        # My responsibilities: the activities a person, or an organisation, is responsible for.
+        Index("ix_care_activity_responsible_user", "responsible_user_id", "status"),
+        Index("ix_care_activity_responsible_org", "responsible_organization_id", "status"),
         # Exactly one responsible party, and the id its kind needs.
         CheckConstraint(
             "(responsible_kind = 'team_member' AND responsible_user_id IS NOT NULL"
