@@ -298,19 +298,23 @@ _NOT_OWED = ("completed", "cancelled", "stopped", "entered-in-error")
 
 
 @functools.lru_cache(maxsize=8)
-def _mine(with_goal: bool, emergency: bool) -> Any:
+def _mine(with_goal: bool, emergency: bool, by_org: bool) -> Any:
     """Open activities the caller is responsible for (or, ``my_org``, their organisation), of
     patients on their caseload, with the patient's name; the goal's words only ``with_goal`` (a
     role that may read the plan). Overdue and soonest due first. A partner may read no other
     table of the plan, not even in an EXISTS: an activity leaves this list by its own status
     (a goal entered in error takes its activities with it, and so must a plan)."""
-    owner = or_(
-        CareActivity.responsible_user_id == bindparam(RELATIONSHIP_USER),
-        and_(
-            CareActivity.responsible_kind == "organisation",
-            CareActivity.responsible_organization_id == bindparam("my_org"),
-        ),
-    )
+    # Only a partner's statement asks for its organisation too: an OR with a NULL organisation
+    # would leave PostgreSQL's generic plan of the prepared statement unable to use the index.
+    owner: Any = CareActivity.responsible_user_id == bindparam(RELATIONSHIP_USER)
+    if by_org:
+        owner = or_(
+            owner,
+            and_(
+                CareActivity.responsible_kind == "organisation",
+                CareActivity.responsible_organization_id == bindparam("my_org"),
+            ),
+        )
     columns: list[Any] = [
         CareActivity.id,
         CareActivity.patient_id,
@@ -348,8 +352,9 @@ async def my_activities(
     limit: int,
 ) -> Sequence[Any]:
     """The caller's open activities (see _mine), at most ``limit``."""
-    stmt = _mine(with_goal, may_use_emergency_access(ctx))
-    rows = await session.execute(
-        stmt, {"my_org": organisation, "limit": limit}, execution_options=as_caller(ctx)
-    )
+    stmt = _mine(with_goal, may_use_emergency_access(ctx), organisation is not None)
+    values: dict[str, Any] = {"limit": limit}
+    if organisation is not None:
+        values["my_org"] = organisation
+    rows = await session.execute(stmt, values, execution_options=as_caller(ctx))
     return rows.all()
