@@ -16,19 +16,17 @@ from itertools import combinations
 from tandem.careplans.rules.review import ConfirmedNeed
 from tandem.careplans.rules.targets import allowed_scores, on_day, target_words
 from tandem.careplans.schemas import ActivityRead, GoalRead, PlanCheck
-from tandem.careplans.vocab import ActivityKind, ActivityStatus, CheckCode, Fix, GoalStatus
+from tandem.careplans.vocab import (
+    ENDED_ACTIVITY,
+    ActivityKind,
+    CheckCode,
+    Fix,
+    GoalStatus,
+)
 
 LIVE_GOAL = frozenset({GoalStatus.proposed, GoalStatus.active, GoalStatus.on_hold})
 # A goal on hold is paused: it needs no activity until it is taken up again.
 WORKED_GOAL = frozenset({GoalStatus.proposed, GoalStatus.active})
-ENDED_ACTIVITY = frozenset(
-    {
-        ActivityStatus.completed,
-        ActivityStatus.cancelled,
-        ActivityStatus.stopped,
-        ActivityStatus.entered_in_error,
-    }
-)
 # "Other" names no service: two of them for one person are not the same service twice.
 SERVICES: dict[str, str] = {
     ActivityKind.therapy: "therapy",

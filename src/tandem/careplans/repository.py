@@ -32,7 +32,7 @@ from tandem.careplans.models import (
     SafetyPlan,
     SafetyPlanEntry,
 )
-from tandem.careplans.vocab import EntryStatus, PlanStatus
+from tandem.careplans.vocab import ENDED_ACTIVITY, EntryStatus, PlanStatus
 from tandem.careteams.models import CareTeamMember
 from tandem.people.models import Organization, Patient, RelatedPerson, User
 from tandem.vocab import RecordStatus
@@ -292,9 +292,7 @@ async def has_safety_plan(session: AsyncSession, access: PatientAccess) -> bool:
 
 # -- My responsibilities: the caller's own open activities across their caseload ------------
 
-# Finished activities are owed by nobody (careplans.views.summary.FINISHED, and entered in
-# error).
-_NOT_OWED = ("completed", "cancelled", "stopped", "entered-in-error")
+_NOT_OWED = sorted(ENDED_ACTIVITY)
 
 
 @functools.lru_cache(maxsize=8)

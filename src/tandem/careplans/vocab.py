@@ -59,6 +59,18 @@ class ActivityStatus(StrEnum):
     entered_in_error = "entered-in-error"
 
 
+# An activity in one of these is owed by nobody and is never overdue (entered in error never
+# shows). The plan's checks, who does what and My responsibilities all go by it.
+ENDED_ACTIVITY = frozenset(
+    {
+        ActivityStatus.completed,
+        ActivityStatus.cancelled,
+        ActivityStatus.stopped,
+        ActivityStatus.entered_in_error,
+    }
+)
+
+
 class ResponsibleKind(StrEnum):
     """Who does an activity: exactly one party."""
 

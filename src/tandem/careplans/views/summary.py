@@ -7,12 +7,10 @@ from datetime import date
 from typing import Any
 
 from tandem.careplans.schemas import ActivityRead, FieldChange, GoalRead, PlanDiff, PlanRead
-from tandem.careplans.vocab import SAFETY_SECTIONS, ActivityStatus, ResponsibleKind
+from tandem.careplans.vocab import ENDED_ACTIVITY, SAFETY_SECTIONS, ResponsibleKind
 from tandem.web.pages import day
 from tandem.web.templating import label
 
-# An activity in one of these is finished: it is not owed by anyone and is never overdue.
-FINISHED = frozenset({ActivityStatus.completed, ActivityStatus.cancelled, ActivityStatus.stopped})
 # The order parties are listed in: the team first, then the patient and family, then partners.
 PARTY_ORDER: dict[str, int] = {
     ResponsibleKind.team_member: 0,
@@ -23,7 +21,7 @@ PARTY_ORDER: dict[str, int] = {
 
 
 def is_open(activity: ActivityRead) -> bool:
-    return activity.status not in FINISHED
+    return activity.status not in ENDED_ACTIVITY
 
 
 def is_overdue(activity: ActivityRead, today: date) -> bool:
